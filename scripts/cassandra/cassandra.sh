@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Single-node throw-away Apache Cassandra 5.0 on 127.0.0.1:9042, run from Maven Central jars.
+#
+#   bash scripts/cassandra/cassandra.sh start    # fetch jars if needed, start, wait for CQL (idempotent)
+#   bash scripts/cassandra/cassandra.sh status   # prints "up" and exits 0 if 127.0.0.1:9042 answers
+#   bash scripts/cassandra/cassandra.sh stop     # stop the node we started (by pid file), delete the run dir
+#
+# Env:
+#   CASSANDRA_RUN_DIR        run dir (data, logs, pid); default <repo>/.cassandra-run. Wiped on start and stop.
+#   CASSANDRA_START_TIMEOUT  seconds to wait for CQL readiness (default 180)
+#   CASSANDRA_JVM_OPTS       extra JVM options appended to the command line (word-split; later -D wins)
+#   CASSANDRA_NO_DRIVER=1    skip the cassandra-driver probe (readiness = port + "Startup complete")
+#
+# Readiness: port 9042 open AND `SELECT release_version FROM system.local` via the npm
+# cassandra-driver (resolved from the repo root, i.e. <repo>/node_modules or NODE_PATH).
+# Without the driver: port open AND "Startup complete" in the log.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+RUN="${CASSANDRA_RUN_DIR:-$REPO/.cassandra-run}"
+JAVA=/usr/lib/jvm/java-17-openjdk-amd64/bin/java   # pinned: 5.0 needs Java 11/17 (not the Temurin 25 on this box)
+HOST=127.0.0.1
+CQL_PORT=9042
+TIMEOUT="${CASSANDRA_START_TIMEOUT:-180}"
+PIDFILE="$RUN/cassandra.pid"
+LOG="$RUN/logs/system.log"
+OUT="$RUN/logs/stdout.log"
+MAIN=org.apache.cassandra.service.CassandraDaemon
+
+log() { echo "[cassandra] $*" >&2; }
+
+port_open() {
+  timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$CQL_PORT" 2>/dev/null
+}
+
+read_pid() {
+  [[ -f "$PIDFILE" ]] && tr -dc '0-9' <"$PIDFILE" || true
+}
+
+# True only if $1 is a live CassandraDaemon started with this run dir (guards against pid reuse).
+is_our_java() {
+  local pid="$1"
+  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
+  local cmd
+  cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  [[ "$cmd" == *"$MAIN"* && "$cmd" == *"-Dcassandra.storagedir=$RUN/data"* ]]
+}
+
+have_driver() {
+  [[ "${CASSANDRA_NO_DRIVER:-}" == 1 ]] && return 1
+  (cd "$REPO" && node -e "require.resolve('cassandra-driver')") >/dev/null 2>&1
+}
+
+cql_probe() {
+  (cd "$REPO" && timeout 20 node -e "
+const { Client } = require('cassandra-driver');
+const c = new Client({ contactPoints: ['$HOST:$CQL_PORT'], localDataCenter: 'datacenter1',
+  socketOptions: { connectTimeout: 3000, readTimeout: 8000 } });
+c.connect()
+  .then(() => c.execute('SELECT release_version FROM system.local'))
+  .then((r) => { console.log(r.first().release_version); return c.shutdown(); })
+  .then(() => process.exit(0), () => process.exit(1));
+") 2>/dev/null
+}
+
+fetch_jars() {
+  [[ -f "$HERE/lib/.complete" ]] && return 0
+  log "fetching Cassandra jars from Maven Central into $HERE/lib ..."
+  rm -rf "$HERE/lib"
+  # outputDirectory must be absolute: a relative one is resolved against the pom's dir, not the cwd.
+  local out
+  if ! out="$(mvn -B -q -Dstyle.color=never -f "$HERE/pom.xml" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DoutputDirectory="$HERE/lib" 2>&1)" || ! ls "$HERE"/lib/cassandra-all-*.jar >/dev/null 2>&1; then
+    echo "$out" >&2
+    log "maven could not fetch the jars"
+    rm -rf "$HERE/lib"
+    exit 1
+  fi
+  touch "$HERE/lib/.complete"
+}
+
+rss_of() {
+  awk '/^VmRSS/ {printf "%d MiB", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"
+}
+
+cmd_start() {
+  fetch_jars
+  if port_open; then
+    log "a node already answers on $HOST:$CQL_PORT - nothing to do"
+    return 0
+  fi
+
+  local pid
+  pid="$(read_pid)"
+  if is_our_java "$pid"; then
+    log "pid $pid is still starting; waiting for it"
+  else
+    # fresh boot every time: no commitlog replay, no stale system tables
+    rm -rf "$RUN"
+    mkdir -p "$RUN"/{data,logs,triggers,tmp}
+    local jamm
+    jamm="$(ls "$HERE"/lib/jamm-*.jar | head -n1)"
+    # shellcheck disable=SC2086
+    setsid "$JAVA" \
+      -Xms256m -Xmx1g -Xss256k \
+      -XX:+UseG1GC -XX:+ParallelRefProcEnabled -XX:MaxGCPauseMillis=300 \
+      -XX:+ExitOnOutOfMemoryError -XX:MaxDirectMemorySize=512m \
+      -javaagent:"$jamm" \
+      @"$HERE/conf/jvm17-server.args" \
+      -Djava.net.preferIPv4Stack=true \
+      -Djava.io.tmpdir="$RUN/tmp" -Djna.tmpdir="$RUN/tmp" \
+      -Dcassandra-foreground=yes \
+      -Dcassandra.config="file://$HERE/conf/cassandra.yaml" \
+      -Dlogback.configurationFile="$HERE/conf/logback.xml" \
+      -Dcassandra.storagedir="$RUN/data" \
+      -Dcassandra.logdir="$RUN/logs" \
+      -Dcassandra.triggers_dir="$RUN/triggers" \
+      -Dcassandra.available_processors=2 \
+      -Dcassandra.skip_wait_for_gossip_to_settle=0 \
+      -Dcassandra.ring_delay_ms=1000 \
+      -Dcassandra.load_ring_state=false \
+      -Dcassandra.superuser_setup_delay_ms=0 \
+      -Dcassandra.shutdown_announce_in_ms=0 \
+      -Dcassandra.unsafesystem=true \
+      -Dcassandra.skip_sync=true \
+      -Dcassandra.test.flush_local_schema_changes=false \
+      -Dcassandra.test.messagingService.nonGracefulShutdown=true \
+      ${CASSANDRA_JVM_OPTS:-} \
+      -cp "$HERE/conf:$HERE/lib/*" \
+      "$MAIN" </dev/null >"$OUT" 2>&1 &
+    pid=$!
+    echo "$pid" >"$PIDFILE"
+    log "started java pid $pid (run dir $RUN)"
+  fi
+
+  local t0 use_driver=0 now
+  t0="$(date +%s.%N)"
+  if have_driver; then use_driver=1; else
+    log "cassandra-driver not found from $REPO; readiness = port open + 'Startup complete' in log"
+  fi
+  while :; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "java (pid $pid) died during start-up; last log lines:"
+      tail -n 60 "$LOG" 2>/dev/null >&2 || true
+      echo "----- stdout/stderr -----" >&2
+      tail -n 60 "$OUT" >&2 || true
+      rm -f "$PIDFILE"
+      exit 1
+    fi
+    if port_open; then
+      if [[ $use_driver == 1 ]]; then
+        cql_probe >/dev/null && break
+      elif grep -q "Startup complete" "$LOG" 2>/dev/null; then
+        break
+      fi
+    fi
+    now="$(date +%s.%N)"
+    if awk -v a="$t0" -v b="$now" -v t="$TIMEOUT" 'BEGIN{exit !(b-a > t)}'; then
+      log "not ready after ${TIMEOUT}s; last log lines:"
+      tail -n 60 "$LOG" >&2 2>/dev/null || true
+      log "node left running (pid $pid); run '$0 stop' to clean up"
+      exit 1
+    fi
+    sleep 0.5
+  done
+  now="$(date +%s.%N)"
+  local secs
+  secs="$(awk -v a="$t0" -v b="$now" 'BEGIN{printf "%.1f", b-a}')"
+  log "ready on $HOST:$CQL_PORT in ${secs}s (pid $pid, RSS $(rss_of "$pid"))"
+}
+
+cmd_stop() {
+  local pid
+  pid="$(read_pid)"
+  if [[ -z "$pid" ]]; then
+    log "no pid file at $PIDFILE; nothing to stop"
+    if port_open; then log "note: something else answers on $HOST:$CQL_PORT; not touching it"; fi
+  elif ! is_our_java "$pid"; then
+    log "pid $pid is not our Cassandra (already gone); not killing anything"
+  else
+    log "stopping pid $pid (TERM)"
+    kill -TERM "$pid" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 60; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "still alive after 30s; KILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      for ((i = 0; i < 20; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    fi
+    log "stopped"
+  fi
+  rm -rf "$RUN"
+}
+
+cmd_status() {
+  if port_open; then echo up; return 0; fi
+  echo down
+  return 1
+}
+
+case "${1:-}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

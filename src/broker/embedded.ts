@@ -1,0 +1,75 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
+import { Aedes } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { logger } from '../log.js';
+
+export interface EmbeddedBrokerOptions {
+  host: string;
+  tcpPort: number;
+  wsPort: number;
+}
+
+/**
+ * The embedded MQTT broker (aedes): MQTT over TCP and over WebSocket at `/mqtt`. To the fan-out workers it is just
+ * another broker they connect to by URL. Sessions and queued messages live in memory, for as long as the process.
+ */
+export class EmbeddedBroker {
+  private constructor(
+    private readonly aedes: Aedes,
+    private readonly tcp: TcpServer,
+    private readonly http: HttpServer,
+    private readonly wss: WebSocketServer,
+  ) {}
+
+  static async start(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+    const aedes = await Aedes.createBroker({ id: `dino-${process.pid}` });
+    const tcp = createTcpServer(aedes.handle);
+    const http = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only, at /mqtt\n'));
+    const wss = new WebSocketServer({ server: http, path: '/mqtt' });
+    wss.on('connection', (socket, req) => {
+      const stream = createWebSocketStream(socket);
+      stream.on('error', (err) => logger.debug({ err }, 'mqtt websocket stream error'));
+      aedes.handle(stream, req);
+    });
+    aedes.on('clientError', (client, err) => logger.debug({ client: client?.id, err: err.message }, 'mqtt client error'));
+    await listen(tcp, options.tcpPort, options.host);
+    await listen(http, options.wsPort, options.host);
+    return new EmbeddedBroker(aedes, tcp, http, wss);
+  }
+
+  get tcpPort(): number {
+    return (this.tcp.address() as AddressInfo).port;
+  }
+
+  get wsPort(): number {
+    return (this.http.address() as AddressInfo).port;
+  }
+
+  /** The URL the fan-out workers use to reach this broker. */
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.tcpPort}`;
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.wss.clients) client.terminate();
+    await Promise.all([closeServer(this.tcp), closeServer(this.http), new Promise((r) => this.aedes.close(() => r(null)))]);
+  }
+}
+
+function listen(server: TcpServer | HttpServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: TcpServer | HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    if ('closeAllConnections' in server) server.closeAllConnections();
+  });
+}

@@ -1,0 +1,70 @@
+import { Command, Option } from 'commander';
+import { ConfigError, flagOf, loadConfig, settings, type Config, type SettingName } from './config.js';
+import { logger } from './log.js';
+import { runDino, type Role } from './runtime.js';
+import { migrate } from './migrate.js';
+
+const program = new Command('dino').description('Dino: chat messages stored, then fanned out to every member over MQTT');
+for (const name of Object.keys(settings) as SettingName[]) {
+  program.addOption(new Option(`${flagOf(name)} <value>`, `overrides ${name}`));
+}
+
+/** The flags given on the command line, keyed by the variable they stand for. */
+function flagValues(): Record<string, string | undefined> {
+  const opts = program.opts<Record<string, string | undefined>>();
+  const values: Record<string, string | undefined> = {};
+  for (const name of Object.keys(settings) as SettingName[]) {
+    const key = flagOf(name).slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    values[name] = opts[key];
+  }
+  return values;
+}
+
+function config(): Config {
+  try {
+    return loadConfig(process.env, flagValues());
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`dino: invalid configuration: ${err.message}`);
+    process.exit(2);
+  }
+}
+
+async function serve(role: Role): Promise<void> {
+  const running = await runDino(config(), role);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without finishing');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => {
+        logger.info('stopped cleanly');
+        process.exit(0);
+      },
+      (err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+program.command('start').description('HTTP API, fan-out and (unless DINO_MQTT_URL is set) the embedded broker in one process')
+  .action(() => serve('start'));
+program.command('server').description('HTTP API only; needs DINO_REDIS_URL').action(() => serve('server'));
+program.command('fanout').description('queue consumer and worker threads only; needs DINO_REDIS_URL').action(() => serve('fanout'));
+program.command('migrate').description('create or upgrade the storage schema (idempotent)').action(async () => {
+  console.log(await migrate(config()));
+});
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  logger.fatal({ err }, err.message);
+  console.error(`dino: ${err.message}`);
+  process.exit(1);
+});

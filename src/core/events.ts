@@ -1,0 +1,43 @@
+import type { Group, Message } from './model.js';
+import { microsToSeconds, type Micros } from './time.js';
+
+/** The `group` event, exactly the seed's fields: sent when a group is created or updated. */
+export const groupEvent = (g: Group, userIds: number[]) => ({
+  event_type: 'group' as const,
+  group_id: g.groupId,
+  name: g.name,
+  created_at: microsToSeconds(g.createdAt),
+  updated_at: microsToSeconds(g.updatedAt),
+  last_message_time: microsToSeconds(g.lastMessageTime),
+  group_type: g.groupType,
+  owner_id: g.ownerId,
+  user_ids: userIds,
+});
+
+/** The `message` event, exactly the seed's fields: sent to every member, the sender included. */
+export const messageEvent = (m: Message) => ({
+  event_type: 'message' as const,
+  group_id: m.groupId,
+  sender_id: m.senderId,
+  message_id: m.messageId,
+  message_payload: m.payload,
+  message_type: m.messageType,
+  created_at: microsToSeconds(m.createdAt),
+});
+
+/** `join`: to every member, the joiners (listed in user_ids) included. */
+export const joinEvent = (groupId: string, joiners: number[], at: Micros) => ({
+  event_type: 'join' as const,
+  group_id: groupId,
+  created_at: microsToSeconds(at),
+  user_ids: joiners,
+});
+
+/** `leave`: to the remaining members and the leaver. */
+export const leaveEvent = (groupId: string, leaver: number, at: Micros) => ({
+  event_type: 'leave' as const,
+  group_id: groupId,
+  created_at: microsToSeconds(at),
+  user_id: leaver,
+  user_ids: [leaver],
+});

@@ -1,0 +1,85 @@
+import { messageEvent } from './events.js';
+import { groupNotOpen, notInGroup } from './errors.js';
+import { newGroup, uniqueMembers, type Groups } from './groups.js';
+import { newTimeUuid, oneToOneGroupId } from './ids.js';
+import { GROUP_OPEN, GROUP_TYPE_ONE_TO_ONE, type Message } from './model.js';
+import { broadcast, type Ports } from './ports.js';
+import { nowMicros, type Micros } from './time.js';
+import { groupView, messageView, statsView } from './views.js';
+
+export interface SendInput {
+  messagePayload: string;
+  messageType: string;
+}
+
+export interface HistoryInput {
+  perPage: number;
+  until?: Micros;
+  since?: Micros;
+}
+
+/** Unread counts stop at this many: a badge needs no exact count past it, and counting costs a read per message. */
+const UNREAD_CAP = 1000;
+
+/** Sending, reading and listing messages. */
+export class Messages {
+  constructor(private readonly ports: Ports, private readonly groups: Groups) {}
+
+  /** Stores the message, then queues it for every member; if it cannot be queued it is removed again. */
+  async sendToGroup(groupId: string, senderId: number, input: SendInput) {
+    const group = await this.groups.requireGroup(groupId);
+    if (group.status !== GROUP_OPEN) throw groupNotOpen(groupId);
+    const members = await this.ports.storage.getMembers(groupId);
+    if (!members.some((m) => m.userId === senderId)) throw notInGroup(groupId, senderId);
+    const { id, micros } = newTimeUuid();
+    const message: Message = { groupId, messageId: id, senderId, payload: input.messagePayload, messageType: input.messageType, createdAt: micros };
+    await this.ports.storage.saveMessage(message);
+    try {
+      await broadcast(this.ports, messageEvent(message), members.map((m) => m.userId));
+    } catch (err) {
+      await this.ports.storage.deleteMessage(groupId, message.messageId).catch(() => undefined);
+      throw err;
+    }
+    return messageView(message);
+  }
+
+  /** One-to-one: the pair's group has a fixed id, so concurrent first messages create it once. */
+  async sendToUser(senderId: number, receiverId: number, input: SendInput) {
+    const groupId = oneToOneGroupId(senderId, receiverId);
+    const pair = uniqueMembers([senderId, receiverId], nowMicros());
+    let group = await this.ports.storage.getGroup(groupId);
+    if (!group) {
+      const [low, high] = [Math.min(senderId, receiverId), Math.max(senderId, receiverId)];
+      group = newGroup({ groupId, name: `${low},${high}`, groupType: GROUP_TYPE_ONE_TO_ONE, ownerId: senderId, description: null, meta: null }, pair[0]!.joinTime);
+      if (await this.ports.storage.createGroup(group, pair)) await this.groups.announce(group, pair);
+    } else if (!(await this.ports.storage.getMembership(groupId, senderId)) || !(await this.ports.storage.getMembership(groupId, receiverId))) {
+      await this.ports.storage.addMembers(groupId, pair, pair[0]!.joinTime);
+    }
+    return this.sendToGroup(groupId, senderId, input);
+  }
+
+  /** A member's history, newest first; opening it marks the group read for that member. */
+  async history(groupId: string, userId: number, input: HistoryInput) {
+    await this.groups.requireGroup(groupId);
+    const membership = await this.ports.storage.getMembership(groupId, userId);
+    if (!membership) throw notInGroup(groupId, userId);
+    const messages = await this.ports.storage.listMessages(groupId, {
+      until: input.until, since: input.since, floor: membership.deleteBefore, limit: input.perPage,
+    });
+    await this.ports.storage.markRead(groupId, userId, nowMicros());
+    return { messages: messages.map(messageView) };
+  }
+
+  /** The user's groups by last message, newest first, each with the user's own state and unread count. */
+  async userGroups(userId: number, input: { perPage: number; until?: Micros }) {
+    const rows = await this.ports.storage.listUserGroups(userId, { until: input.until, limit: input.perPage });
+    return Promise.all(rows.map(async ({ group, membership }) => {
+      const [members, unread] = await Promise.all([
+        this.ports.storage.getMembers(group.groupId),
+        this.ports.storage.countMessagesAfter(group.groupId, Math.max(membership.lastReadTime, membership.deleteBefore), UNREAD_CAP),
+      ]);
+      return { group: groupView(group, members), stats: statsView(membership, unread) };
+    }));
+  }
+
+}

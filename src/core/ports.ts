@@ -1,0 +1,13 @@
+import type { BroadcastQueue } from '../queue/port.js';
+import type { Storage } from '../storage/port.js';
+
+/** What the domain needs from the outside world; nothing else in src/core does I/O. */
+export interface Ports {
+  storage: Storage;
+  queue: BroadcastQueue;
+}
+
+/** Queues one event for the listed users: serialised once here, published as is to every recipient. */
+export function broadcast(ports: Ports, event: object, userIds: number[]): Promise<void> {
+  return ports.queue.enqueue({ payload: JSON.stringify(event), userIds });
+}

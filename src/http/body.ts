@@ -1,0 +1,40 @@
+import { DinoError, ErrorCode } from '../core/errors.js';
+import type { Reply } from './reply.js';
+
+export const tooLarge = (limit: number) => new DinoError(ErrorCode.BODY_TOO_LARGE, `body too large: limit is ${limit} bytes`);
+
+/**
+ * Reads the whole request body, refusing it (413) as soon as it passes `limit`. uWebSockets.js hands out chunks
+ * that are only valid during the callback, so each is copied.
+ */
+export function readBody(reply: Reply, declaredLength: number, limit: number): Promise<Buffer> {
+  if (declaredLength > limit) return Promise.reject(tooLarge(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    reply.onAbort = () => {
+      failed = true;
+      reject(new Error('request aborted'));
+    };
+    reply.res.onData((chunk, isLast) => {
+      if (failed) return;
+      size += chunk.byteLength;
+      if (size > limit) {
+        failed = true;
+        return reject(tooLarge(limit));
+      }
+      chunks.push(Buffer.from(chunk.slice(0)));
+      if (isLast) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+  });
+}
+
+export function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return {};
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new DinoError(ErrorCode.INVALID_PARAMETERS, `invalid parameters: body: not valid JSON (${(err as Error).message})`);
+  }
+}

@@ -1,0 +1,45 @@
+import { ZodError } from 'zod';
+import { DinoError, ErrorCode } from '../core/errors.js';
+import { logger } from '../log.js';
+import type { HttpResponse } from './uws.js';
+
+const statusLine: Record<number, string> = {
+  200: '200 OK', 201: '201 Created', 400: '400 Bad Request', 401: '401 Unauthorized', 404: '404 Not Found',
+  413: '413 Payload Too Large', 500: '500 Internal Server Error', 503: '503 Service Unavailable',
+};
+
+/** Per-response state the handlers share: an aborted response must never be written to. */
+export interface Reply {
+  res: HttpResponse;
+  aborted: boolean;
+  /** Set while a body is being read, so an abort settles the read instead of leaving it pending forever. */
+  onAbort?: () => void;
+}
+
+export function sendJson(reply: Reply, status: number, body: unknown, closeConnection = false): void {
+  if (reply.aborted) return;
+  const text = JSON.stringify(body);
+  reply.aborted = true; // answered: nothing may be written again
+  reply.res.cork(() => {
+    reply.res.writeStatus(statusLine[status] ?? String(status)).writeHeader('Content-Type', 'application/json')
+      .end(text, closeConnection);
+  });
+}
+
+/** The error envelope: `{code, detail: "<code>: <message>"}`; unexpected errors are logged and never shown. */
+export function sendError(reply: Reply, err: unknown): void {
+  const known = asDinoError(err);
+  if (known.code === ErrorCode.UNKNOWN || known.status === 503) logger.error({ err }, known.message);
+  // A refused body may still be streaming in: closing the connection stops reading it.
+  sendJson(reply, known.status, { code: known.code, detail: `${known.code}: ${known.message}` }, known.status === 413);
+}
+
+function asDinoError(err: unknown): DinoError {
+  if (err instanceof DinoError) return err;
+  if (err instanceof ZodError) {
+    const issue = err.issues[0]!;
+    const field = issue.path.length > 0 ? issue.path.join('.') : 'body';
+    return new DinoError(ErrorCode.INVALID_PARAMETERS, `invalid parameters: ${field}: ${issue.message}`);
+  }
+  return new DinoError(ErrorCode.UNKNOWN, 'unexpected error', { cause: err });
+}

@@ -1,0 +1,51 @@
+import type { Dino } from '../core/dino.js';
+import { DinoError, ErrorCode } from '../core/errors.js';
+import { groupRoutes } from './groups.js';
+import { healthRoutes, type ReadinessCheck } from './health.js';
+import { messageRoutes } from './messages.js';
+import { notificationRoutes } from './notifications.js';
+import { sendError } from './reply.js';
+import { uws, type us_listen_socket } from './uws.js';
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  apiKey?: string;
+  bodyLimit: number;
+  notificationBodyLimit: number;
+}
+
+/** The REST API on uWebSockets.js. */
+export class HttpServer {
+  private listenSocket: us_listen_socket | null = null;
+  private readonly app = uws.App();
+
+  constructor(dino: Dino, private readonly options: HttpOptions, checks: ReadinessCheck[]) {
+    const routeOptions = { apiKey: options.apiKey, bodyLimit: options.bodyLimit };
+    healthRoutes(this.app, checks);
+    groupRoutes(this.app, dino, routeOptions);
+    messageRoutes(this.app, dino, routeOptions);
+    notificationRoutes(this.app, dino, { ...routeOptions, bodyLimit: options.notificationBodyLimit });
+    this.app.any('/*', (res, req) => {
+      const reply = { res, aborted: false };
+      sendError(reply, new DinoError(ErrorCode.NOT_FOUND, `no route for ${req.getMethod().toUpperCase()} ${req.getUrl()}`));
+    });
+  }
+
+  /** Starts listening; resolves with the bound port (port 0 picks a free one). */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(this.options.host, this.options.port, (socket) => {
+        if (!socket) return reject(new Error(`cannot listen on ${this.options.host}:${this.options.port}`));
+        this.listenSocket = socket;
+        resolve(uws.us_socket_local_port(socket));
+      });
+    });
+  }
+
+  /** Stops accepting connections; requests in progress still get their answers. */
+  stopListening(): void {
+    if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = null;
+  }
+}

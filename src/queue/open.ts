@@ -1,0 +1,10 @@
+import type { Config } from '../config.js';
+import { MemoryQueue } from './memory.js';
+import type { BroadcastQueue } from './port.js';
+
+/** The configured queue: Redis Streams when a Redis URL is set, else the in-process queue. */
+export async function openQueue(config: Config): Promise<BroadcastQueue> {
+  if (!config.redis) return new MemoryQueue({ maxAttempts: config.maxAttempts });
+  const { RedisStreamQueue } = await import('./redis.js');
+  return new RedisStreamQueue(config.redis);
+}

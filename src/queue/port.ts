@@ -1,0 +1,23 @@
+/** One fan-out request: the same event payload (JSON text, serialised once) for every listed user. */
+export interface Broadcast {
+  payload: string;
+  userIds: number[];
+}
+
+export type BroadcastHandler = (broadcast: Broadcast) => Promise<void>;
+
+/**
+ * The durable hand-off between the API and the fan-out. `enqueue` resolves only once the request is kept; an entry is
+ * acknowledged only after the handler resolved for it, so nothing queued is lost when a consumer fails. Every
+ * adapter (in-process, Redis Streams) passes the contract suite in test/contract/queue.contract.ts.
+ */
+export interface BroadcastQueue {
+  readonly kind: string;
+  enqueue(broadcast: Broadcast): Promise<void>;
+  /** Starts handing entries to the handler, at most `concurrency` at a time. */
+  startConsuming(handler: BroadcastHandler, options?: { concurrency?: number }): void;
+  /** Stops taking new entries and waits until those in hand are handled and acknowledged. */
+  stopConsuming(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

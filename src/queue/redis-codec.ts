@@ -1,0 +1,51 @@
+import { pack, unpack } from 'msgpackr';
+import type { Broadcast } from './port.js';
+
+/** The single stream field that carries a broadcast (msgpack of `{payload, userIds}`). */
+export const BROADCAST_FIELD = 'm';
+
+/** A stream entry as Redis returns it in binary mode: alternating field names and values. */
+export interface StreamEntry {
+  id: string;
+  fields: Buffer[];
+}
+
+export function encodeBroadcast(broadcast: Broadcast): Buffer {
+  // Only the two known fields: whatever else the object carries must not leak into the stream.
+  return pack({ payload: broadcast.payload, userIds: broadcast.userIds });
+}
+
+/** The broadcast in an entry's bytes, or null when they are not one (a poison entry). Never throws. */
+export function decodeBroadcast(bytes: Buffer | undefined): Broadcast | null {
+  if (!bytes) return null;
+  let value: unknown;
+  try {
+    value = unpack(bytes);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const { payload, userIds } = value as Record<string, unknown>;
+  if (typeof payload !== 'string' || !Array.isArray(userIds)) return null;
+  if (!userIds.every((id) => Number.isSafeInteger(id))) return null;
+  return { payload, userIds: userIds as number[] };
+}
+
+/** The first value stored under `name`, if any. */
+export function fieldOf(fields: Buffer[], name: string): Buffer | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i]!.toString() === name) return fields[i + 1];
+  }
+  return undefined;
+}
+
+/**
+ * Entries from a binary XRANGE/XREADGROUP/XAUTOCLAIM reply. An entry whose fields are null was deleted (trimmed)
+ * while still pending; it is returned with no fields so the caller can acknowledge it.
+ */
+export function toEntries(raw: unknown): StreamEntry[] {
+  if (!Array.isArray(raw)) return [];
+  return raw
+    .filter((item): item is [Buffer, Buffer[] | null] => Array.isArray(item))
+    .map(([id, fields]) => ({ id: id.toString(), fields: fields ?? [] }));
+}

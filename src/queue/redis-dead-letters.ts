@@ -1,0 +1,124 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { Broadcast } from './port.js';
+import { BROADCAST_FIELD, decodeBroadcast, fieldOf, toEntries, type StreamEntry } from './redis-codec.js';
+import { logger } from '../log.js';
+
+/** A broadcast that was given up on, as kept in the dead-letter stream. */
+export interface DeadLetter {
+  /** The dead-letter entry's own id: what `replay` takes. */
+  id: string;
+  /** The id the entry had in the broadcast stream. */
+  originalId: string;
+  reason: string;
+  attempts: number;
+  /** When it was moved, in ms since the epoch. */
+  failedAt: number;
+  /** Null for a payload that could not be decoded: such entries are kept for inspection but cannot be replayed. */
+  broadcast: Broadcast | null;
+}
+
+export interface ReplayResult {
+  replayed: string[];
+  /** Ids that were not replayed: unknown, or not a decodable broadcast. */
+  skipped: string[];
+}
+
+export interface DeadLetterSettings {
+  stream: string;
+  group: string;
+  deadLetterStream: string;
+  maxLen: number;
+}
+
+const PAGE = 100;
+const META_FIELDS = ['id', 'reason', 'attempts', 'at'] as const;
+
+/**
+ * The dead-letter stream of one broadcast stream. A dead entry holds our metadata first, then every field of the
+ * original entry unchanged, so even a poison entry keeps its raw bytes for inspection.
+ */
+export class DeadLetterStream {
+  constructor(
+    private readonly redis: Redis,
+    private readonly settings: DeadLetterSettings,
+  ) {}
+
+  /** Moves a pending entry to the dead letters and acknowledges it, atomically (MULTI), so it is never in both. */
+  async move(entry: StreamEntry, reason: string, attempts: number): Promise<void> {
+    const { stream, group, deadLetterStream, maxLen } = this.settings;
+    await execAll(this.redis
+      .multi()
+      .xadd(deadLetterStream, 'MAXLEN', '~', maxLen, '*',
+        'id', entry.id, 'reason', reason, 'attempts', attempts, 'at', Date.now(), ...entry.fields)
+      .xack(stream, group, entry.id));
+    logger.error({ entry: entry.id, reason, attempts, stream }, 'broadcast moved to dead letters');
+  }
+
+  /** The oldest `limit` dead letters. */
+  async list(limit = PAGE): Promise<DeadLetter[]> {
+    const raw = await this.redis.xrangeBuffer(this.settings.deadLetterStream, '-', '+', 'COUNT', limit);
+    return toEntries(raw).map(toDeadLetter);
+  }
+
+  /**
+   * Enqueues dead letters again as new broadcast entries (fresh delivery count) and deletes them from the dead
+   * letters, each atomically. Without ids, every replayable dead letter is replayed.
+   */
+  async replay(ids?: string[]): Promise<ReplayResult> {
+    const result: ReplayResult = { replayed: [], skipped: [] };
+    for await (const entry of ids ? this.entries(ids, result.skipped) : this.allEntries()) {
+      const bytes = fieldOf(entry.fields, BROADCAST_FIELD);
+      if (!decodeBroadcast(bytes)) {
+        result.skipped.push(entry.id);
+        continue;
+      }
+      const { stream, deadLetterStream, maxLen } = this.settings;
+      await execAll(this.redis
+        .multi()
+        .xadd(stream, 'MAXLEN', '~', maxLen, '*', BROADCAST_FIELD, bytes!)
+        .xdel(deadLetterStream, entry.id));
+      result.replayed.push(entry.id);
+    }
+    if (result.replayed.length > 0) logger.info({ replayed: result.replayed.length }, 'dead letters replayed');
+    return result;
+  }
+
+  private async *entries(ids: string[], missing: string[]): AsyncGenerator<StreamEntry> {
+    for (const id of ids) {
+      const [entry] = toEntries(await this.redis.xrangeBuffer(this.settings.deadLetterStream, id, id));
+      if (entry) yield entry;
+      else missing.push(id);
+    }
+  }
+
+  /** Pages through the stream with an exclusive cursor, so deleting replayed entries does not disturb the walk. */
+  private async *allEntries(): AsyncGenerator<StreamEntry> {
+    let start = '-';
+    for (;;) {
+      const page = toEntries(await this.redis.xrangeBuffer(this.settings.deadLetterStream, start, '+', 'COUNT', PAGE));
+      yield* page;
+      if (page.length < PAGE) return;
+      start = `(${page[page.length - 1]!.id}`;
+    }
+  }
+}
+
+/** Runs a MULTI block; any command's error fails the whole call (EXEC does not roll back, but each step here is
+ * harmless to repeat or to have half-done: a duplicate dead letter or replay, never a lost entry). */
+async function execAll(transaction: ChainableCommander): Promise<void> {
+  const results = await transaction.exec();
+  const failure = results?.find(([err]) => err)?.[0];
+  if (!results || failure) throw failure ?? new Error('Redis transaction aborted');
+}
+
+function toDeadLetter(entry: StreamEntry): DeadLetter {
+  const [originalId, reason, attempts, at] = META_FIELDS.map((name) => fieldOf(entry.fields, name)?.toString() ?? '');
+  return {
+    id: entry.id,
+    originalId: originalId!,
+    reason: reason!,
+    attempts: Number(attempts),
+    failedAt: Number(at),
+    broadcast: decodeBroadcast(fieldOf(entry.fields, BROADCAST_FIELD)),
+  };
+}

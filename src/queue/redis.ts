@@ -1,0 +1,368 @@
+import { Redis } from 'ioredis';
+import type { Broadcast, BroadcastHandler, BroadcastQueue } from './port.js';
+import { BROADCAST_FIELD, decodeBroadcast, encodeBroadcast, fieldOf, toEntries, type StreamEntry } from './redis-codec.js';
+import { DeadLetterStream, type DeadLetter, type ReplayResult } from './redis-dead-letters.js';
+import { DinoError, ErrorCode } from '../core/errors.js';
+import { logger } from '../log.js';
+import { clientName, logConnectionErrors, quit, settingsFrom, whenReady, type RedisStreamQueueOptions,
+  type Settings } from './redis-settings.js';
+
+export type { RedisStreamQueueOptions } from './redis-settings.js';
+
+const isBusyGroup = (err: unknown) => err instanceof Error && err.message.startsWith('BUSYGROUP');
+const isNoGroup = (err: unknown) => err instanceof Error && err.message.startsWith('NOGROUP');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const backOff = () => sleep(500 + Math.random() * 500);
+
+/**
+ * Broadcast queue on a Redis Stream read through a consumer group, so any number of fan-out nodes share the work.
+ * An entry is acknowledged only after its handler resolved; entries left pending (handler failed, node died) are
+ * taken over with XAUTOCLAIM after `claimIdleMs`, and after `maxAttempts` deliveries moved to a dead-letter stream.
+ */
+export class RedisStreamQueue implements BroadcastQueue {
+  readonly kind = 'redis';
+  readonly settings: Readonly<Settings>;
+  private readonly producer: Redis;
+  /** XREADGROUP BLOCK holds its connection, so reads get their own and never delay enqueue or acks. */
+  private readonly reader: Redis;
+  private readonly deadLetters: DeadLetterStream;
+  private groupReady: Promise<void> | null = null;
+
+  private handler: BroadcastHandler | null = null;
+  private concurrency = 4;
+  /** Entries delivered to us, waiting for a free handler slot. */
+  private readonly waiting: StreamEntry[] = [];
+  /** Entries being handled (and then acknowledged), by id. */
+  private readonly running = new Map<string, Promise<void>>();
+  /** Last handler error per pending id, so a dead letter can say why. */
+  private readonly lastErrors = new Map<string, string>();
+  private stopping = false;
+  private stopped: Promise<void> | null = null;
+  private readLoop: Promise<void> | null = null;
+  private reclaimTimer: NodeJS.Timeout | null = null;
+  private reclaiming: Promise<void> | null = null;
+  private claimCursor = '0-0';
+  private wake: (() => void) | null = null;
+
+  constructor(options: RedisStreamQueueOptions) {
+    this.settings = settingsFrom(options);
+    const { url, consumer, commandTimeoutMs, blockMs } = this.settings;
+    // No offline queue and no resend: while Redis is away a command fails at once (enqueue answers 503 promptly,
+    // the read loop backs off) instead of piling up and running late, after the caller was already told it failed.
+    const common = { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 } as const;
+    this.producer = new Redis(url, {
+      ...common, connectionName: clientName(consumer, 'producer'), commandTimeout: commandTimeoutMs,
+    });
+    this.reader = new Redis(url, {
+      ...common, connectionName: clientName(consumer, 'reader'),
+      // A client-side deadline for the blocking read: a silently dead socket would otherwise hang the loop.
+      blockingTimeout: blockMs + commandTimeoutMs, blockingTimeoutGrace: commandTimeoutMs,
+    });
+    logConnectionErrors(this.producer, 'producer');
+    logConnectionErrors(this.reader, 'reader');
+    this.deadLetters = new DeadLetterStream(this.producer, this.settings);
+  }
+
+  get consumer(): string {
+    return this.settings.consumer;
+  }
+
+  /** Connects and makes sure the consumer group exists. Called by every operation; exposed to fail fast at start. */
+  async connect(): Promise<void> {
+    this.groupReady ??= this.createGroup('$').catch((err) => {
+      this.groupReady = null;
+      throw err;
+    });
+    await this.groupReady;
+  }
+
+  async enqueue(broadcast: Broadcast): Promise<void> {
+    try {
+      await this.connect();
+      // Rides out a reconnect shorter than commandTimeoutMs; a longer outage is answered as unavailable.
+      await whenReady(this.producer, this.settings.commandTimeoutMs);
+      await this.producer.xadd(this.settings.stream, 'MAXLEN', '~', this.settings.maxLen, '*',
+        BROADCAST_FIELD, encodeBroadcast(broadcast));
+    } catch (err) {
+      throw unavailable('broadcast queue (Redis) is unavailable', err);
+    }
+  }
+
+  startConsuming(handler: BroadcastHandler, options: { concurrency?: number } = {}): void {
+    const concurrency = options.concurrency ?? this.concurrency;
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(`startConsuming: concurrency must be a positive integer, got ${concurrency}`);
+    }
+    if (this.stopped) throw new Error('startConsuming: the queue is stopping');
+    this.handler = handler;
+    this.concurrency = concurrency;
+    if (this.readLoop) return;
+    this.readLoop = this.readForever();
+    this.scheduleReclaim();
+  }
+
+  stopConsuming(): Promise<void> {
+    if (!this.readLoop) return this.stopped ?? Promise.resolve();
+    this.stopped ??= this.finish().finally(() => {
+      this.stopped = null;
+    });
+    return this.stopped;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await whenReady(this.producer, this.settings.commandTimeoutMs);
+      await this.producer.ping();
+    } catch (err) {
+      throw unavailable('broadcast queue (Redis) does not answer', err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.stopConsuming();
+    await Promise.all([quit(this.producer), quit(this.reader)]);
+  }
+
+  /**
+   * Drops both connections at once, leaving whatever is in hand pending for other consumers to reclaim: what a crash
+   * does. For tests of recovery and for an emergency exit; `close` is the graceful way.
+   */
+  terminate(): void {
+    this.stopping = true;
+    if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
+    this.wake?.();
+    // Nothing is waited for: handlers still running are abandoned, as in a crash.
+    this.handler = null;
+    this.readLoop = null;
+    this.producer.disconnect();
+    this.reader.disconnect();
+  }
+
+  listDeadLetters(limit?: number): Promise<DeadLetter[]> {
+    return this.deadLetters.list(limit);
+  }
+
+  replayDeadLetters(ids?: string[]): Promise<ReplayResult> {
+    return this.deadLetters.replay(ids);
+  }
+
+  /** Graceful stop: no new reads or claims, everything in hand handled and acknowledged, our name left tidy. */
+  private async finish(): Promise<void> {
+    this.stopping = true;
+    if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
+    this.wake?.();
+    await this.readLoop;
+    await this.reclaiming;
+    while (this.running.size > 0 || this.waiting.length > 0) {
+      this.pump();
+      await Promise.race(this.running.values());
+    }
+    await this.releaseConsumerName();
+    this.handler = null;
+    this.readLoop = null;
+    this.stopping = false;
+  }
+
+  private async readForever(): Promise<void> {
+    const { group, consumer, stream, batch, blockMs, commandTimeoutMs } = this.settings;
+    while (!this.stopping) {
+      const free = this.freeSlots();
+      if (free === 0) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      try {
+        await this.connect();
+        await whenReady(this.reader, commandTimeoutMs);
+        const reply = await this.reader.xreadgroupBuffer('GROUP', group, consumer,
+          'COUNT', Math.min(batch, free), 'BLOCK', blockMs, 'STREAMS', stream, '>');
+        // Entries read are ours (pending) even if we are stopping meanwhile: they are handled, not dropped.
+        for (const [, items] of reply ?? []) this.waiting.push(...toEntries(items));
+        this.pump();
+      } catch (err) {
+        if (this.stopping) break;
+        await this.recover(err, 'read');
+      }
+    }
+  }
+
+  /** After a failed Redis call: a vanished group is recreated, anything else waited out (ioredis reconnects). */
+  private async recover(err: unknown, during: string): Promise<void> {
+    if (isNoGroup(err)) {
+      // The group (or the whole stream) is gone, e.g. Redis restarted without persistence: everything now in the
+      // stream arrived after that and was never delivered, so the new group starts from the beginning.
+      logger.warn({ stream: this.settings.stream, group: this.settings.group }, 'consumer group missing, recreating');
+      await this.createGroup('0').catch(() => undefined);
+      return;
+    }
+    logger.warn({ err: errorMessage(err), during, consumer: this.settings.consumer }, 'redis queue call failed, retrying');
+    await backOff();
+  }
+
+  private async createGroup(startId: '$' | '0'): Promise<void> {
+    const { stream, group, commandTimeoutMs } = this.settings;
+    await whenReady(this.producer, commandTimeoutMs);
+    try {
+      await this.producer.xgroup('CREATE', stream, group, startId, 'MKSTREAM');
+    } catch (err) {
+      if (!isBusyGroup(err)) throw err;
+    }
+  }
+
+  private freeSlots(): number {
+    return Math.max(0, this.concurrency - this.running.size - this.waiting.length);
+  }
+
+  private pump(): void {
+    const handler = this.handler;
+    while (handler && this.running.size < this.concurrency && this.waiting.length > 0) {
+      const entry = this.waiting.shift()!;
+      const task = this.process(handler, entry).finally(() => {
+        this.running.delete(entry.id);
+        this.wake?.();
+        this.pump();
+      });
+      this.running.set(entry.id, task);
+    }
+  }
+
+  /** Handles one entry; never rejects. A failure leaves the entry pending, to be reclaimed and retried. */
+  private async process(handler: BroadcastHandler, entry: StreamEntry): Promise<void> {
+    const broadcast = decodeBroadcast(fieldOf(entry.fields, BROADCAST_FIELD));
+    if (!broadcast) {
+      // Retrying cannot fix bytes that do not decode: straight to the dead letters.
+      await this.deadLetters.move(entry, 'poison: payload is not a msgpack broadcast', 1).catch((err) =>
+        logger.warn({ err: errorMessage(err), entry: entry.id }, 'could not dead-letter poison entry, will retry'));
+      return;
+    }
+    try {
+      await handler(broadcast);
+    } catch (err) {
+      this.rememberError(entry.id, errorMessage(err));
+      logger.warn({ err, entry: entry.id, consumer: this.settings.consumer }, 'broadcast failed, will be retried');
+      return;
+    }
+    this.lastErrors.delete(entry.id);
+    await this.acknowledge(entry.id);
+  }
+
+  /**
+   * XACK with retries through a short outage: an entry handled but left unacknowledged would be delivered again.
+   * If Redis stays away it is given up, and the entry is redelivered later (a duplicate, never a loss).
+   */
+  private async acknowledge(id: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.producer.xack(this.settings.stream, this.settings.group, id);
+        return;
+      } catch (err) {
+        if (attempt >= 10) {
+          logger.error({ err: errorMessage(err), entry: id }, 'could not acknowledge, entry will be delivered again');
+          return;
+        }
+        await backOff();
+      }
+    }
+  }
+
+  private rememberError(id: string, message: string): void {
+    // Bounded: a flood of failures must not grow memory; the oldest reason is the one forgotten.
+    if (this.lastErrors.size >= 10_000) this.lastErrors.delete(this.lastErrors.keys().next().value!);
+    this.lastErrors.set(id, message);
+  }
+
+  private scheduleReclaim(): void {
+    const every = Math.max(50, Math.floor(this.settings.claimIdleMs / 2));
+    this.reclaimTimer = setTimeout(() => {
+      this.reclaiming = this.reclaim()
+        .catch((err) => (isNoGroup(err) ? this.recover(err, 'reclaim') : logger.warn(
+          { err: errorMessage(err), consumer: this.settings.consumer }, 'reclaim failed, will try again')))
+        .finally(() => {
+          this.reclaiming = null;
+          if (!this.stopping) this.scheduleReclaim();
+        });
+    }, every);
+  }
+
+  /** One recovery round: keep our own entries fresh, then take over entries idle too long on any consumer. */
+  private async reclaim(): Promise<void> {
+    await this.touchOwned();
+    const { stream, group, consumer, claimIdleMs } = this.settings;
+    for (let round = 0; round < 10 && !this.stopping; round++) {
+      const free = this.freeSlots();
+      if (free === 0) return;
+      const [cursor, claimed, deleted] = (await this.producer.callBuffer('XAUTOCLAIM', [stream, group, consumer,
+        claimIdleMs, this.claimCursor, 'COUNT', free])) as [Buffer, unknown, Buffer[] | undefined];
+      this.claimCursor = cursor.toString();
+      if (deleted?.length) {
+        logger.error({ entries: deleted.map(String), stream }, 'pending entries were trimmed away before delivery');
+      }
+      await this.admitReclaimed(toEntries(claimed));
+      if (this.claimCursor === '0-0') return;
+    }
+  }
+
+  /**
+   * Entries we hold are claimed again with JUSTID (resets their idle time, not their delivery count), so a long
+   * fan-out is not mistaken for a dead consumer and duplicated by another node.
+   */
+  private async touchOwned(): Promise<void> {
+    const ids = [...this.running.keys(), ...this.waiting.map((entry) => entry.id)];
+    if (ids.length === 0) return;
+    const { stream, group, consumer } = this.settings;
+    await this.producer.xclaim(stream, group, consumer, 0, ...ids, 'JUSTID');
+  }
+
+  private async admitReclaimed(entries: StreamEntry[]): Promise<void> {
+    const fresh = entries.filter((entry) => !this.running.has(entry.id) && !this.waiting.some((w) => w.id === entry.id));
+    const deliveries = await this.deliveryCounts(fresh.map((entry) => entry.id));
+    for (const entry of fresh) {
+      if (entry.fields.length === 0) {
+        // Deleted while pending (older Redis reports these as empty): nothing to deliver, only to forget.
+        await this.producer.xack(this.settings.stream, this.settings.group, entry.id);
+        continue;
+      }
+      // XAUTOCLAIM counted the take-over as a delivery: the ones before it were the attempts that did not succeed.
+      const attempts = (deliveries.get(entry.id) ?? 1) - 1;
+      if (attempts >= this.settings.maxAttempts) {
+        const last = this.lastErrors.get(entry.id);
+        this.lastErrors.delete(entry.id);
+        await this.deadLetters.move(entry, `gave up after ${attempts} attempts${last ? `: ${last}` : ''}`, attempts);
+        continue;
+      }
+      logger.info({ entry: entry.id, attempts, consumer: this.settings.consumer }, 'reclaimed pending broadcast');
+      this.waiting.push(entry);
+    }
+    this.pump();
+  }
+
+  /** Times delivered per id, from the pending entries list (XPENDING extended form, one id per range). */
+  private async deliveryCounts(ids: string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (ids.length === 0) return counts;
+    const pipeline = this.producer.pipeline();
+    for (const id of ids) pipeline.xpending(this.settings.stream, this.settings.group, id, id, 1);
+    for (const [err, rows] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      for (const [id, , , delivered] of rows as Array<[string, string, number, number]>) counts.set(id, delivered);
+    }
+    return counts;
+  }
+
+  /** Deletes our consumer from the group, but only with nothing pending on it: DELCONSUMER drops its pending list. */
+  private async releaseConsumerName(): Promise<void> {
+    const { stream, group, consumer } = this.settings;
+    try {
+      const pending = (await this.producer.xpending(stream, group, '-', '+', 1, consumer)) as unknown[];
+      if (pending.length === 0) await this.producer.xgroup('DELCONSUMER', stream, group, consumer);
+    } catch (err) {
+      logger.warn({ err: errorMessage(err), consumer }, 'could not remove consumer name from the group');
+    }
+  }
+}
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+function unavailable(message: string, cause: unknown): DinoError {
+  return new DinoError(ErrorCode.QUEUE_UNAVAILABLE, `${message}: ${errorMessage(cause)}`, { cause });
+}

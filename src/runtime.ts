@@ -1,0 +1,80 @@
+import type { Config } from './config.js';
+import { EmbeddedBroker } from './broker/embedded.js';
+import { Dino } from './core/dino.js';
+import { HttpServer } from './http/server.js';
+import type { ReadinessCheck } from './http/health.js';
+import { logger } from './log.js';
+import { openQueue } from './queue/open.js';
+import type { BroadcastQueue } from './queue/port.js';
+import { openStorage } from './storage/open.js';
+import type { Storage } from './storage/port.js';
+import { FanOut } from './workers/fan-out.js';
+
+/** `start`: everything in one process; `server`: the HTTP API only; `fanout`: queue consumer and workers only. */
+export type Role = 'start' | 'server' | 'fanout';
+
+export interface RunningDino {
+  httpPort?: number;
+  mqttPort?: number;
+  mqttWsPort?: number;
+  queue: BroadcastQueue;
+  storage?: Storage;
+  /** Graceful stop: no new requests, in-flight fan-outs finished and acknowledged, then everything closed. */
+  stop(): Promise<void>;
+}
+
+export async function runDino(config: Config, role: Role): Promise<RunningDino> {
+  if (role === 'server' && !config.redis) {
+    throw new Error('`dino server` needs a shared queue: set DINO_REDIS_URL (or run `dino start` for a single process)');
+  }
+  if (role === 'fanout' && !config.redis) {
+    throw new Error('`dino fanout` consumes the shared queue: set DINO_REDIS_URL');
+  }
+  const closers: Array<() => Promise<void> | void> = [];
+  const stop = async () => {
+    for (const close of closers.reverse()) await close();
+  };
+  try {
+    const running: RunningDino = { queue: await openQueue(config), stop };
+    closers.push(() => running.queue.close());
+    const checks: ReadinessCheck[] = [['queue', () => running.queue.ping()]];
+    if (role !== 'server') await startFanOut(config, running, closers, checks);
+    if (role !== 'fanout') await startHttp(config, running, closers, checks);
+    logger.info({ role, http: running.httpPort, mqtt: running.mqttPort, mqttWs: running.mqttWsPort,
+      storage: running.storage?.kind, queue: running.queue.kind, workers: role === 'server' ? 0 : config.workers }, 'dino is up');
+    return running;
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startFanOut(config: Config, running: RunningDino, closers: Array<() => Promise<void> | void>, checks: ReadinessCheck[]) {
+  let brokerUrl = config.mqtt.url;
+  if (!brokerUrl) {
+    const broker = await EmbeddedBroker.start({ host: config.mqtt.host, tcpPort: config.mqtt.port, wsPort: config.mqtt.wsPort });
+    closers.push(() => broker.close());
+    running.mqttPort = broker.tcpPort;
+    running.mqttWsPort = broker.wsPort;
+    brokerUrl = broker.url;
+  }
+  const fanOut = new FanOut({
+    brokerUrl, topicPrefix: config.mqtt.topicPrefix, workers: config.workers, connections: config.mqtt.connections,
+    inflightWindow: config.mqtt.inflightWindow, ackTimeoutMs: config.mqtt.ackTimeoutMs,
+  });
+  closers.push(() => fanOut.close());
+  running.queue.startConsuming((broadcast) => fanOut.deliver(broadcast), { concurrency: config.fanOutConcurrency });
+  // Stopping consumption first lets in-hand broadcasts finish while the workers are still there.
+  closers.push(() => running.queue.stopConsuming());
+  checks.push(['broker', () => fanOut.ping()]);
+}
+
+async function startHttp(config: Config, running: RunningDino, closers: Array<() => Promise<void> | void>, checks: ReadinessCheck[]) {
+  const storage = await openStorage(config);
+  running.storage = storage;
+  closers.push(() => storage.close());
+  checks.push(['storage', () => storage.ping()]);
+  const http = new HttpServer(new Dino({ storage, queue: running.queue }), config.http, checks);
+  running.httpPort = await http.listen();
+  closers.push(() => http.stopListening());
+}

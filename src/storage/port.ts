@@ -1,0 +1,35 @@
+import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
+import type { Micros } from '../core/time.js';
+
+/**
+ * Where groups, memberships and messages live. Every adapter (SQLite, Cassandra) passes the one contract suite in
+ * test/contract/storage.contract.ts; a difference between two adapters is a bug in one of them.
+ */
+export interface Storage {
+  readonly kind: string;
+  /** Creates the group and its members together; returns false, writing nothing, when the id is taken. */
+  createGroup(group: Group, members: Member[]): Promise<boolean>;
+  getGroup(groupId: string): Promise<Group | null>;
+  /** Applies the given fields; returns the updated group, or null when there is none. */
+  updateGroup(groupId: string, patch: GroupPatch): Promise<Group | null>;
+  /** Members in join order, newest first. */
+  getMembers(groupId: string): Promise<Member[]>;
+  getMembership(groupId: string, userId: number): Promise<Membership | null>;
+  /** Adds users not yet members (a member already there keeps its state) and touches the group's updated_at. */
+  addMembers(groupId: string, members: Member[], at: Micros): Promise<void>;
+  /** Removes one membership; the group loses its owner if that user owned it. False if it was not a member. */
+  removeMember(groupId: string, userId: number, at: Micros): Promise<boolean>;
+  /** Stores a message and records it as the group's last message and the sender's last send and read. */
+  saveMessage(message: Message): Promise<void>;
+  /** Removes a stored message again (used when its broadcast could not be queued). */
+  deleteMessage(groupId: string, messageId: string): Promise<void>;
+  /** Newest first, within the query's bounds. */
+  listMessages(groupId: string, query: HistoryQuery): Promise<Message[]>;
+  /** Number of messages newer than `after`, counting at most `cap`. */
+  countMessagesAfter(groupId: string, after: Micros, cap: number): Promise<number>;
+  markRead(groupId: string, userId: number, at: Micros): Promise<void>;
+  /** The user's groups by last message time, newest first, those with last_message_time < until. */
+  listUserGroups(userId: number, query: { until?: Micros; limit: number }): Promise<UserGroup[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

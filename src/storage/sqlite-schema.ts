@@ -1,0 +1,56 @@
+import type Database from 'better-sqlite3';
+
+/** Each entry upgrades the schema by one version; `migrate` applies the missing ones in order. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE groups (
+     group_id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     description TEXT,
+     status INTEGER NOT NULL,
+     group_type INTEGER NOT NULL,
+     owner_id INTEGER,
+     meta INTEGER,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     last_message_time INTEGER NOT NULL,
+     last_message_id TEXT,
+     last_message_user_id INTEGER,
+     last_message_type TEXT,
+     last_message_overview TEXT
+   ) STRICT;
+   CREATE TABLE memberships (
+     group_id TEXT NOT NULL,
+     user_id INTEGER NOT NULL,
+     join_time INTEGER NOT NULL,
+     last_read_time INTEGER NOT NULL,
+     last_sent_time INTEGER,
+     delete_before INTEGER NOT NULL,
+     PRIMARY KEY (group_id, user_id)
+   ) STRICT, WITHOUT ROWID;
+   CREATE INDEX memberships_by_user ON memberships (user_id, group_id);
+   CREATE TABLE messages (
+     group_id TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     message_id TEXT NOT NULL,
+     sender_id INTEGER NOT NULL,
+     message_type TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     PRIMARY KEY (group_id, created_at, message_id)
+   ) STRICT, WITHOUT ROWID;`,
+];
+
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
+
+export function sqliteSchemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Brings the schema to the newest version; running it again changes nothing. */
+export function migrateSqlite(db: Database.Database): number {
+  const from = sqliteSchemaVersion(db);
+  db.transaction(() => {
+    for (let v = from; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  })();
+  return MIGRATIONS.length - from;
+}

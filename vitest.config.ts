@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Suites share real services (ports, Cassandra, Redis); files run one at a time to keep them apart.
+    fileParallelism: false,
+    reporters: ['default'],
+  },
+});
