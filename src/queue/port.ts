@@ -2,6 +2,8 @@
 export interface Broadcast {
   payload: string;
   userIds: number[];
+  /** Broadcasts with the same key (a group id) are published one after the other, in queue order. */
+  orderKey?: string;
 }
 
 export type BroadcastHandler = (broadcast: Broadcast) => Promise<void>;

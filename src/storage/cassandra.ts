@@ -1,0 +1,375 @@
+import cassandra from 'cassandra-driver';
+import { DinoError, ErrorCode } from '../core/errors.js';
+import { timeUuidAt, timeUuidMicros } from '../core/ids.js';
+import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
+import type { Micros } from '../core/time.js';
+import { CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, checkKeyspaceName, messageBucket } from './cassandra-schema.js';
+import type { Storage } from './port.js';
+
+export interface CassandraOptions {
+  contactPoints: string[];
+  keyspace: string;
+  localDataCenter: string;
+  consistency?: 'ONE' | 'LOCAL_ONE' | 'LOCAL_QUORUM' | 'QUORUM';
+}
+
+type Row = cassandra.types.Row;
+type RunOptions = { idempotent?: boolean; pageState?: string };
+
+const { consistencies, responseErrorCodes: codes, unset } = cassandra.types;
+const CONSISTENCY = { ONE: consistencies.one, LOCAL_ONE: consistencies.localOne,
+  LOCAL_QUORUM: consistencies.localQuorum, QUORUM: consistencies.quorum } as const;
+/** Server answers that mean "not enough replicas right now", not "your statement is wrong". */
+const UNAVAILABLE_CODES = new Set<number>([codes.unavailableException, codes.overloaded, codes.isBootstrapping,
+  codes.readTimeout, codes.writeTimeout, codes.truncateError]);
+/** Reads fanned out per group or member run at most this many at a time. */
+const FAN_OUT = 32;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The one place a driver failure becomes the API's 503; anything else (a bad statement) stays a bug. */
+export function storageUnavailable(err: unknown): unknown {
+  const e = cassandra.errors;
+  const down = err instanceof e.NoHostAvailableError || err instanceof e.OperationTimedOutError
+    || err instanceof e.BusyConnectionError || (err instanceof e.ResponseError && UNAVAILABLE_CODES.has(err.code));
+  if (!down) return err;
+  return new DinoError(ErrorCode.STORAGE_UNAVAILABLE, `storage unavailable: ${(err as Error).message}`, { cause: err });
+}
+
+/**
+ * Cassandra orders timeuuids by time, then by the clock-sequence and node bytes compared as *signed* bytes. 0x80 is
+ * the lowest signed byte, so this id sorts after every id of an earlier microsecond and before every id of this
+ * one: `>= lowest(t)` means "at or after t" and `< lowest(t)` "before t", exactly. (minTimeuuid() is ms-precise.)
+ */
+const LOWEST_NODE = new Uint8Array(6).fill(0x00);
+export const lowestTimeUuidAt = (micros: Micros): string => timeUuidAt(Math.max(0, micros), 0x0000, LOWEST_NODE);
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/** A group row counts only once its creation wrote created_at (a stray late write cannot conjure a group). */
+function toGroup(r: Row): Group | null {
+  const createdAt = num(r['created_at']);
+  if (createdAt === null) return null;
+  return {
+    groupId: String(r['group_id']), name: r['name'] ?? '', description: text(r['description']),
+    status: r['status'] ?? 0, groupType: r['group_type'] ?? 0, ownerId: num(r['owner_id']), meta: num(r['meta']),
+    createdAt, updatedAt: num(r['updated_at']) ?? createdAt, lastMessageTime: num(r['last_message_time']) ?? createdAt,
+    lastMessageId: text(r['last_message_id']), lastMessageUserId: num(r['last_message_user_id']),
+    lastMessageType: text(r['last_message_type']), lastMessageOverview: text(r['last_message_overview']),
+  };
+}
+
+/** Likewise a membership exists only with its join_time: a read mark landing after a removal leaves no member. */
+function toMembership(r: Row): Membership | null {
+  const joinTime = num(r['join_time']);
+  if (joinTime === null) return null;
+  return { groupId: String(r['group_id']), userId: Number(r['user_id']), joinTime,
+    lastReadTime: num(r['last_read_time']) ?? joinTime, lastSentTime: num(r['last_sent_time']),
+    deleteBefore: num(r['delete_before']) ?? joinTime - 1 };
+}
+
+const toMessage = (groupId: string, r: Row): Message => {
+  const messageId = String(r['message_id']);
+  return { groupId, messageId, senderId: Number(r['sender_id']), payload: r['payload'] ?? '',
+    messageType: r['message_type'] ?? '', createdAt: timeUuidMicros(messageId) };
+};
+
+function statements(ks: string) {
+  const messageColumns = 'message_id, sender_id, message_type, payload';
+  return {
+    insertGroup: `INSERT INTO ${ks}.groups (group_id, name, description, status, group_type, owner_id, meta,
+      created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+    group: `SELECT * FROM ${ks}.groups WHERE group_id = ?`,
+    updateGroup: `UPDATE ${ks}.groups SET name = ?, description = ?, owner_id = ?, status = ? WHERE group_id = ?`,
+    dropOwner: `UPDATE ${ks}.groups SET owner_id = null WHERE group_id = ? IF owner_id = ?`,
+    // Event-time cells: written USING TIMESTAMP = the event's own time, so the newest event wins in any arrival order.
+    touchGroup: `UPDATE ${ks}.groups USING TIMESTAMP ? SET updated_at = ? WHERE group_id = ?`,
+    activity: `UPDATE ${ks}.groups USING TIMESTAMP ? SET last_message_time = ?, last_message_id = ?,
+      last_message_user_id = ?, last_message_type = ?, last_message_overview = ?, updated_at = ? WHERE group_id = ?`,
+    insertMember: `INSERT INTO ${ks}.members_by_group (group_id, user_id, join_time) VALUES (?, ?, ?)
+      USING TIMESTAMP ?`,
+    insertMembership: `INSERT INTO ${ks}.groups_by_user (user_id, group_id, join_time, last_read_time,
+      last_sent_time, delete_before) VALUES (?, ?, ?, ?, null, ?) USING TIMESTAMP ?`,
+    deleteMember: `DELETE FROM ${ks}.members_by_group USING TIMESTAMP ? WHERE group_id = ? AND user_id = ?`,
+    deleteMembership: `DELETE FROM ${ks}.groups_by_user USING TIMESTAMP ? WHERE user_id = ? AND group_id = ?`,
+    members: `SELECT user_id, join_time FROM ${ks}.members_by_group WHERE group_id = ?`,
+    membership: `SELECT * FROM ${ks}.groups_by_user WHERE user_id = ? AND group_id = ?`,
+    userGroups: `SELECT * FROM ${ks}.groups_by_user WHERE user_id = ?`,
+    senderState: `UPDATE ${ks}.groups_by_user USING TIMESTAMP ? SET last_sent_time = ?, last_read_time = ?
+      WHERE user_id = ? AND group_id = ?`,
+    markRead: `UPDATE ${ks}.groups_by_user USING TIMESTAMP ? SET last_read_time = ? WHERE user_id = ? AND group_id = ?`,
+    insertMessage: `INSERT INTO ${ks}.messages (group_id, bucket, ${messageColumns}) VALUES (?, ?, ?, ?, ?, ?)`,
+    deleteMessage: `DELETE FROM ${ks}.messages WHERE group_id = ? AND bucket = ? AND message_id = ?`,
+    newestInBucket: `SELECT ${messageColumns} FROM ${ks}.messages WHERE group_id = ? AND bucket = ?
+      AND message_id >= ? AND message_id < ? LIMIT ?`,
+    oldestInBucket: `SELECT ${messageColumns} FROM ${ks}.messages WHERE group_id = ? AND bucket = ?
+      AND message_id >= ? AND message_id < ? ORDER BY message_id ASC LIMIT ?`,
+    idsInBucket: `SELECT message_id FROM ${ks}.messages WHERE group_id = ? AND bucket = ? AND message_id >= ? LIMIT ?`,
+    ping: 'SELECT release_version FROM system.local',
+  };
+}
+
+/**
+ * Storage on Apache Cassandra (see DESIGN.md, "Storage model"). Every statement is prepared and reads one
+ * partition. Times that only move forward (updated_at, last message, read marks, last send) are written with the
+ * event's time as the cell timestamp: Cassandra's last-write-wins then keeps the newest without a read or a
+ * lightweight transaction. Only creating a group and dropping its owner use LWT (both rare).
+ * Assumes, like the send path guarantees, that a group's messages are not older than the group itself.
+ */
+export class CassandraStorage implements Storage {
+  readonly kind = 'cassandra';
+  private readonly q;
+
+  private constructor(private readonly client: cassandra.Client, keyspace: string) {
+    this.q = statements(keyspace);
+  }
+
+  /** Connects to a keyspace that `migrateCassandra` has brought to the current schema version. */
+  static async connect(opts: CassandraOptions): Promise<CassandraStorage> {
+    const keyspace = checkKeyspaceName(opts.keyspace);
+    const client = new cassandra.Client({
+      contactPoints: opts.contactPoints,
+      localDataCenter: opts.localDataCenter,
+      queryOptions: { consistency: CONSISTENCY[opts.consistency ?? 'LOCAL_QUORUM'],
+        serialConsistency: consistencies.localSerial, prepare: true },
+      // Loading every keyspace's schema on connect and after each DDL is slow; we refresh only ours, below.
+      isMetadataSyncEnabled: false,
+      protocolOptions: { maxSchemaAgreementWaitSeconds: 5 },
+      socketOptions: { connectTimeout: 5000, readTimeout: 12_000 },
+      // Two connections per node: one connection caps in-flight requests at 2048, a burst of sends can exceed it.
+      pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 2 } },
+    });
+    try {
+      await client.connect();
+      const version = await cassandraSchemaVersion(client, keyspace);
+      if (version !== CASSANDRA_SCHEMA_VERSION) {
+        throw new Error(`Cassandra keyspace ${keyspace} has schema version ${version}, this build needs `
+          + `${CASSANDRA_SCHEMA_VERSION}: run \`dino migrate\``);
+      }
+      await client.metadata.refreshKeyspace(keyspace); // replica placement for token-aware routing
+    } catch (err) {
+      await client.shutdown().catch(() => undefined);
+      throw storageUnavailable(err);
+    }
+    return new CassandraStorage(client, keyspace);
+  }
+
+  async createGroup(group: Group, members: Member[]): Promise<boolean> {
+    const created = await this.run(this.q.insertGroup, [group.groupId, group.name, group.description, group.status,
+      group.groupType, group.ownerId, group.meta, group.createdAt], { idempotent: false });
+    if (!created.wasApplied()) return false;
+    // One microsecond before the given times, so a message or touch at exactly that time still wins.
+    const since = Math.max(0, Math.min(group.lastMessageTime, group.updatedAt) - 1);
+    await Promise.all([
+      this.run(this.q.activity, [since, group.lastMessageTime, group.lastMessageId, group.lastMessageUserId,
+        group.lastMessageType, group.lastMessageOverview, group.updatedAt, group.groupId]),
+      this.insertMembers(group.groupId, distinctMembers(members)),
+    ]);
+    return true;
+  }
+
+  async getGroup(groupId: string): Promise<Group | null> {
+    if (!UUID.test(groupId)) return null;
+    const row = (await this.run(this.q.group, [groupId])).first();
+    return row ? toGroup(row) : null;
+  }
+
+  /** Reads first (an update must not create a group); absent fields are bound as `unset` and left untouched. */
+  async updateGroup(groupId: string, patch: GroupPatch): Promise<Group | null> {
+    const group = await this.getGroup(groupId);
+    if (!group) return null;
+    const fields = { name: patch.name, description: patch.description, ownerId: patch.ownerId, status: patch.status };
+    const given = <T>(v: T | undefined) => (v === undefined ? unset : v);
+    const changes = Object.values(fields).some((v) => v !== undefined);
+    await Promise.all([
+      changes && this.run(this.q.updateGroup, [given(fields.name), given(fields.description), given(fields.ownerId),
+        given(fields.status), groupId]),
+      this.touch(groupId, patch.updatedAt),
+    ]);
+    const changed = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<Group>;
+    return { ...group, ...changed, updatedAt: Math.max(group.updatedAt, patch.updatedAt) };
+  }
+
+  async getMembers(groupId: string): Promise<Member[]> {
+    if (!UUID.test(groupId)) return [];
+    const rows = await this.allRows(this.q.members, [groupId]);
+    return rows.filter((r) => r['join_time'] !== null)
+      .map((r) => ({ userId: Number(r['user_id']), joinTime: Number(r['join_time']) }))
+      .sort((a, b) => b.joinTime - a.joinTime || a.userId - b.userId);
+  }
+
+  async getMembership(groupId: string, userId: number): Promise<Membership | null> {
+    if (!UUID.test(groupId)) return null;
+    const row = (await this.run(this.q.membership, [userId, groupId])).first();
+    return row ? toMembership(row) : null;
+  }
+
+  async addMembers(groupId: string, members: Member[], at: Micros): Promise<void> {
+    const wanted = distinctMembers(members);
+    const existing = await mapLimit(wanted, FAN_OUT, (m) => this.getMembership(groupId, m.userId));
+    await Promise.all([
+      this.insertMembers(groupId, wanted.filter((_, i) => existing[i] === null)),
+      this.touch(groupId, at),
+    ]);
+  }
+
+  async removeMember(groupId: string, userId: number, at: Micros): Promise<boolean> {
+    const membership = await this.getMembership(groupId, userId);
+    if (!membership) return false;
+    // The delete must outrank the join it undoes, even when both carry the same time.
+    const ts = Math.max(at, membership.joinTime);
+    await Promise.all([
+      this.run(this.q.deleteMembership, [ts, userId, groupId]),
+      this.run(this.q.deleteMember, [ts, groupId, userId]),
+      this.run(this.q.dropOwner, [groupId, userId], { idempotent: false }),
+      this.touch(groupId, at),
+    ]);
+    return true;
+  }
+
+  /** No read before write: the message row, then the group's last message and the sender's marks (event time). */
+  async saveMessage(m: Message): Promise<void> {
+    const bucket = messageBucket(timeUuidMicros(m.messageId));
+    await this.run(this.q.insertMessage, [m.groupId, bucket, m.messageId, m.senderId, m.messageType, m.payload]);
+    await Promise.all([
+      this.run(this.q.activity, [m.createdAt, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload,
+        m.createdAt, m.groupId]),
+      this.run(this.q.senderState, [m.createdAt, m.createdAt, m.createdAt, m.senderId, m.groupId]),
+    ]);
+  }
+
+  async deleteMessage(groupId: string, messageId: string): Promise<void> {
+    if (!UUID.test(groupId) || !UUID.test(messageId)) return;
+    await this.run(this.q.deleteMessage, [groupId, messageBucket(timeUuidMicros(messageId)), messageId]);
+  }
+
+  /**
+   * Walks the buckets between the bounds (clamped to the group's first and last message times) until `limit`
+   * rows: newest first from the upper bound, or, with `since`, oldest first from `since`, then reversed.
+   */
+  async listMessages(groupId: string, query: HistoryQuery): Promise<Message[]> {
+    const group = query.limit > 0 ? await this.getGroup(groupId) : null;
+    if (!group) return [];
+    const from = Math.max(query.floor + 1, query.since ?? 0, 0); // inclusive
+    const to = query.until ?? group.lastMessageTime + 1; // exclusive
+    if (from >= to) return [];
+    const first = messageBucket(Math.max(from, group.createdAt));
+    const last = messageBucket(Math.min(to - 1, group.lastMessageTime));
+    const ascending = query.since !== undefined;
+    const bounds = [lowestTimeUuidAt(from), lowestTimeUuidAt(to)];
+    const statement = ascending ? this.q.oldestInBucket : this.q.newestInBucket;
+    const rows = await this.collect(bucketRange(first, last, ascending), query.limit,
+      (bucket, n) => this.run(statement, [groupId, bucket, ...bounds, n]));
+    const messages = rows.map((r) => toMessage(groupId, r));
+    return ascending ? messages.reverse() : messages;
+  }
+
+  async countMessagesAfter(groupId: string, after: Micros, cap: number): Promise<number> {
+    const group = cap > 0 ? await this.getGroup(groupId) : null;
+    if (!group || group.lastMessageTime <= after) return 0;
+    const from = Math.max(after + 1, 0);
+    const buckets = bucketRange(messageBucket(Math.max(from, group.createdAt)),
+      messageBucket(group.lastMessageTime), true);
+    const lowest = lowestTimeUuidAt(from);
+    const rows = await this.collect(buckets, cap, (bucket, n) => this.run(this.q.idsInBucket,
+      [groupId, bucket, lowest, n]));
+    return rows.length;
+  }
+
+  async markRead(groupId: string, userId: number, at: Micros): Promise<void> {
+    if (!UUID.test(groupId)) return;
+    await this.run(this.q.markRead, [at, at, userId, groupId]);
+  }
+
+  /** The user's partition, then each group (bounded fan-out), sorted here: Cassandra cannot order by a joined row. */
+  async listUserGroups(userId: number, query: { until?: Micros; limit: number }): Promise<UserGroup[]> {
+    const rows = await this.allRows(this.q.userGroups, [userId]);
+    const memberships = rows.map(toMembership).filter((m): m is Membership => m !== null);
+    const groups = await mapLimit(memberships, FAN_OUT, (m) => this.getGroup(m.groupId));
+    const until = query.until ?? Number.MAX_SAFE_INTEGER;
+    return memberships
+      .flatMap((membership, i) => {
+        const group = groups[i];
+        return group && group.lastMessageTime < until ? [{ group, membership }] : [];
+      })
+      .sort((a, b) => b.group.lastMessageTime - a.group.lastMessageTime
+        || (a.group.groupId < b.group.groupId ? -1 : a.group.groupId > b.group.groupId ? 1 : 0))
+      .slice(0, Math.max(0, query.limit));
+  }
+
+  async ping(): Promise<void> {
+    await this.run(this.q.ping, []);
+  }
+
+  async close(): Promise<void> {
+    await this.client.shutdown();
+  }
+
+  private async run(query: string, params: unknown[], opts: RunOptions = {}): Promise<cassandra.types.ResultSet> {
+    try {
+      return await this.client.execute(query, params,
+        { prepare: true, isIdempotent: opts.idempotent ?? true, pageState: opts.pageState });
+    } catch (err) {
+      throw storageUnavailable(err);
+    }
+  }
+
+  /** Every row of a partition, page by page (execute() alone returns only the first page). */
+  private async allRows(query: string, params: unknown[]): Promise<Row[]> {
+    const rows: Row[] = [];
+    let pageState: string | undefined;
+    do {
+      const page = await this.run(query, params, { pageState });
+      rows.push(...page.rows);
+      pageState = page.pageState ?? undefined;
+    } while (pageState);
+    return rows;
+  }
+
+  /** Reads bucket after bucket until `limit` rows are in hand. */
+  private async collect(buckets: Iterable<number>, limit: number,
+    read: (bucket: number, remaining: number) => Promise<cassandra.types.ResultSet>): Promise<Row[]> {
+    const rows: Row[] = [];
+    for (const bucket of buckets) {
+      if (rows.length >= limit) break;
+      rows.push(...(await read(bucket, limit - rows.length)).rows);
+    }
+    return rows;
+  }
+
+  private touch(groupId: string, at: Micros): Promise<unknown> {
+    return this.run(this.q.touchGroup, [at, at, groupId]);
+  }
+
+  private async insertMembers(groupId: string, members: Member[]): Promise<void> {
+    // Written at the join time, like every membership event; a new member's read mark and floor start at the join.
+    await mapLimit(members, FAN_OUT, ({ userId, joinTime }) => Promise.all([
+      this.run(this.q.insertMember, [groupId, userId, joinTime, joinTime]),
+      this.run(this.q.insertMembership, [userId, groupId, joinTime, joinTime, joinTime - 1, joinTime]),
+    ]));
+  }
+}
+
+function* bucketRange(first: number, last: number, ascending: boolean): Generator<number> {
+  if (ascending) for (let b = first; b <= last; b++) yield b;
+  else for (let b = last; b >= first; b--) yield b;
+}
+
+/** The first entry per user wins, as a repeated INSERT OR IGNORE would have it. */
+function distinctMembers(members: Member[]): Member[] {
+  const seen = new Set<number>();
+  return members.filter((m) => !seen.has(m.userId) && seen.add(m.userId));
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

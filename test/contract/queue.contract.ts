@@ -1,0 +1,139 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Broadcast, BroadcastQueue } from '../../src/queue/port.js';
+
+export interface QueueContractOptions {
+  /** Skip the whole suite (its service is absent; the caller has already said so loudly). */
+  skip?: boolean;
+  /** How long a failed entry may take to be delivered again (Redis: claimIdleMs plus a reclaim round). */
+  redeliveryWithinMs?: number;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `condition` holds; fails with `what` after `timeoutMs`. */
+export async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await sleep(10);
+  }
+}
+
+const broadcastsFor = (tag: string, count: number, userIds = [1, 2, 3]): Broadcast[] =>
+  Array.from({ length: count }, (_, i) => ({ payload: JSON.stringify({ tag, i }), userIds }));
+
+/**
+ * The promises every BroadcastQueue adapter keeps (see src/queue/port.ts): what is enqueued reaches the handler
+ * intact, in order when handled one at a time, again after a failure, and never beyond the concurrency limit.
+ * `open` returns a fresh, empty queue; the suite closes it.
+ */
+export function queueContract(name: string, open: () => Promise<BroadcastQueue>, opts: QueueContractOptions = {}) {
+  const redeliveryWithinMs = opts.redeliveryWithinMs ?? 10_000;
+
+  describe.skipIf(opts.skip === true)(`BroadcastQueue contract: ${name}`, () => {
+    let queue: BroadcastQueue;
+    let received: Broadcast[];
+    const record = async (broadcast: Broadcast) => {
+      received.push(broadcast);
+    };
+
+    beforeEach(async () => {
+      received = [];
+      queue = await open();
+    });
+    afterEach(async () => {
+      await queue.close();
+    });
+
+    it('answers ping', async () => {
+      await expect(queue.ping()).resolves.toBeUndefined();
+    });
+
+    it('delivers the same payload and user ids, including a 100 000-recipient list', async () => {
+      const huge = Array.from({ length: 100_000 }, (_, i) => i * 7919 + 1);
+      const sent = [
+        { payload: '{"event":"message","text":"héllo ✓"}', userIds: [42] },
+        { payload: '{"event":"group"}', userIds: huge },
+        { payload: '', userIds: [] },
+        { payload: '{"big":true}', userIds: [2 ** 53 - 1, 1] },
+      ];
+      queue.startConsuming(record);
+      for (const broadcast of sent) await queue.enqueue(broadcast);
+      await waitFor('all broadcasts', () => received.length === sent.length);
+      const byPayload = (a: Broadcast, b: Broadcast) => a.payload.localeCompare(b.payload);
+      expect([...received].sort(byPayload)).toEqual([...sent].sort(byPayload));
+    });
+
+    it('delivers entries enqueued before consuming started', async () => {
+      const sent = broadcastsFor('early', 5);
+      for (const broadcast of sent) await queue.enqueue(broadcast);
+      queue.startConsuming(record);
+      await waitFor('early broadcasts', () => received.length === sent.length);
+      expect(new Set(received.map((b) => b.payload))).toEqual(new Set(sent.map((b) => b.payload)));
+    });
+
+    it('delivers in enqueue order when handling one at a time', async () => {
+      const sent = broadcastsFor('order', 50);
+      for (const broadcast of sent.slice(0, 20)) await queue.enqueue(broadcast);
+      queue.startConsuming(record, { concurrency: 1 });
+      for (const broadcast of sent.slice(20)) await queue.enqueue(broadcast);
+      await waitFor('ordered broadcasts', () => received.length === sent.length);
+      expect(received.map((b) => b.payload)).toEqual(sent.map((b) => b.payload));
+    });
+
+    it('delivers again an entry whose handler failed', async () => {
+      const [first, flaky, last] = broadcastsFor('retry', 3);
+      let failures = 0;
+      queue.startConsuming(async (broadcast) => {
+        if (broadcast.payload === flaky!.payload && failures++ === 0) throw new Error('publish failed');
+        received.push(broadcast);
+      });
+      for (const broadcast of [first!, flaky!, last!]) await queue.enqueue(broadcast);
+      await waitFor('the failed entry again', () => received.some((b) => b.payload === flaky!.payload),
+        redeliveryWithinMs);
+      await waitFor('the others', () => received.length >= 3);
+      expect(failures).toBeGreaterThanOrEqual(2);
+      expect(new Set(received.map((b) => b.payload))).toEqual(new Set([first, flaky, last].map((b) => b!.payload)));
+    });
+
+    it('stopConsuming waits for handlers in hand, and nothing is lost across a restart', async () => {
+      const sent = broadcastsFor('stop', 20);
+      let started = 0;
+      let finished = 0;
+      const slowRecord = async (broadcast: Broadcast) => {
+        started++;
+        await sleep(50);
+        received.push(broadcast);
+        finished++;
+      };
+      for (const broadcast of sent) await queue.enqueue(broadcast);
+      queue.startConsuming(slowRecord, { concurrency: 4 });
+      await waitFor('some handlers in hand', () => started >= 5);
+      await queue.stopConsuming();
+      expect(finished).toBe(started);
+      const startedAtStop = started;
+      await sleep(200);
+      expect(started).toBe(startedAtStop);
+
+      queue.startConsuming(slowRecord, { concurrency: 4 });
+      await waitFor('the rest after restart', () => new Set(received.map((b) => b.payload)).size === sent.length);
+      expect(new Set(received.map((b) => b.payload))).toEqual(new Set(sent.map((b) => b.payload)));
+    });
+
+    it('never has more handlers in hand than the concurrency limit', async () => {
+      const sent = broadcastsFor('limit', 15);
+      let inHand = 0;
+      let maxInHand = 0;
+      for (const broadcast of sent) await queue.enqueue(broadcast);
+      queue.startConsuming(async (broadcast) => {
+        maxInHand = Math.max(maxInHand, ++inHand);
+        await sleep(30);
+        inHand--;
+        received.push(broadcast);
+      }, { concurrency: 3 });
+      await waitFor('all limited broadcasts', () => received.length === sent.length);
+      expect(maxInHand).toBeLessThanOrEqual(3);
+      expect(maxInHand).toBeGreaterThan(1);
+    });
+  });
+}

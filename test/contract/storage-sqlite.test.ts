@@ -1,0 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { storageContract } from './storage.contract.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dino-storage-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+storageContract('sqlite', async () => SqliteStorage.open(dir));

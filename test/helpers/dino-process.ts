@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/dino.js', import.meta.url));
+
+export interface DinoProcess {
+  child: ChildProcess;
+  httpPort: number;
+  mqttPort?: number;
+  mqttWsPort?: number;
+  base: string;
+  logs: string[];
+  /** SIGTERM, then waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Runs the real `dino` command (the built CLI) as a child process with free ports, and resolves once its start-up
+ * log line reports the bound ports.
+ */
+export function startDino(command: 'start' | 'server' | 'fanout', env: Record<string, string>): Promise<DinoProcess> {
+  const child = spawn(process.execPath, [BIN, command], {
+    env: { ...process.env, DINO_HTTP_PORT: '0', DINO_MQTT_PORT: '0', DINO_MQTT_WS_PORT: '0', DINO_HTTP_HOST: '127.0.0.1', DINO_MQTT_HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  createInterface({ input: child.stderr! }).on('line', (line) => logs.push(line));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop('SIGKILL');
+      reject(new Error(`dino ${command} did not start in time:\n${logs.join('\n')}`));
+    }, 30_000);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`dino ${command} exited with ${code} before it was up:\n${logs.join('\n')}`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      logs.push(line);
+      if (!line.includes('"dino is up"')) return;
+      clearTimeout(timer);
+      const up = JSON.parse(line) as { http?: number; mqtt?: number; mqttWs?: number };
+      resolve({ child, httpPort: up.http ?? 0, mqttPort: up.mqtt, mqttWsPort: up.mqttWs, base: `http://127.0.0.1:${up.http}`, logs, stop });
+    });
+  });
+}
+
+/** Calls the REST API and returns status and parsed body. */
+export async function api(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(base + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json: any = undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = text;
+  }
+  return { status: response.status, body: json };
+}

@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/core/errors.js';
+import type { Broadcast } from '../../src/queue/port.js';
+import { RedisStreamQueue, type RedisStreamQueueOptions } from '../../src/queue/redis.js';
+import { serviceAvailable } from '../helpers/services.js';
+import { sleep, waitFor } from '../contract/queue.contract.js';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379);
+
+const broadcast = (payload: string): Broadcast => ({ payload, userIds: [1, 2, 3] });
+
+/** Enqueues as a caller answered 503 would: trying again until the queue takes it. Returns the refusals. */
+async function enqueueUntilAccepted(queue: RedisStreamQueue, payload: string): Promise<number> {
+  for (let refusals = 0; ; refusals++) {
+    try {
+      await queue.enqueue(broadcast(payload));
+      return refusals;
+    } catch (err) {
+      expect((err as { code?: number }).code).toBe(ErrorCode.QUEUE_UNAVAILABLE);
+      await sleep(20);
+    }
+  }
+}
+
+async function eventually(what: string, condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await sleep(20);
+  }
+}
+
+describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
+  let stream: string;
+  let admin: Redis;
+  let queues: RedisStreamQueue[];
+
+  /** A queue (one consumer) on this test's stream; closed after the test unless terminated. */
+  const openQueue = async (consumer: string, options: Partial<RedisStreamQueueOptions> = {}) => {
+    const queue = new RedisStreamQueue({
+      url: REDIS_URL, stream, consumer: `${stream}-${consumer}`, blockMs: 100, claimIdleMs: 500, ...options,
+    });
+    queues.push(queue);
+    await queue.connect();
+    return queue;
+  };
+  const pendingCount = async () => ((await admin.xpending(stream, 'dino-fanout')) as [number])[0];
+
+  /** The addresses of one consumer's connections, found by client name. */
+  const connectionsOf = async (queue: RedisStreamQueue) => {
+    const list = (await admin.client('LIST')) as string;
+    return list.split('\n')
+      .filter((line) => line.includes(` name=dino:${queue.consumer}:`))
+      .map((line) => /addr=(\S+)/.exec(line)![1]!);
+  };
+  /** Kills one consumer's connections only, never anyone else's. */
+  const killConnectionsOf = async (queue: RedisStreamQueue) => {
+    const addresses = await connectionsOf(queue);
+    for (const address of addresses) await admin.client('KILL', 'ADDR', address);
+    return addresses.length;
+  };
+
+  beforeEach(() => {
+    stream = `dino:test:${randomUUID()}`;
+    admin = new Redis(REDIS_URL);
+    queues = [];
+  });
+  afterEach(async () => {
+    await Promise.all(queues.map((queue) => queue.close()));
+    await admin.del(stream, `${stream}:dead`);
+    await admin.quit();
+  });
+
+  it('shares the work between two consumers of one group, each entry handled once', async () => {
+    const handledBy = new Map<string, string[]>();
+    const handler = (who: string) => async (b: Broadcast) => {
+      handledBy.set(b.payload, [...(handledBy.get(b.payload) ?? []), who]);
+      await sleep(5);
+    };
+    const a = await openQueue('a', { claimIdleMs: 30_000 });
+    const b = await openQueue('b', { claimIdleMs: 30_000 });
+    a.startConsuming(handler('a'), { concurrency: 2 });
+    b.startConsuming(handler('b'), { concurrency: 2 });
+    for (let i = 0; i < 200; i++) await a.enqueue(broadcast(`share-${i}`));
+    await waitFor('200 handled', () => handledBy.size === 200);
+    await Promise.all([a.stopConsuming(), b.stopConsuming()]);
+
+    const all = [...handledBy.values()];
+    expect(all.every((who) => who.length === 1)).toBe(true);
+    expect(all.filter(([who]) => who === 'a').length).toBeGreaterThan(0);
+    expect(all.filter(([who]) => who === 'b').length).toBeGreaterThan(0);
+    expect(await pendingCount()).toBe(0);
+  });
+
+  it('lets another consumer take over the entry of a consumer that died holding it', async () => {
+    let taken = false;
+    const doomed = await openQueue('doomed');
+    doomed.startConsuming(async () => {
+      taken = true;
+      await new Promise(() => {}); // never acknowledges
+    }, { concurrency: 1 });
+    await doomed.enqueue(broadcast('orphan'));
+    await waitFor('the doomed consumer to take the entry', () => taken);
+    doomed.terminate();
+    queues.splice(queues.indexOf(doomed), 1);
+
+    const received: string[] = [];
+    const survivor = await openQueue('survivor');
+    const started = Date.now();
+    survivor.startConsuming(async (b) => {
+      received.push(b.payload);
+    });
+    await waitFor('the survivor to reclaim the orphan', () => received.includes('orphan'), 5000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200); // only after the idle time, not at once
+    await survivor.stopConsuming();
+    expect(await pendingCount()).toBe(0);
+  });
+
+  it('moves a poison entry to the dead letters at once, without blocking the others', async () => {
+    const queue = await openQueue('poison');
+    await queue.enqueue(broadcast('before'));
+    await admin.xadd(stream, '*', 'm', Buffer.from([0xc1, 0xff, 0x00]));
+    await admin.xadd(stream, '*', 'garbage', 'not a broadcast');
+    await queue.enqueue(broadcast('after'));
+
+    const received: string[] = [];
+    queue.startConsuming(async (b) => {
+      received.push(b.payload);
+    });
+    await waitFor('the good entries', () => received.length === 2);
+    await eventually('two dead letters', async () => (await admin.xlen(`${stream}:dead`)) === 2);
+
+    const dead = await queue.listDeadLetters(10);
+    expect(received).toEqual(['before', 'after']);
+    expect(dead).toHaveLength(2);
+    for (const letter of dead) {
+      expect(letter.reason).toMatch(/poison/);
+      expect(letter.broadcast).toBeNull();
+    }
+    expect(await queue.replayDeadLetters()).toEqual({ replayed: [], skipped: dead.map((d) => d.id) });
+    await queue.stopConsuming();
+    expect(await pendingCount()).toBe(0);
+  });
+
+  it('moves an always-failing entry to the dead letters after maxAttempts, and replays it', async () => {
+    const queue = await openQueue('failing', { claimIdleMs: 300, maxAttempts: 3 });
+    let attempts = 0;
+    let brokerDown = true;
+    const received: string[] = [];
+    queue.startConsuming(async (b) => {
+      if (b.payload === 'doomed') {
+        attempts++;
+        if (brokerDown) throw new Error('broker said no');
+      }
+      received.push(b.payload);
+    });
+    for (const payload of ['first', 'doomed', 'last']) await queue.enqueue(broadcast(payload));
+
+    await eventually('a dead letter', async () => (await queue.listDeadLetters()).length === 1);
+    const [letter] = await queue.listDeadLetters();
+    expect(attempts).toBe(3);
+    expect(received.sort()).toEqual(['first', 'last']);
+    expect(letter).toMatchObject({ attempts: 3, broadcast: broadcast('doomed') });
+    expect(letter!.reason).toContain('broker said no');
+    expect(await pendingCount()).toBe(0);
+
+    brokerDown = false;
+    expect(await queue.replayDeadLetters([letter!.id])).toEqual({ replayed: [letter!.id], skipped: [] });
+    await waitFor('the replayed entry', () => received.includes('doomed'));
+    expect(await queue.listDeadLetters()).toEqual([]);
+  });
+
+  it('loses nothing when its connections are dropped mid-run', async () => {
+    const queue = await openQueue('dropped', { claimIdleMs: 1000 });
+    const delivered = new Map<string, number>();
+    queue.startConsuming(async (b) => {
+      await sleep(5);
+      delivered.set(b.payload, (delivered.get(b.payload) ?? 0) + 1);
+    }, { concurrency: 4 });
+
+    // Drops both connections four times while entries are being enqueued, read, handled and acknowledged.
+    let kills = 0;
+    const killer = (async () => {
+      for (let round = 0; round < 4; round++) {
+        await sleep(150);
+        await eventually('both connections back', async () => (await connectionsOf(queue)).length === 2);
+        kills += await killConnectionsOf(queue);
+      }
+    })();
+    let killerDone = false;
+    void killer.finally(() => (killerDone = true));
+
+    const accepted: string[] = [];
+    let refused = 0;
+    for (let i = 0; !killerDone || i < 300; i++) {
+      refused += await enqueueUntilAccepted(queue, `drop-${i}`);
+      accepted.push(`drop-${i}`);
+    }
+    await killer;
+    await waitFor('every accepted entry delivered', () => accepted.every((p) => delivered.has(p)), 20_000);
+    await queue.stopConsuming();
+    const duplicates = [...delivered.values()].reduce((sum, n) => sum + n - 1, 0);
+    console.info(`${kills} connections killed, ${accepted.length} entries: ${refused} enqueue refusals retried, ` +
+      `${duplicates} duplicate deliveries`);
+    expect(kills).toBe(8);
+    expect(await pendingCount()).toBe(0);
+  });
+
+  it('refuses an enqueue promptly when Redis cannot be reached', async () => {
+    const queue = new RedisStreamQueue({ url: 'redis://127.0.0.1:1', stream, commandTimeoutMs: 300 });
+    queues.push(queue);
+    const started = Date.now();
+    await expect(queue.enqueue(broadcast('nowhere'))).rejects.toMatchObject({ code: ErrorCode.QUEUE_UNAVAILABLE });
+    expect(Date.now() - started).toBeLessThan(2000);
+    await expect(queue.ping()).rejects.toMatchObject({ code: ErrorCode.QUEUE_UNAVAILABLE });
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('configuration', () => {
+  it('has working defaults: embedded everything', () => {
+    const c = loadConfig({});
+    expect(c.http).toMatchObject({ host: '0.0.0.0', port: 8080, bodyLimit: 1024 * 1024, notificationBodyLimit: 16 * 1024 * 1024 });
+    expect(c.mqtt).toMatchObject({ port: 1883, wsPort: 8083, topicPrefix: '' });
+    expect(c.cassandra).toBeUndefined();
+    expect(c.redis).toBeUndefined();
+    expect(c.workers).toBeGreaterThan(0);
+  });
+
+  it('enables Cassandra and Redis when their settings are given', () => {
+    const c = loadConfig({ DINO_CASSANDRA_CONTACT_POINTS: '10.0.0.1:9042, db2', DINO_REDIS_URL: 'redis://127.0.0.1:6379/2' });
+    expect(c.cassandra?.contactPoints).toEqual(['10.0.0.1:9042', 'db2']);
+    expect(c.redis).toMatchObject({ url: 'redis://127.0.0.1:6379/2', stream: 'dino:broadcast', group: 'dino-fanout' });
+  });
+
+  it('lets a flag win over the environment', () => {
+    expect(loadConfig({ DINO_HTTP_PORT: '1' }, { DINO_HTTP_PORT: '0' }).http.port).toBe(0);
+  });
+
+  it.each([
+    ['DINO_HTTP_PORT', '70000'],
+    ['DINO_HTTP_PORT', 'eighty'],
+    ['DINO_WORKERS', '0'],
+    ['DINO_REDIS_URL', 'localhost:6379'],
+    ['DINO_MQTT_URL', 'http://broker'],
+    ['DINO_MQTT_TOPIC_PREFIX', 'dms/#'],
+    ['DINO_CASSANDRA_CONTACT_POINTS', 'a b'],
+  ])('refuses %s=%s naming the variable and its flag', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} \\(--`));
+  });
+});
