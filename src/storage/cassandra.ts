@@ -40,8 +40,8 @@ export function storageUnavailable(err: unknown): unknown {
  * the lowest signed byte, so this id sorts after every id of an earlier microsecond and before every id of this
  * one: `>= lowest(t)` means "at or after t" and `< lowest(t)` "before t", exactly. (minTimeuuid() is ms-precise.)
  */
-const LOWEST_NODE = new Uint8Array(6).fill(0x00);
-export const lowestTimeUuidAt = (micros: Micros): string => timeUuidAt(Math.max(0, micros), 0x0000, LOWEST_NODE);
+const LOWEST_NODE = new Uint8Array(6).fill(0x80);
+export const lowestTimeUuidAt = (micros: Micros): string => timeUuidAt(Math.max(0, micros), 0x0080, LOWEST_NODE);
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DinoError, ErrorCode } from '../../src/core/errors.js';
-import { CassandraStorage } from '../../src/storage/cassandra.js';
+import { CassandraStorage, type CassandraOptions } from '../../src/storage/cassandra.js';
 import {
   CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, migrateCassandra, replicationCql,
 } from '../../src/storage/cassandra-schema.js';
@@ -12,7 +12,8 @@ import { storageContract } from './storage.contract.js';
 const HOST = '127.0.0.1';
 const available = await serviceAvailable('Cassandra', HOST, 9042);
 const keyspace = `dino_test_${randomBytes(6).toString('hex')}`;
-const options = { contactPoints: [`${HOST}:9042`], keyspace, localDataCenter: 'datacenter1', consistency: 'ONE' } as const;
+const options: CassandraOptions = { contactPoints: [`${HOST}:9042`], keyspace, localDataCenter: 'datacenter1',
+  consistency: 'ONE' };
 
 describe('replication specs', () => {
   it('reads simple:N and dc:N lists', () => {

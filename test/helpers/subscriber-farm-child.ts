@@ -139,8 +139,8 @@ async function start(message: FarmChildInit): Promise<void> {
 
 process.on('message', (message: ChildRequest) => {
   const fail = (err: unknown) => {
-    send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
-    process.exit(1);
+    const error: ChildMessage = { type: 'error', message: err instanceof Error ? err.message : String(err) };
+    process.send?.(error, () => process.exit(1));
   };
   if (message.type === 'init') start(message).catch(fail);
   else if (message.type === 'report') send({ type: 'report', report: report(message.expectedPerUser) });

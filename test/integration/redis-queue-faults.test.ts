@@ -1,10 +1,15 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/core/errors.js';
 import type { Broadcast } from '../../src/queue/port.js';
 import { RedisStreamQueue, type RedisStreamQueueOptions } from '../../src/queue/redis.js';
-import { serviceAvailable } from '../helpers/services.js';
+import { portOpen, serviceAvailable } from '../helpers/services.js';
 import { sleep, waitFor } from '../contract/queue.contract.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -209,6 +214,19 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     expect(await pendingCount()).toBe(0);
   });
 
+  it('recreates a consumer group that vanished and delivers what arrived since', async () => {
+    const queue = await openQueue('regroup');
+    const received: string[] = [];
+    queue.startConsuming(async (b) => {
+      received.push(b.payload);
+    });
+    await queue.enqueue(broadcast('before'));
+    await waitFor('the first entry', () => received.includes('before'));
+    await admin.del(stream); // what a Redis restart without persistence does to stream and group
+    await queue.enqueue(broadcast('after'));
+    await waitFor('the entry enqueued after the group vanished', () => received.includes('after'), 5000);
+  });
+
   it('refuses an enqueue promptly when Redis cannot be reached', async () => {
     const queue = new RedisStreamQueue({ url: 'redis://127.0.0.1:1', stream, commandTimeoutMs: 300 });
     queues.push(queue);
@@ -218,3 +236,90 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     await expect(queue.ping()).rejects.toMatchObject({ code: ErrorCode.QUEUE_UNAVAILABLE });
   });
 });
+
+describe.skipIf(!redisUp)('Redis stream queue across a Redis server restart', () => {
+  let server: PrivateRedis;
+  afterEach(async () => {
+    await server?.stop();
+    await server?.cleanUp();
+  });
+
+  it('loses nothing when Redis restarts mid-run (append-only file on)', async () => {
+    server = await PrivateRedis.start();
+    const queue = new RedisStreamQueue({ url: server.url, blockMs: 100, claimIdleMs: 1000 });
+    await queue.connect();
+    const delivered = new Set<string>();
+    queue.startConsuming(async (b) => {
+      await sleep(2);
+      delivered.add(b.payload);
+    }, { concurrency: 4 });
+
+    const accepted: string[] = [];
+    let refused = 0;
+    for (let i = 0; i < 300; i++) {
+      if (i === 100) await server.restart();
+      refused += await enqueueUntilAccepted(queue, `restart-${i}`);
+      accepted.push(`restart-${i}`);
+    }
+    await waitFor('every accepted entry delivered', () => accepted.every((p) => delivered.has(p)), 20_000);
+    await queue.close();
+    expect(refused).toBeGreaterThan(0); // the restart was really felt
+  });
+});
+
+/** A redis-server of our own on a free loopback port, which this test may stop and start at will. */
+class PrivateRedis {
+  private child: ChildProcess | null = null;
+  private constructor(readonly port: number, private readonly dir: string) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<PrivateRedis> {
+    const server = new PrivateRedis(await freePort(), await mkdtemp(join(tmpdir(), 'dino-redis-')));
+    await server.launch();
+    return server;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await sleep(200);
+    await this.launch();
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    this.child = null;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  async cleanUp(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private async launch(): Promise<void> {
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '',
+      '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir], { stdio: 'ignore' });
+    await waitForPort(this.port);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await portOpen('127.0.0.1', port, 200))) {
+    if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+    await sleep(20);
+  }
+}
