@@ -77,5 +77,5 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   checks.push(['storage', () => storage.ping()]);
   const http = new HttpServer(new Dino({ storage, queue: running.queue }), config.http, checks);
   running.httpPort = await http.listen();
-  closers.push(() => http.stopListening());
+  closers.push(() => http.drain());
 }

@@ -18,6 +18,8 @@ export interface RouteContext {
 export interface RouteOptions {
   apiKey?: string;
   bodyLimit: number;
+  /** Requests being handled; shutdown waits for it to reach zero before closing storage. */
+  inFlight: { count: number };
 }
 
 type Method = 'get' | 'post' | 'put' | 'del';
@@ -39,6 +41,7 @@ export function route(app: TemplatedApp, method: Method, pattern: string, option
     const authorized = isAuthorized(req, options.apiKey);
     const params = Array.from({ length: paramCount }, (_, i) => decodeURIComponent(req.getParameter(i)));
     const declaredLength = Number(req.getHeader('content-length') || 0);
+    options.inFlight.count++;
     void (async () => {
       try {
         if (!authorized) throw new DinoError(ErrorCode.UNAUTHORIZED, 'missing or wrong API key');
@@ -47,6 +50,8 @@ export function route(app: TemplatedApp, method: Method, pattern: string, option
         sendJson(reply, answer.status, answer.body);
       } catch (err) {
         sendError(reply, err);
+      } finally {
+        options.inFlight.count--;
       }
     })();
   });

@@ -19,9 +19,10 @@ export interface HttpOptions {
 export class HttpServer {
   private listenSocket: us_listen_socket | null = null;
   private readonly app = uws.App();
+  private readonly inFlight = { count: 0 };
 
   constructor(dino: Dino, private readonly options: HttpOptions, checks: ReadinessCheck[]) {
-    const routeOptions = { apiKey: options.apiKey, bodyLimit: options.bodyLimit };
+    const routeOptions = { apiKey: options.apiKey, bodyLimit: options.bodyLimit, inFlight: this.inFlight };
     healthRoutes(this.app, checks);
     groupRoutes(this.app, dino, routeOptions);
     messageRoutes(this.app, dino, routeOptions);
@@ -43,9 +44,11 @@ export class HttpServer {
     });
   }
 
-  /** Stops accepting connections; requests in progress still get their answers. */
-  stopListening(): void {
+  /** Stops accepting connections, then waits (up to `graceMs`) for the requests in progress to be answered. */
+  async drain(graceMs = 10_000): Promise<void> {
     if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 }
