@@ -39,10 +39,7 @@ export function fieldOf(fields: Buffer[], name: string): Buffer | undefined {
   return undefined;
 }
 
-/**
- * Entries from a binary XRANGE/XREADGROUP/XAUTOCLAIM reply. An entry whose fields are null was deleted (trimmed)
- * while still pending; it is returned with no fields so the caller can acknowledge it.
- */
+/** Entries from a binary XRANGE/XREADGROUP/XAUTOCLAIM reply; a deleted entry (null fields) has no fields. */
 export function toEntries(raw: unknown): StreamEntry[] {
   if (!Array.isArray(raw)) return [];
   return raw

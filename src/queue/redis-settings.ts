@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
-import { logger } from '../log.js';
 
 export interface RedisStreamQueueOptions {
   url: string;
@@ -53,53 +51,4 @@ export function settingsFrom(options: RedisStreamQueueOptions): Settings {
     }
   }
   return settings;
-}
-
-/** Names the connection in CLIENT LIST, so an operator (or a test) can tell our connections apart. */
-export function clientName(consumer: string, role: string): string {
-  return `dino:${consumer.replace(/[^\w.:-]/g, '_')}:${role}`;
-}
-
-/** Resolves once the client is connected, starting a lazy connection; rejects after `timeoutMs` or if closed. */
-export async function whenReady(client: Redis, timeoutMs: number): Promise<void> {
-  if (client.status === 'ready') return;
-  if (client.status === 'end') throw new Error('connection closed');
-  if (client.status === 'wait') client.connect().catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  let settle = () => {};
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const onEnd = () => reject(new Error('connection closed'));
-      settle = () => {
-        client.off('ready', resolve);
-        client.off('end', onEnd);
-      };
-      client.once('ready', resolve);
-      client.once('end', onEnd);
-      timer = setTimeout(() => reject(new Error(`not connected within ${timeoutMs} ms`)), timeoutMs);
-    });
-  } finally {
-    clearTimeout(timer);
-    settle();
-  }
-}
-
-/** ioredis reports every failed reconnect attempt; one line per outage (and per 10 s) is enough. */
-export function logConnectionErrors(client: Redis, role: string): void {
-  client.setMaxListeners(0); // every caller waiting for a connection listens for 'ready'
-  let lastLogged = 0;
-  client.on('error', (err: Error) => {
-    if (Date.now() - lastLogged < 10_000) return;
-    lastLogged = Date.now();
-    logger.warn({ err: err.message, role }, 'redis connection error, reconnecting');
-  });
-  client.on('ready', () => {
-    if (lastLogged !== 0) logger.info({ role }, 'redis connection restored');
-    lastLogged = 0;
-  });
-}
-
-export async function quit(client: Redis): Promise<void> {
-  if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
-  else client.disconnect();
 }

@@ -1,11 +1,11 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Broadcast, BroadcastHandler, BroadcastQueue } from './port.js';
 import { BROADCAST_FIELD, decodeBroadcast, encodeBroadcast, fieldOf, toEntries, type StreamEntry } from './redis-codec.js';
 import { DeadLetterStream, type DeadLetter, type ReplayResult } from './redis-dead-letters.js';
 import { DinoError, ErrorCode } from '../core/errors.js';
 import { logger } from '../log.js';
-import { clientName, logConnectionErrors, quit, settingsFrom, whenReady, type RedisStreamQueueOptions,
-  type Settings } from './redis-settings.js';
+import { createClients, quit, whenReady } from './redis-connection.js';
+import { settingsFrom, type RedisStreamQueueOptions, type Settings } from './redis-settings.js';
 
 export type { RedisStreamQueueOptions } from './redis-settings.js';
 
@@ -18,12 +18,12 @@ const backOff = () => sleep(500 + Math.random() * 500);
  * Broadcast queue on a Redis Stream read through a consumer group, so any number of fan-out nodes share the work.
  * An entry is acknowledged only after its handler resolved; entries left pending (handler failed, node died) are
  * taken over with XAUTOCLAIM after `claimIdleMs`, and after `maxAttempts` deliveries moved to a dead-letter stream.
+ * Needs Redis 7.0 or later (XAUTOCLAIM's reply form and its cleaning of trimmed entries).
  */
 export class RedisStreamQueue implements BroadcastQueue {
   readonly kind = 'redis';
   readonly settings: Readonly<Settings>;
   private readonly producer: Redis;
-  /** XREADGROUP BLOCK holds its connection, so reads get their own and never delay enqueue or acks. */
   private readonly reader: Redis;
   private readonly deadLetters: DeadLetterStream;
   private groupReady: Promise<void> | null = null;
@@ -43,23 +43,11 @@ export class RedisStreamQueue implements BroadcastQueue {
   private reclaiming: Promise<void> | null = null;
   private claimCursor = '0-0';
   private wake: (() => void) | null = null;
+  private terminated = false;
 
   constructor(options: RedisStreamQueueOptions) {
     this.settings = settingsFrom(options);
-    const { url, consumer, commandTimeoutMs, blockMs } = this.settings;
-    // No offline queue and no resend: while Redis is away a command fails at once (enqueue answers 503 promptly,
-    // the read loop backs off) instead of piling up and running late, after the caller was already told it failed.
-    const common = { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 } as const;
-    this.producer = new Redis(url, {
-      ...common, connectionName: clientName(consumer, 'producer'), commandTimeout: commandTimeoutMs,
-    });
-    this.reader = new Redis(url, {
-      ...common, connectionName: clientName(consumer, 'reader'),
-      // A client-side deadline for the blocking read: a silently dead socket would otherwise hang the loop.
-      blockingTimeout: blockMs + commandTimeoutMs, blockingTimeoutGrace: commandTimeoutMs,
-    });
-    logConnectionErrors(this.producer, 'producer');
-    logConnectionErrors(this.reader, 'reader');
+    ({ producer: this.producer, reader: this.reader } = createClients(this.settings));
     this.deadLetters = new DeadLetterStream(this.producer, this.settings);
   }
 
@@ -93,7 +81,7 @@ export class RedisStreamQueue implements BroadcastQueue {
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
       throw new RangeError(`startConsuming: concurrency must be a positive integer, got ${concurrency}`);
     }
-    if (this.stopped) throw new Error('startConsuming: the queue is stopping');
+    if (this.stopped || this.terminated) throw new Error('startConsuming: the queue is stopping or terminated');
     this.handler = handler;
     this.concurrency = concurrency;
     if (this.readLoop) return;
@@ -128,6 +116,7 @@ export class RedisStreamQueue implements BroadcastQueue {
    * does. For tests of recovery and for an emergency exit; `close` is the graceful way.
    */
   terminate(): void {
+    this.terminated = true;
     this.stopping = true;
     if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
     this.wake?.();
@@ -192,7 +181,7 @@ export class RedisStreamQueue implements BroadcastQueue {
       // The group (or the whole stream) is gone, e.g. Redis restarted without persistence: everything now in the
       // stream arrived after that and was never delivered, so the new group starts from the beginning.
       logger.warn({ stream: this.settings.stream, group: this.settings.group }, 'consumer group missing, recreating');
-      await this.createGroup('0').catch(() => undefined);
+      await this.createGroup('0').catch(backOff);
       return;
     }
     logger.warn({ err: errorMessage(err), during, consumer: this.settings.consumer }, 'redis queue call failed, retrying');
@@ -317,17 +306,14 @@ export class RedisStreamQueue implements BroadcastQueue {
     const fresh = entries.filter((entry) => !this.running.has(entry.id) && !this.waiting.some((w) => w.id === entry.id));
     const deliveries = await this.deliveryCounts(fresh.map((entry) => entry.id));
     for (const entry of fresh) {
-      if (entry.fields.length === 0) {
-        // Deleted while pending (older Redis reports these as empty): nothing to deliver, only to forget.
-        await this.producer.xack(this.settings.stream, this.settings.group, entry.id);
-        continue;
-      }
       // XAUTOCLAIM counted the take-over as a delivery: the ones before it were the attempts that did not succeed.
       const attempts = (deliveries.get(entry.id) ?? 1) - 1;
       if (attempts >= this.settings.maxAttempts) {
         const last = this.lastErrors.get(entry.id);
-        this.lastErrors.delete(entry.id);
-        await this.deadLetters.move(entry, `gave up after ${attempts} attempts${last ? `: ${last}` : ''}`, attempts);
+        // A failed move leaves the entry pending with us: the next round takes it over and tries again.
+        await this.deadLetters.move(entry, `gave up after ${attempts} attempts${last ? `: ${last}` : ''}`, attempts)
+          .then(() => this.lastErrors.delete(entry.id))
+          .catch((err) => logger.warn({ err: errorMessage(err), entry: entry.id }, 'could not dead-letter entry'));
         continue;
       }
       logger.info({ entry: entry.id, attempts, consumer: this.settings.consumer }, 'reclaimed pending broadcast');

@@ -1,17 +1,15 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storageBackends } from '../helpers/backends.js';
 import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
 import { MqttUser } from '../helpers/mqtt-user.js';
 
 const randomUser = () => 1 + Math.floor(Math.random() * 1e12);
 
-describe('the REST API end to end', () => {
+describe.each(await storageBackends())('the REST API end to end with $name storage', (backend) => {
   let dino: DinoProcess;
   let url: string;
   beforeAll(async () => {
-    dino = await startDino('start', { DINO_DATA_DIR: mkdtempSync(join(tmpdir(), 'dino-api-')) });
+    dino = await startDino('start', backend.env());
     url = `mqtt://127.0.0.1:${dino.mqttPort}`;
   });
   afterAll(async () => {

@@ -1,7 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { storageBackends } from '../helpers/backends.js';
 import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
 import { MqttUser } from '../helpers/mqtt-user.js';
 
@@ -11,15 +9,16 @@ afterEach(async () => {
   await Promise.all(running.map((d) => d.stop()));
   running = [];
 });
-async function dino(dataDir: string) {
-  const d = await startDino('start', { DINO_DATA_DIR: dataDir });
+async function dino(env: Record<string, string>) {
+  const d = await startDino('start', env);
   running.push(d);
   return d;
 }
 
+describe.each(await storageBackends())('with $name storage', (backend) => {
 describe('offline delivery', () => {
   it('queues messages for a disconnected user with a persistent session and delivers them on reconnect', async () => {
-    const d = await dino(mkdtempSync(join(tmpdir(), 'dino-offline-')));
+    const d = await dino(backend.env());
     const url = `mqtt://127.0.0.1:${d.mqttPort}`;
     const [alice, bob] = [randomUser(), randomUser()];
     const bobApp = await MqttUser.connect(url, bob);
@@ -44,9 +43,9 @@ describe('offline delivery', () => {
 
 describe('restart', () => {
   it('keeps groups and histories across a stop and a start on the same data dir', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'dino-restart-'));
+    const env = backend.env();
     const [alice, bob] = [randomUser(), randomUser()];
-    const first = await dino(dataDir);
+    const first = await dino(env);
     const group = await api(first.base, 'POST', `/v1/users/${alice}/groups/create`, { group_name: 'kept', users: [bob] });
     const groupId = group.body.group_id;
     for (const text of ['one', 'two']) {
@@ -55,11 +54,12 @@ describe('restart', () => {
     expect(await first.stop()).toBe(0);
     running = [];
 
-    const second = await dino(dataDir);
+    const second = await dino(env);
     const fetched = await api(second.base, 'GET', `/v1/groups/${groupId}`);
     expect(fetched.status).toBe(200);
     expect(fetched.body).toMatchObject({ group_id: groupId, name: 'kept', user_count: 2, last_message_overview: 'two' });
     const history = await api(second.base, 'POST', `/v1/groups/${groupId}/user/${bob}/histories`, { per_page: 10 });
     expect(history.body.messages.map((m: any) => m.message_payload)).toEqual(['two', 'one']);
   });
+});
 });

@@ -1,18 +1,18 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storageBackends } from '../helpers/backends.js';
 import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
 import { MqttUser } from '../helpers/mqtt-user.js';
 
 /** The seed's scenario: two users subscribe as the seed shows; a group is created and a message sent. */
-describe.each(['tcp', 'websocket'] as const)('seed scenario over %s', (transport) => {
+const cases = (await storageBackends()).flatMap((backend) => (['tcp', 'websocket'] as const).map((transport) => ({ backend, transport })));
+
+describe.each(cases)('seed scenario over $transport with $backend.name storage', ({ backend, transport }) => {
   let dino: DinoProcess;
   let users: MqttUser[];
   const [alice, bob] = [1000 + Math.floor(Math.random() * 1e6), 2000000 + Math.floor(Math.random() * 1e6)];
 
   beforeAll(async () => {
-    dino = await startDino('start', { DINO_DATA_DIR: mkdtempSync(join(tmpdir(), 'dino-seed-')) });
+    dino = await startDino('start', backend.env());
     const url = transport === 'tcp' ? `mqtt://127.0.0.1:${dino.mqttPort}` : `ws://127.0.0.1:${dino.mqttWsPort}/mqtt`;
     users = await Promise.all([alice, bob].map((id) => MqttUser.connect(url, id)));
   });
