@@ -33,6 +33,7 @@ export const settings = {
   DINO_CASSANDRA_LOCAL_DC: z.string().trim().min(1).default('datacenter1'),
   DINO_CASSANDRA_REPLICATION: z.string().regex(/^(simple:\d+|[\w-]+:\d+(,[\w-]+:\d+)*)$/, 'expected simple:RF or dc:RF,…').default('simple:1'),
   DINO_CASSANDRA_CONSISTENCY: z.enum(['ONE', 'LOCAL_ONE', 'QUORUM', 'LOCAL_QUORUM']).default('LOCAL_QUORUM'),
+  DINO_CASSANDRA_TIMEOUT_MS: positiveInt.default(12_000),
   DINO_REDIS_URL: url(['redis:', 'rediss:']),
   DINO_STREAM: z.string().trim().min(1).default('dino:broadcast'),
   DINO_STREAM_GROUP: z.string().trim().min(1).default('dino-fanout'),
@@ -60,7 +61,7 @@ type Settings = { [K in SettingName]: z.output<(typeof settings)[K]> };
 export interface Config {
   http: { host: string; port: number; bodyLimit: number; notificationBodyLimit: number; apiKey?: string };
   dataDir: string;
-  cassandra?: { contactPoints: string[]; keyspace: string; localDataCenter: string; replication: string; consistency: Settings['DINO_CASSANDRA_CONSISTENCY'] };
+  cassandra?: { contactPoints: string[]; keyspace: string; localDataCenter: string; replication: string; consistency: Settings['DINO_CASSANDRA_CONSISTENCY']; requestTimeoutMs: number };
   redis?: { url: string; stream: string; group: string; maxLen: number; claimIdleMs: number; maxAttempts: number };
   mqtt: { url?: string; host: string; port: number; wsPort: number; topicPrefix: string; connections: number; inflightWindow: number; ackTimeoutMs: number };
   workers: number;
@@ -94,6 +95,7 @@ function toConfig(s: Settings): Config {
     cassandra: s.DINO_CASSANDRA_CONTACT_POINTS && {
       contactPoints: s.DINO_CASSANDRA_CONTACT_POINTS, keyspace: s.DINO_CASSANDRA_KEYSPACE,
       localDataCenter: s.DINO_CASSANDRA_LOCAL_DC, replication: s.DINO_CASSANDRA_REPLICATION, consistency: s.DINO_CASSANDRA_CONSISTENCY,
+      requestTimeoutMs: s.DINO_CASSANDRA_TIMEOUT_MS,
     },
     redis: s.DINO_REDIS_URL === undefined ? undefined : {
       url: s.DINO_REDIS_URL, stream: s.DINO_STREAM, group: s.DINO_STREAM_GROUP, maxLen: s.DINO_STREAM_MAXLEN,

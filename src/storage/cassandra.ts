@@ -11,6 +11,8 @@ export interface CassandraOptions {
   keyspace: string;
   localDataCenter: string;
   consistency?: 'ONE' | 'LOCAL_ONE' | 'LOCAL_QUORUM' | 'QUORUM';
+  /** How long one request may take before it counts as failed (503 to the caller). */
+  requestTimeoutMs?: number;
 }
 
 type Row = cassandra.types.Row;
@@ -135,7 +137,9 @@ export class CassandraStorage implements Storage {
       // Loading every keyspace's schema on connect and after each DDL is slow; we refresh only ours, below.
       isMetadataSyncEnabled: false,
       protocolOptions: { maxSchemaAgreementWaitSeconds: 5 },
-      socketOptions: { connectTimeout: 5000, readTimeout: 12_000 },
+      socketOptions: { connectTimeout: 5000, readTimeout: opts.requestTimeoutMs ?? 12_000 },
+      // The default backs off up to 10 minutes: a node back after an outage would stay unused for that long.
+      policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5000, false) },
       // Two connections per node: one connection caps in-flight requests at 2048, a burst of sends can exceed it.
       pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 2 } },
     });
@@ -228,14 +232,23 @@ export class CassandraStorage implements Storage {
   }
 
   /** No read before write: the message row, then the group's last message and the sender's marks (event time). */
+  /**
+   * The message row, the group's last-message fields and the sender's state go in one logged batch: Cassandra
+   * applies all three or none, so a failure never leaves a message without its group update or the reverse.
+   */
   async saveMessage(m: Message): Promise<void> {
     const bucket = messageBucket(timeUuidMicros(m.messageId));
-    await this.run(this.q.insertMessage, [m.groupId, bucket, m.messageId, m.senderId, m.messageType, m.payload]);
-    await Promise.all([
-      this.run(this.q.activity, [m.createdAt, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload,
-        m.createdAt, m.groupId]),
-      this.run(this.q.senderState, [m.createdAt, m.createdAt, m.createdAt, m.senderId, m.groupId]),
-    ]);
+    const statements = [
+      { query: this.q.insertMessage, params: [m.groupId, bucket, m.messageId, m.senderId, m.messageType, m.payload] },
+      { query: this.q.activity, params: [m.createdAt, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload,
+        m.createdAt, m.groupId] },
+      { query: this.q.senderState, params: [m.createdAt, m.createdAt, m.createdAt, m.senderId, m.groupId] },
+    ];
+    try {
+      await this.client.batch(statements, { prepare: true, logged: true, isIdempotent: true });
+    } catch (err) {
+      throw storageUnavailable(err);
+    }
   }
 
   async deleteMessage(groupId: string, messageId: string): Promise<void> {

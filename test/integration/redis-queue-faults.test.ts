@@ -124,6 +124,24 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     expect(await pendingCount()).toBe(0);
   });
 
+  it('does not hand a long-running entry to another consumer while its holder is alive', async () => {
+    const handled: string[] = [];
+    const a = await openQueue('slow-a', { claimIdleMs: 300 });
+    const b = await openQueue('slow-b', { claimIdleMs: 300 });
+    const slow = (who: string) => async () => {
+      handled.push(who);
+      await sleep(1200); // four times the claim idle time
+    };
+    a.startConsuming(slow('a'), { concurrency: 1 });
+    b.startConsuming(slow('b'), { concurrency: 1 });
+    await a.enqueue(broadcast('long'));
+    await waitFor('the entry taken', () => handled.length === 1);
+    await sleep(1300); // both keep running the whole time: the idle one must not steal it
+    await Promise.all([a.stopConsuming(), b.stopConsuming()]);
+    expect(handled).toHaveLength(1);
+    expect(await pendingCount()).toBe(0);
+  });
+
   it('moves a poison entry to the dead letters at once, without blocking the others', async () => {
     const queue = await openQueue('poison');
     await queue.enqueue(broadcast('before'));

@@ -1,0 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { api, startDino } from '../test/helpers/dino-process.js';
+const d = await startDino('start', { DINO_DATA_DIR: mkdtempSync('/tmp/dino-r-'), DINO_MQTT_URL: 'mqtt://127.0.0.1:1883', DINO_MQTT_TOPIC_PREFIX: 'bench/dbg/' });
+const ids = Array.from({length: 4000}, (_, i) => 5e12 + i);
+const send = async () => { const t = performance.now(); const r = await api(d.base, 'POST', '/v1/notification/send', {event_type:'x', notification:[{user_ids:ids, data:{}}]}); return [r.status, (performance.now()-t).toFixed(0)]; };
+const conns = () => execSync(`ss -tnp | grep pid=${d.child.pid}, | grep :1883 | awk '{print $1,$2,$3}' | sort | uniq -c`).toString().trim();
+console.log('send1', await send()); await new Promise(r => setTimeout(r, 1000)); console.log('after 1s', conns());
+await new Promise(r => setTimeout(r, 55000)); console.log('after 56s', conns());
+console.log(JSON.stringify(await api(d.base, 'GET', '/readyz')));
+console.log('send2', await send()); await new Promise(r => setTimeout(r, 3000)); console.log('after send2', conns());
+console.log(d.logs.join('\n'));
+await d.stop();

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storageBackends } from '../helpers/backends.js';
+import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
+
+const cassandra = (await storageBackends()).find((b) => b.name === 'cassandra');
+const RUN_DIR = process.env.CASSANDRA_RUN_DIR ?? fileURLToPath(new URL('../../.cassandra-run', import.meta.url));
+
+/** The node started by scripts/cassandra/cassandra.sh; freezing it (SIGSTOP) makes every request time out. */
+function cassandraPid(): number {
+  return Number(readFileSync(`${RUN_DIR}/cassandra.pid`, 'utf8').trim());
+}
+
+describe.skipIf(!cassandra)('Cassandra outage', () => {
+  let dino: DinoProcess;
+  let frozen = false;
+  const freeze = (on: boolean) => {
+    process.kill(cassandraPid(), on ? 'SIGSTOP' : 'SIGCONT');
+    frozen = on;
+  };
+  beforeAll(async () => {
+    dino = await startDino('start', { ...cassandra!.env(), DINO_CASSANDRA_TIMEOUT_MS: '1500' });
+  });
+  afterAll(async () => {
+    if (frozen) freeze(false);
+    await dino?.stop();
+  });
+
+  it('answers 503 with code 620 while the node hangs, and recovers without restarting Dino', async () => {
+    const owner = 1 + Math.floor(Math.random() * 1e9);
+    const groupId = (await api(dino.base, 'POST', `/v1/users/${owner}/groups/create`, { group_name: 'o', users: [] })).body.group_id;
+    const send = (text: string) => api(dino.base, 'POST', `/v1/groups/${groupId}/user/${owner}/send`, { message_payload: text, message_type: 'text' });
+    const accepted: string[] = [];
+    expect((await send('before')).status).toBe(200);
+    accepted.push('before');
+
+    freeze(true);
+    try {
+      const during = await send('during');
+      expect(during.status).toBe(503);
+      expect(during.body.code).toBe(620);
+      const read = await api(dino.base, 'GET', `/v1/groups/${groupId}`);
+      expect(read).toMatchObject({ status: 503, body: { code: 620 } });
+      const ready = await api(dino.base, 'GET', '/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body.parts.storage).toMatch(/^down/);
+    } finally {
+      freeze(false);
+    }
+
+    let after = await send('after');
+    for (let i = 0; i < 60 && after.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      after = await send('after');
+    }
+    expect(after.status).toBe(200);
+    accepted.push('after');
+
+    // Every accepted message is there once; the group's last message is the newest stored one (no half write).
+    const history = (await api(dino.base, 'POST', `/v1/groups/${groupId}/user/${owner}/histories`, { per_page: 100 })).body.messages;
+    const texts = history.map((m: any) => m.message_payload);
+    for (const text of accepted) expect(texts.filter((t: string) => t === text)).toHaveLength(1);
+    const group = (await api(dino.base, 'GET', `/v1/groups/${groupId}`)).body;
+    expect(group.last_message_id).toBe(history[0].message_id);
+  });
+});
