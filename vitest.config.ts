@@ -8,5 +8,7 @@ export default defineConfig({
     // Suites share real services (ports, Cassandra, Redis); files run one at a time to keep them apart.
     fileParallelism: false,
     reporters: ['default'],
+    // Code under test logs its expected failures; keep test output to what matters.
+    env: { DINO_LOG_LEVEL: process.env.DINO_LOG_LEVEL ?? 'error' },
   },
 });

@@ -55,12 +55,16 @@ function spreadSample(ids: number[], size: number): number[] {
   return Array.from({ length: size }, (_, k) => ids[Math.round(ids.length - 1 - k * stride)]!).reverse();
 }
 
-async function waitReady(dino: DinoProcess): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if ((await api(dino.base, 'GET', '/readyz')).status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('dino not ready after 10 s');
+/**
+ * Idle Piscina workers sleep in Atomics.wait, so their MQTT connections only open during a first task (and /readyz
+ * says "broker down" until then): a warm-up broadcast to ids nobody uses, over every worker, keeps that out of the
+ * measurement.
+ */
+async function warmUp(dino: DinoProcess, base: number): Promise<void> {
+  const ids = Array.from({ length: 4000 }, (_, i) => base - 1 - i);
+  const sent = await api(dino.base, 'POST', '/v1/notification/send', { event_type: 'warm-up', notification: [{ user_ids: ids, data: {} }] });
+  if (sent.status !== 201) throw new Error(`warm-up POST: ${sent.status} ${JSON.stringify(sent.body)}`);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
 }
 
 /** A QoS 0 subscriber to the whole prefix: counts every publish and keeps the last arrival time. */
@@ -97,10 +101,10 @@ async function runOnce({ broker, recipients }: Scenario): Promise<Result> {
   const dino = await startDino('start', env);
   let farm: SubscriberFarm | undefined;
   try {
-    await waitReady(dino);
     const url = broker === 'mosquitto' ? MOSQUITTO : `mqtt://127.0.0.1:${dino.mqttPort}`;
     farm = await SubscriberFarm.start({ url, userIds: subscribers, processes: 4, topicPrefix: prefix });
     await farm.ready(120_000);
+    await warmUp(dino, base);
     const observer = broker === 'mosquitto' ? await observe(prefix, recipients) : undefined;
     const pid = dino.child.pid!;
     const rssBeforeMb = rssMb(pid);

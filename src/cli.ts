@@ -63,6 +63,33 @@ program.command('migrate').description('create or upgrade the storage schema (id
   console.log(await migrate(config()));
 });
 
+const deadLetters = program.command('dead-letters').description('broadcasts that failed too often (Redis queue only)');
+deadLetters.command('list').description('show dead letters, oldest first').option('--limit <n>', 'at most this many', '100')
+  .action(async (opts: { limit: string }) => {
+    await withRedisQueue(async (queue) => {
+      for (const letter of await queue.listDeadLetters(Number(opts.limit))) {
+        console.log(JSON.stringify({ id: letter.id, reason: letter.reason, attempts: letter.attempts,
+          recipients: letter.broadcast?.userIds.length, payload: letter.broadcast?.payload }));
+      }
+    });
+  });
+deadLetters.command('replay').description('queue dead letters again (all, or the ids given) and remove them')
+  .argument('[ids...]').action(async (ids: string[]) => {
+    await withRedisQueue(async (queue) => console.log(JSON.stringify(await queue.replayDeadLetters(ids.length ? ids : undefined))));
+  });
+
+async function withRedisQueue(work: (queue: import('./queue/redis.js').RedisStreamQueue) => Promise<void>): Promise<void> {
+  const settings = config().redis;
+  if (!settings) throw new Error('dead letters live in Redis: set DINO_REDIS_URL');
+  const { RedisStreamQueue } = await import('./queue/redis.js');
+  const queue = new RedisStreamQueue(settings);
+  try {
+    await work(queue);
+  } finally {
+    await queue.close();
+  }
+}
+
 program.parseAsync(process.argv).catch((err: Error) => {
   logger.fatal({ err }, err.message);
   console.error(`dino: ${err.message}`);

@@ -40,6 +40,7 @@ export const settings = {
   DINO_STREAM_MAXLEN: positiveInt.default(1_000_000),
   DINO_CLAIM_IDLE_MS: positiveInt.default(30_000),
   DINO_MAX_ATTEMPTS: positiveInt.default(5),
+  DINO_ORDER_WAIT_MS: positiveInt.default(5000),
   DINO_MQTT_URL: url(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
   DINO_MQTT_HOST: z.string().trim().min(1).default('0.0.0.0'),
   DINO_MQTT_PORT: port.default(1883),
@@ -62,7 +63,7 @@ export interface Config {
   http: { host: string; port: number; bodyLimit: number; notificationBodyLimit: number; apiKey?: string };
   dataDir: string;
   cassandra?: { contactPoints: string[]; keyspace: string; localDataCenter: string; replication: string; consistency: Settings['DINO_CASSANDRA_CONSISTENCY']; requestTimeoutMs: number };
-  redis?: { url: string; stream: string; group: string; maxLen: number; claimIdleMs: number; maxAttempts: number };
+  redis?: { url: string; stream: string; group: string; maxLen: number; claimIdleMs: number; maxAttempts: number; orderWaitMs: number };
   mqtt: { url?: string; host: string; port: number; wsPort: number; topicPrefix: string; connections: number; inflightWindow: number; ackTimeoutMs: number };
   workers: number;
   fanOutConcurrency: number;
@@ -99,7 +100,7 @@ function toConfig(s: Settings): Config {
     },
     redis: s.DINO_REDIS_URL === undefined ? undefined : {
       url: s.DINO_REDIS_URL, stream: s.DINO_STREAM, group: s.DINO_STREAM_GROUP, maxLen: s.DINO_STREAM_MAXLEN,
-      claimIdleMs: s.DINO_CLAIM_IDLE_MS, maxAttempts: s.DINO_MAX_ATTEMPTS,
+      claimIdleMs: s.DINO_CLAIM_IDLE_MS, maxAttempts: s.DINO_MAX_ATTEMPTS, orderWaitMs: s.DINO_ORDER_WAIT_MS,
     },
     mqtt: {
       url: s.DINO_MQTT_URL, host: s.DINO_MQTT_HOST, port: s.DINO_MQTT_PORT, wsPort: s.DINO_MQTT_WS_PORT,

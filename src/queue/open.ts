@@ -6,5 +6,12 @@ import type { BroadcastQueue } from './port.js';
 export async function openQueue(config: Config): Promise<BroadcastQueue> {
   if (!config.redis) return new MemoryQueue({ maxAttempts: config.maxAttempts });
   const { RedisStreamQueue } = await import('./redis.js');
-  return new RedisStreamQueue(config.redis);
+  const queue = new RedisStreamQueue(config.redis);
+  try {
+    await queue.connect(); // fail at start-up, with the reason, rather than at the first request
+  } catch (err) {
+    await queue.close().catch(() => undefined);
+    throw new Error(`cannot reach Redis at ${config.redis.url}: ${(err as Error).message}`);
+  }
+  return queue;
 }

@@ -17,6 +17,8 @@ export interface RedisStreamQueueOptions {
   /** Handler runs before an entry moves to the dead letters. */
   maxAttempts?: number;
   deadLetterStream?: string;
+  /** Longest a keyed broadcast waits for its predecessor (on any node) before it is published anyway. */
+  orderWaitMs?: number;
   /** Bound on any non-blocking command, including waiting for a connection: how fast `enqueue` fails when down. */
   commandTimeoutMs?: number;
 }
@@ -39,13 +41,14 @@ export function settingsFrom(options: RedisStreamQueueOptions): Settings {
     maxAttempts: options.maxAttempts ?? 5,
     deadLetterStream: options.deadLetterStream ?? `${stream}:dead`,
     commandTimeoutMs: options.commandTimeoutMs ?? 2000,
+    orderWaitMs: options.orderWaitMs ?? 5000,
   };
   for (const name of ['url', 'stream', 'group', 'consumer', 'deadLetterStream'] as const) {
     if (typeof settings[name] !== 'string' || settings[name] === '') {
       throw new TypeError(`RedisStreamQueue: option ${name} must be a non-empty string`);
     }
   }
-  for (const name of ['maxLen', 'blockMs', 'batch', 'claimIdleMs', 'maxAttempts', 'commandTimeoutMs'] as const) {
+  for (const name of ['maxLen', 'blockMs', 'batch', 'claimIdleMs', 'maxAttempts', 'commandTimeoutMs', 'orderWaitMs'] as const) {
     if (!Number.isSafeInteger(settings[name]) || settings[name] < 1) {
       throw new RangeError(`RedisStreamQueue: option ${name} must be a positive integer, got ${settings[name]}`);
     }

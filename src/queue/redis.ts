@@ -5,9 +5,11 @@ import { DeadLetterStream, type DeadLetter, type ReplayResult } from './redis-de
 import { DinoError, ErrorCode } from '../core/errors.js';
 import { logger } from '../log.js';
 import { createClients, quit, whenReady } from './redis-connection.js';
+import { ORDER_KEY_FIELD, ORDER_SEQ_FIELD, StreamOrder } from './redis-order.js';
 import { settingsFrom, type RedisStreamQueueOptions, type Settings } from './redis-settings.js';
 
 export type { RedisStreamQueueOptions } from './redis-settings.js';
+export type { DeadLetter, ReplayResult } from './redis-dead-letters.js';
 
 const isBusyGroup = (err: unknown) => err instanceof Error && err.message.startsWith('BUSYGROUP');
 const isNoGroup = (err: unknown) => err instanceof Error && err.message.startsWith('NOGROUP');
@@ -26,6 +28,7 @@ export class RedisStreamQueue implements BroadcastQueue {
   private readonly producer: Redis;
   private readonly reader: Redis;
   private readonly deadLetters: DeadLetterStream;
+  private readonly order: StreamOrder;
   private groupReady: Promise<void> | null = null;
 
   private handler: BroadcastHandler | null = null;
@@ -49,6 +52,7 @@ export class RedisStreamQueue implements BroadcastQueue {
     this.settings = settingsFrom(options);
     ({ producer: this.producer, reader: this.reader } = createClients(this.settings));
     this.deadLetters = new DeadLetterStream(this.producer, this.settings);
+    this.order = new StreamOrder(this.producer, this.settings.stream, this.settings.orderWaitMs);
   }
 
   get consumer(): string {
@@ -69,8 +73,9 @@ export class RedisStreamQueue implements BroadcastQueue {
       await this.connect();
       // Rides out a reconnect shorter than commandTimeoutMs; a longer outage is answered as unavailable.
       await whenReady(this.producer, this.settings.commandTimeoutMs);
-      await this.producer.xadd(this.settings.stream, 'MAXLEN', '~', this.settings.maxLen, '*',
-        BROADCAST_FIELD, encodeBroadcast(broadcast));
+      const encoded = encodeBroadcast(broadcast);
+      if (broadcast.orderKey !== undefined) await this.order.enqueue(this.settings.maxLen, encoded, broadcast.orderKey);
+      else await this.producer.xadd(this.settings.stream, 'MAXLEN', '~', this.settings.maxLen, '*', BROADCAST_FIELD, encoded);
     } catch (err) {
       throw unavailable('broadcast queue (Redis) is unavailable', err);
     }
@@ -224,8 +229,13 @@ export class RedisStreamQueue implements BroadcastQueue {
         logger.warn({ err: errorMessage(err), entry: entry.id }, 'could not dead-letter poison entry, will retry'));
       return;
     }
+    const orderKey = fieldOf(entry.fields, ORDER_KEY_FIELD)?.toString();
+    const seq = Number(fieldOf(entry.fields, ORDER_SEQ_FIELD) ?? NaN);
+    const keyed = orderKey !== undefined && Number.isSafeInteger(seq);
     try {
-      await handler(broadcast);
+      if (keyed) await this.order.awaitTurn(orderKey, seq);
+      await handler(keyed ? { ...broadcast, orderKey } : broadcast);
+      if (keyed) await this.order.markDone(orderKey, seq);
     } catch (err) {
       this.rememberError(entry.id, errorMessage(err));
       logger.warn({ err, entry: entry.id, consumer: this.settings.consumer }, 'broadcast failed, will be retried');

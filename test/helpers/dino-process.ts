@@ -21,7 +21,7 @@ export interface DinoProcess {
  */
 export function startDino(command: 'start' | 'server' | 'fanout', env: Record<string, string>): Promise<DinoProcess> {
   const child = spawn(process.execPath, [BIN, command], {
-    env: { ...process.env, DINO_HTTP_PORT: '0', DINO_MQTT_PORT: '0', DINO_MQTT_WS_PORT: '0', DINO_HTTP_HOST: '127.0.0.1', DINO_MQTT_HOST: '127.0.0.1', ...env },
+    env: { ...process.env, DINO_HTTP_PORT: '0', DINO_MQTT_PORT: '0', DINO_MQTT_WS_PORT: '0', DINO_HTTP_HOST: '127.0.0.1', DINO_MQTT_HOST: '127.0.0.1', DINO_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];

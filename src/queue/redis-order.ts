@@ -1,0 +1,61 @@
+import type { Redis } from 'ioredis';
+import { logger } from '../log.js';
+
+/** Stream fields beside the payload: the broadcast's order key and its sequence number within that key. */
+export const ORDER_KEY_FIELD = 'k';
+export const ORDER_SEQ_FIELD = 's';
+
+/** Keys of an order key's counters expire when the key has been quiet this long. */
+const COUNTER_TTL_MS = 24 * 3600 * 1000;
+
+/** Numbers the broadcast within its key and appends it, in one step, so stream order and numbering agree. */
+const ENQUEUE_IN_ORDER = `
+local seq = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'm', ARGV[2], 'k', ARGV[3], 's', seq)`;
+
+/** Moves the "done up to" mark forward, never back. */
+const MARK_DONE = `
+local done = tonumber(redis.call('GET', KEYS[1]) or '0')
+if done < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+return 0`;
+
+/**
+ * Keeps one group's broadcasts in order across fan-out nodes. Each keyed broadcast gets the next sequence number of
+ * its key when it is queued; a node publishes number n only once n−1 is marked done (by whichever node had it), or
+ * after `maxWaitMs` — so order holds while nothing fails, and a lost or failing predecessor delays its successors by
+ * at most that long instead of blocking them.
+ */
+export class StreamOrder {
+  constructor(private readonly redis: Redis, private readonly stream: string, private readonly maxWaitMs: number) {}
+
+  enqueue(maxLen: number, encoded: Buffer, orderKey: string): Promise<unknown> {
+    return this.redis.eval(ENQUEUE_IN_ORDER, 2, this.stream, this.seqKey(orderKey), maxLen, encoded, orderKey, COUNTER_TTL_MS);
+  }
+
+  /** Resolves when broadcast `seq` of `orderKey` may be published. */
+  async awaitTurn(orderKey: string, seq: number): Promise<void> {
+    const deadline = Date.now() + this.maxWaitMs;
+    for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
+      const done = Number((await this.redis.get(this.doneKey(orderKey))) ?? 0);
+      if (done >= seq - 1) return;
+      if (Date.now() >= deadline) {
+        logger.warn({ orderKey, seq, done }, 'predecessor not done in time: publishing out of order');
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  async markDone(orderKey: string, seq: number): Promise<void> {
+    await this.redis.eval(MARK_DONE, 1, this.doneKey(orderKey), seq, COUNTER_TTL_MS);
+  }
+
+  private seqKey(orderKey: string) {
+    return `${this.stream}:seq:${orderKey}`;
+  }
+
+  private doneKey(orderKey: string) {
+    return `${this.stream}:done:${orderKey}`;
+  }
+}

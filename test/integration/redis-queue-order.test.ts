@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RedisStreamQueue } from '../../src/queue/redis.js';
+import { inKeyOrder } from '../../src/workers/key-order.js';
+import { serviceAvailable } from '../helpers/services.js';
+import { sleep, waitFor } from '../contract/queue.contract.js';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379);
+
+describe.skipIf(!redisUp)('Redis stream queue ordering across consumers', () => {
+  const stream = `dino:test:${randomUUID()}`;
+  const queues: RedisStreamQueue[] = [];
+  afterEach(async () => {
+    await Promise.all(queues.map((q) => q.close()));
+    const admin = new Redis(REDIS_URL);
+    const keys = await admin.keys(`${stream}*`);
+    if (keys.length) await admin.del(...keys);
+    await admin.quit();
+  });
+
+  it('publishes one group\'s broadcasts in queue order even when two consumers with slow handlers share them', async () => {
+    const finished = new Map<string, number[]>();
+    const consumer = (name: string) => {
+      const queue = new RedisStreamQueue({ url: REDIS_URL, stream, consumer: `${stream}-${name}`, blockMs: 50, batch: 4 });
+      queues.push(queue);
+      // Like a fan-out node: per-key chaining inside the node, random publish times.
+      queue.startConsuming(inKeyOrder(async (b) => {
+        await sleep(Math.random() * 15);
+        const list = finished.get(b.orderKey!) ?? [];
+        list.push(Number(b.payload));
+        finished.set(b.orderKey!, list);
+      }), { concurrency: 8 });
+      return queue;
+    };
+    const [a] = [consumer('a'), consumer('b')];
+    const groups = ['g1', 'g2', 'g3'];
+    const perGroup = 40;
+    for (let i = 0; i < perGroup; i++) {
+      await Promise.all(groups.map((g) => a.enqueue({ payload: String(i), userIds: [1], orderKey: g })));
+    }
+    await waitFor('every group fully published', () => groups.every((g) => (finished.get(g)?.length ?? 0) === perGroup), 20_000);
+    for (const g of groups) expect(finished.get(g)).toEqual(Array.from({ length: perGroup }, (_, i) => i));
+  });
+});
