@@ -49,6 +49,9 @@ export class FanOut {
       // Publishing is I/O-bound: a thread interleaves many shards, its connection window bounds the in-flight load.
       concurrentTasksPerWorker: 64,
       idleTimeout: Number.POSITIVE_INFINITY,
+      // Piscina parks an idle thread in Atomics.wait, which blocks its event loop: its MQTT connections would not
+      // connect at start, would miss keepalives and be dropped by the broker while no broadcast runs.
+      atomics: 'disabled',
     });
     this.minShardSize = options.minShardSize ?? 1000;
     this.maxRounds = options.maxRounds ?? 3;

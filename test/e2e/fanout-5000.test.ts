@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,17 +22,19 @@ function rssMb(pid: number): number {
 describe('fan-out of one notification to 5 000 subscribed users', () => {
   let dino: DinoProcess;
   let farm: SubscriberFarm;
+  const dataDir = mkdtempSync(join(tmpdir(), 'dino-fanout-'));
   const base = 10_000_000 + Math.floor(Math.random() * 1e9);
   const userIds = Array.from({ length: USERS }, (_, i) => base + i);
 
   beforeAll(async () => {
-    dino = await startDino('start', { DINO_DATA_DIR: mkdtempSync(join(tmpdir(), 'dino-fanout-')) });
+    dino = await startDino('start', { DINO_DATA_DIR: dataDir });
     farm = await SubscriberFarm.start({ url: `mqtt://127.0.0.1:${dino.mqttPort}`, userIds, processes: 4 });
     await farm.ready(90_000);
   }, 120_000);
   afterAll(async () => {
     await farm?.stop();
     expect(await dino?.stop()).toBe(0);
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('returns 201 with 5 000 recipients, and every user receives the event once', { timeout: 120_000 }, async () => {

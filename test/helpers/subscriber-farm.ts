@@ -138,8 +138,9 @@ export class SubscriberFarm {
         child.process.off('message', onMessage);
         resolve(message.report);
       };
+      if (!child.process.connected) return reject(new Error(`subscriber farm child ${child.process.pid} is gone`));
       child.process.on('message', onMessage);
-      if (!child.process.send({ type: 'report', expectedPerUser } satisfies ChildRequest)) reject(new Error('child gone'));
+      child.process.send({ type: 'report', expectedPerUser } satisfies ChildRequest);
     })));
     return combine(parts, this.children.reduce((sum, c) => sum + c.userCount, 0));
   }
