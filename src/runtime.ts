@@ -7,6 +7,8 @@ import { logger } from './log.js';
 import { openQueue } from './queue/open.js';
 import type { BroadcastQueue } from './queue/port.js';
 import { openStorage } from './storage/open.js';
+import { MemoryIdempotencyStore } from './idempotency/memory.js';
+import { RedisIdempotencyStore } from './idempotency/redis.js';
 import type { Storage } from './storage/port.js';
 import { FanOut } from './workers/fan-out.js';
 import { inKeyOrder } from './workers/key-order.js';
@@ -75,7 +77,11 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   running.storage = storage;
   closers.push(() => storage.close());
   checks.push(['storage', () => storage.ping()]);
-  const http = new HttpServer(new Dino({ storage, queue: running.queue }), config.http, checks);
+  const idempotency = config.redis
+    ? new RedisIdempotencyStore(config.redis.url, `${config.redis.stream}:idempotency:`)
+    : new MemoryIdempotencyStore();
+  closers.push(() => idempotency.close());
+  const http = new HttpServer(new Dino({ storage, queue: running.queue }), config.http, checks, idempotency);
   running.httpPort = await http.listen();
   closers.push(() => http.drain());
 }

@@ -9,6 +9,7 @@ export const ErrorCode = {
   UNAUTHORIZED: 610,
   NOT_FOUND: 611,
   BODY_TOO_LARGE: 612,
+  REQUEST_IN_PROGRESS: 613,
   STORAGE_UNAVAILABLE: 620,
   QUEUE_UNAVAILABLE: 621,
 } as const;
@@ -24,6 +25,7 @@ const httpStatusOf: Record<ErrorCode, number> = {
   [ErrorCode.UNAUTHORIZED]: 401,
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.BODY_TOO_LARGE]: 413,
+  [ErrorCode.REQUEST_IN_PROGRESS]: 409,
   [ErrorCode.STORAGE_UNAVAILABLE]: 503,
   [ErrorCode.QUEUE_UNAVAILABLE]: 503,
 };

@@ -4,7 +4,7 @@ import { logger } from '../log.js';
 import type { HttpResponse } from './uws.js';
 
 const statusLine: Record<number, string> = {
-  200: '200 OK', 201: '201 Created', 400: '400 Bad Request', 401: '401 Unauthorized', 404: '404 Not Found',
+  200: '200 OK', 201: '201 Created', 400: '400 Bad Request', 401: '401 Unauthorized', 404: '404 Not Found', 409: '409 Conflict',
   413: '413 Payload Too Large', 500: '500 Internal Server Error', 503: '503 Service Unavailable',
 };
 

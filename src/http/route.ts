@@ -1,4 +1,6 @@
-import { DinoError, ErrorCode } from '../core/errors.js';
+import { DinoError, ErrorCode, invalidParameters } from '../core/errors.js';
+import type { IdempotencyStore } from '../idempotency/port.js';
+import { logger } from '../log.js';
 import { parseJson, readBody } from './body.js';
 import { sendError, sendJson, type Reply } from './reply.js';
 import type { HttpRequest, TemplatedApp } from './uws.js';
@@ -20,6 +22,8 @@ export interface RouteOptions {
   bodyLimit: number;
   /** Requests being handled; shutdown waits for it to reach zero before closing storage. */
   inFlight: { count: number };
+  /** When given, an `Idempotency-Key` header makes a retry return the first answer instead of running again. */
+  idempotency?: IdempotencyStore;
 }
 
 type Method = 'get' | 'post' | 'put' | 'del';
@@ -41,12 +45,15 @@ export function route(app: TemplatedApp, method: Method, pattern: string, option
     const authorized = isAuthorized(req, options.apiKey);
     const params = Array.from({ length: paramCount }, (_, i) => decodeURIComponent(req.getParameter(i)));
     const declaredLength = Number(req.getHeader('content-length') || 0);
+    const idempotencyKey = options.idempotency ? req.getHeader('idempotency-key') : '';
+    const scope = `${method} ${req.getUrl()} `;
     options.inFlight.count++;
     void (async () => {
       try {
         if (!authorized) throw new DinoError(ErrorCode.UNAUTHORIZED, 'missing or wrong API key');
         const body = hasBody ? parseJson(await readBody(reply, declaredLength, options.bodyLimit)) : {};
-        const answer = await handler({ params, body });
+        const run = () => handler({ params, body });
+        const answer = idempotencyKey ? await once(options.idempotency!, scope + checkKey(idempotencyKey), run) : await run();
         sendJson(reply, answer.status, answer.body);
       } catch (err) {
         sendError(reply, err);
@@ -55,6 +62,28 @@ export function route(app: TemplatedApp, method: Method, pattern: string, option
       }
     })();
   });
+}
+
+/** Runs the request unless one with the same key already did: then its answer is returned again. */
+async function once(store: IdempotencyStore, key: string, run: () => Promise<Answer>): Promise<Answer> {
+  const claim = await store.claim(key);
+  if (claim.state === 'done') return claim.answer;
+  if (claim.state === 'busy') throw new DinoError(ErrorCode.REQUEST_IN_PROGRESS, 'a request with this Idempotency-Key is still in progress');
+  let answer: Answer;
+  try {
+    answer = await run();
+  } catch (err) {
+    await store.release(key).catch(() => undefined);
+    throw err;
+  }
+  // The work is done: failing to remember it must not fail the request (the claim expires on its own).
+  await store.complete(key, answer).catch((err) => logger.warn({ err }, 'could not record an idempotent answer'));
+  return answer;
+}
+
+function checkKey(key: string): string {
+  if (key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) throw invalidParameters('Idempotency-Key', 'expected 1-255 visible ASCII characters');
+  return key;
 }
 
 function isAuthorized(req: HttpRequest, apiKey: string | undefined): boolean {

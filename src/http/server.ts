@@ -6,6 +6,7 @@ import { messageRoutes } from './messages.js';
 import { notificationRoutes } from './notifications.js';
 import { sendError } from './reply.js';
 import { uws, type us_listen_socket } from './uws.js';
+import type { IdempotencyStore } from '../idempotency/port.js';
 
 export interface HttpOptions {
   host: string;
@@ -21,12 +22,12 @@ export class HttpServer {
   private readonly app = uws.App();
   private readonly inFlight = { count: 0 };
 
-  constructor(dino: Dino, private readonly options: HttpOptions, checks: ReadinessCheck[]) {
+  constructor(dino: Dino, private readonly options: HttpOptions, checks: ReadinessCheck[], idempotency?: IdempotencyStore) {
     const routeOptions = { apiKey: options.apiKey, bodyLimit: options.bodyLimit, inFlight: this.inFlight };
     healthRoutes(this.app, checks);
     groupRoutes(this.app, dino, routeOptions);
-    messageRoutes(this.app, dino, routeOptions);
-    notificationRoutes(this.app, dino, { ...routeOptions, bodyLimit: options.notificationBodyLimit });
+    messageRoutes(this.app, dino, { ...routeOptions, idempotency });
+    notificationRoutes(this.app, dino, { ...routeOptions, idempotency, bodyLimit: options.notificationBodyLimit });
     this.app.any('/*', (res, req) => {
       const reply = { res, aborted: false };
       sendError(reply, new DinoError(ErrorCode.NOT_FOUND, `no route for ${req.getMethod().toUpperCase()} ${req.getUrl()}`));

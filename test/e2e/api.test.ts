@@ -107,3 +107,42 @@ describe.each(await storageBackends())('the REST API end to end with $name stora
     expect(ready.body).toEqual({ status: 'ready', parts: { queue: 'ok', broker: 'ok', storage: 'ok' } });
   });
 });
+
+describe('Idempotency-Key', () => {
+  let dino: DinoProcess;
+  beforeAll(async () => {
+    dino = await startDino('start', (await storageBackends())[0]!.env());
+  });
+  afterAll(async () => {
+    await dino?.stop();
+  });
+
+  it('answers a retried send with the first message, storing and broadcasting it once', async () => {
+    const [owner, member] = [randomUser(), randomUser()];
+    const app = await MqttUser.connect(`mqtt://127.0.0.1:${dino.mqttPort}`, member);
+    const groupId = (await api(dino.base, 'POST', `/v1/users/${owner}/groups/create`, { group_name: 'i', users: [member] })).body.group_id;
+    const send = (key: string) => api(dino.base, 'POST', `/v1/groups/${groupId}/user/${owner}/send`,
+      { message_payload: 'once', message_type: 'text' }, { 'idempotency-key': key });
+    const first = await send('retry-me');
+    const again = await send('retry-me');
+    expect(again).toEqual(first);
+    const other = await send('another-key');
+    expect(other.body.message_id).not.toBe(first.body.message_id);
+
+    const history = await api(dino.base, 'POST', `/v1/groups/${groupId}/user/${owner}/histories`, { per_page: 10 });
+    expect(history.body.messages).toHaveLength(2);
+    await app.waitFor((e) => e.event_type === 'message', 2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(app.received.filter((e) => e.message_id === first.body.message_id)).toHaveLength(1);
+    await app.close();
+  });
+
+  it('answers a retried notification once, and refuses a malformed key', async () => {
+    const body = { event_type: 'ping', notification: [{ user_ids: [1, 2, 3], data: {} }] };
+    const first = await api(dino.base, 'POST', '/v1/notification/send', body, { 'idempotency-key': 'n-1' });
+    expect(first).toEqual({ status: 201, body: { recipients: 3 } });
+    expect(await api(dino.base, 'POST', '/v1/notification/send', body, { 'idempotency-key': 'n-1' })).toEqual(first);
+    const bad = await api(dino.base, 'POST', '/v1/notification/send', body, { 'idempotency-key': 'x'.repeat(300) });
+    expect(bad).toMatchObject({ status: 400, body: { code: 605 } });
+  });
+});
