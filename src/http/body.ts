@@ -8,11 +8,12 @@ export const tooLarge = (limit: number) => new DinoError(ErrorCode.BODY_TOO_LARG
  * that are only valid during the callback, so each is copied.
  */
 export function readBody(reply: Reply, declaredLength: number, limit: number): Promise<Buffer> {
-  if (declaredLength > limit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let failed = false;
+    // Refused bodies are still read to their end, and dropped (see sendError).
+    let failed = declaredLength > limit;
+    if (failed) reject(tooLarge(limit));
     reply.onAbort = () => {
       failed = true;
       reject(new Error('request aborted'));

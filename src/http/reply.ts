@@ -16,13 +16,13 @@ export interface Reply {
   onAbort?: () => void;
 }
 
-export function sendJson(reply: Reply, status: number, body: unknown, closeConnection = false): void {
+export function sendJson(reply: Reply, status: number, body: unknown): void {
   if (reply.aborted) return;
   const text = JSON.stringify(body);
   reply.aborted = true; // answered: nothing may be written again
   reply.res.cork(() => {
     reply.res.writeStatus(statusLine[status] ?? String(status)).writeHeader('Content-Type', 'application/json')
-      .end(text, closeConnection);
+      .end(text);
   });
 }
 
@@ -30,8 +30,9 @@ export function sendJson(reply: Reply, status: number, body: unknown, closeConne
 export function sendError(reply: Reply, err: unknown): void {
   const known = asDinoError(err);
   if (known.code === ErrorCode.UNKNOWN || known.status === 503) logger.error({ err }, known.message);
-  // A refused body may still be streaming in: closing the connection stops reading it.
-  sendJson(reply, known.status, { code: known.code, detail: `${known.code}: ${known.message}` }, known.status === 413);
+  // A refused body may still be streaming in; the connection stays open and the rest is read and dropped, since
+  // closing a socket with unread data resets it and the client could lose the 413 itself.
+  sendJson(reply, known.status, { code: known.code, detail: `${known.code}: ${known.message}` });
 }
 
 function asDinoError(err: unknown): DinoError {

@@ -19,7 +19,7 @@ interface UserLog {
 let init: FarmChildInit;
 const clients = new Map<number, MqttClient>();
 const logs = new Map<number, UserLog>();
-const latencies: number[] = [];
+let latencies: number[] = [];
 let deliveries = 0;
 let reconnects = 0;
 let lastReported = -1;
@@ -44,7 +44,8 @@ function record(userId: number, payload: Buffer): void {
   log.count++;
   log.last = at;
   deliveries++;
-  if (typeof event.sent_at === 'number') latencies.push(at - event.sent_at);
+  const sentAt = event[init.timeField];
+  if (typeof sentAt === 'number') latencies.push(at - sentAt * init.timeScale);
 }
 
 /** Connects one user and subscribes its topic (unless the broker kept the session); resolves once subscribed. */
@@ -144,6 +145,13 @@ process.on('message', (message: ChildRequest) => {
   };
   if (message.type === 'init') start(message).catch(fail);
   else if (message.type === 'report') send({ type: 'report', report: report(message.expectedPerUser) });
+  else if (message.type === 'reset') {
+    logs.clear();
+    latencies = [];
+    deliveries = 0;
+    lastReported = -1;
+    send({ type: 'reset' });
+  }
   else if (message.type === 'stop') {
     stop(message.purgeSessions).then(() => process.exit(0), fail);
   }

@@ -18,6 +18,12 @@ export interface FarmOptions {
   keyField?: string;
   /** How often children report their delivery count; default 100 ms. */
   progressIntervalMs?: number;
+  /**
+   * Payload field holding the time the event was sent, for per-delivery latency; default `sent_at` (epoch ms).
+   * `timeUnit: 's'` reads float seconds, as the events' own `created_at`.
+   */
+  timeField?: string;
+  timeUnit?: 'ms' | 's';
 }
 
 /** What a farm received, from the users' side. Times are epoch milliseconds (fractional). */
@@ -34,7 +40,7 @@ export interface FarmReport {
   lastArrival?: number;
   /** The user whose delivery arrived last. */
   lastUserId?: number;
-  /** Arrival minus the payload's `sent_at` (ms), when payloads carry one. */
+  /** Arrival minus the payload's send time (`timeField`, ms), when payloads carry one. */
   latency?: { samples: number; p50: number; p99: number; max: number };
   /** Client reconnections after the first connect (should be 0). */
   reconnects: number;
@@ -50,13 +56,16 @@ export interface FarmChildInit {
   connectBatch: number;
   keyField: string;
   progressIntervalMs: number;
+  timeField: string;
+  timeScale: number;
 }
-export type ChildRequest = FarmChildInit | { type: 'report'; expectedPerUser: number } | { type: 'stop'; purgeSessions: boolean };
+export type ChildRequest = FarmChildInit | { type: 'report'; expectedPerUser: number } | { type: 'reset' } | { type: 'stop'; purgeSessions: boolean };
 export type ChildReport = Omit<FarmReport, 'users' | 'latency'> & { latencies: number[] };
 export type ChildMessage =
   | { type: 'ready'; connected: number; connectMs: number }
   | { type: 'progress'; deliveries: number }
   | { type: 'report'; report: ChildReport }
+  | { type: 'reset' }
   | { type: 'error'; message: string };
 
 const CHILD = fileURLToPath(new URL('./subscriber-farm-child.ts', import.meta.url));
@@ -99,6 +108,7 @@ export class SubscriberFarm {
       const init: FarmChildInit = {
         type: 'init', url: options.url, userIds, topicPrefix: options.topicPrefix ?? '', clean: options.clean ?? false,
         connectBatch: options.connectBatch ?? 200, keyField: options.keyField ?? 'seq', progressIntervalMs: options.progressIntervalMs ?? 100,
+        timeField: options.timeField ?? 'sent_at', timeScale: options.timeUnit === 's' ? 1000 : 1,
       };
       child.send(init);
       return { process: child, userCount: userIds.length, deliveries: 0, ready: false, exited };
@@ -132,17 +142,15 @@ export class SubscriberFarm {
 
   /** Collects every child's counts: duplicates, users with fewer than `expectedPerUser` events, arrival times. */
   async report(expectedPerUser = 1): Promise<FarmReport> {
-    const parts = await Promise.all(this.children.map((child) => new Promise<ChildReport>((resolve, reject) => {
-      const onMessage = (message: ChildMessage) => {
-        if (message.type !== 'report') return;
-        child.process.off('message', onMessage);
-        resolve(message.report);
-      };
-      if (!child.process.connected) return reject(new Error(`subscriber farm child ${child.process.pid} is gone`));
-      child.process.on('message', onMessage);
-      child.process.send({ type: 'report', expectedPerUser } satisfies ChildRequest);
-    })));
+    const answers = await this.ask({ type: 'report', expectedPerUser }, 'report');
+    const parts = answers.map((answer) => (answer as Extract<ChildMessage, { type: 'report' }>).report);
     return combine(parts, this.children.reduce((sum, c) => sum + c.userCount, 0));
+  }
+
+  /** Forgets everything received so far (counts, keys, latencies), so one farm can serve several measured rounds. */
+  async reset(): Promise<void> {
+    await this.ask({ type: 'reset' }, 'reset');
+    for (const child of this.children) child.deliveries = 0;
   }
 
   /**
@@ -162,6 +170,20 @@ export class SubscriberFarm {
       }
       clearTimeout(timer);
     }));
+  }
+
+  /** Sends `request` to every child and resolves with each one's first answer of type `answer`. */
+  private ask(request: ChildRequest, answer: ChildMessage['type']): Promise<ChildMessage[]> {
+    return Promise.all(this.children.map((child) => new Promise<ChildMessage>((resolve, reject) => {
+      const onMessage = (message: ChildMessage) => {
+        if (message.type !== answer) return;
+        child.process.off('message', onMessage);
+        resolve(message);
+      };
+      if (!child.process.connected) return reject(new Error(`subscriber farm child ${child.process.pid} is gone`));
+      child.process.on('message', onMessage);
+      child.process.send(request);
+    })));
   }
 
   private onMessage(child: Child, message: ChildMessage): void {
