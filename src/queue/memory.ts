@@ -1,9 +1,12 @@
 import type { Broadcast, BroadcastHandler, BroadcastQueue } from './port.js';
 import { logger } from '../log.js';
+import type { QueueJournal } from './sqlite-journal.js';
 
 interface Entry {
   broadcast: Broadcast;
   attempts: number;
+  /** Its row in the journal, when there is one. */
+  journalId?: number;
 }
 
 export interface MemoryQueueOptions {
@@ -11,11 +14,14 @@ export interface MemoryQueueOptions {
   maxAttempts?: number;
   /** Delay before the first retry; doubles each time. */
   retryDelayMs?: number;
+  /** Keeps accepted entries on disk until delivered, so a crash or a stop loses none of them. */
+  journal?: QueueJournal;
 }
 
 /**
- * The embedded queue: entries live in this process and are retried until the handler succeeds, with the same
- * at-least-once promise as the Redis adapter for as long as the process lives.
+ * The embedded queue: entries are handled in this process and retried until the handler succeeds. With a journal
+ * every accepted entry is on disk until delivered, and entries left by a previous run are delivered first: the same
+ * at-least-once promise as the Redis adapter, for a single process. Without one, entries last as long as the process.
  */
 export class MemoryQueue implements BroadcastQueue {
   readonly kind = 'memory';
@@ -27,14 +33,18 @@ export class MemoryQueue implements BroadcastQueue {
   private concurrency = 4;
   private readonly maxAttempts: number;
   private readonly retryDelayMs: number;
+  private readonly journal?: QueueJournal;
 
   constructor(options: MemoryQueueOptions = {}) {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryDelayMs = options.retryDelayMs ?? 200;
+    this.journal = options.journal;
+    for (const { id, broadcast } of this.journal?.pending() ?? []) this.pending.push({ broadcast, attempts: 0, journalId: id });
+    if (this.pending.length > 0) logger.info({ entries: this.pending.length }, 'delivering broadcasts left by the previous run');
   }
 
   async enqueue(broadcast: Broadcast): Promise<void> {
-    this.pending.push({ broadcast, attempts: 0 });
+    this.pending.push({ broadcast, attempts: 0, journalId: this.journal?.append(broadcast) });
     this.pump();
   }
 
@@ -45,8 +55,11 @@ export class MemoryQueue implements BroadcastQueue {
   }
 
   async stopConsuming(): Promise<void> {
-    // Entries waiting for a retry are finished too: stopping must not strand accepted work.
-    while (this.inHand.size > 0 || this.retryTimers.size > 0 || (this.handler && this.pending.length > 0)) {
+    // Journaled entries not yet started wait on disk for the next start; without a journal they would be lost, so
+    // everything accepted, retries included, is finished first.
+    const drain = () => !this.journal && (this.retryTimers.size > 0 || (this.handler !== null && this.pending.length > 0));
+    if (this.journal) this.handler = null;
+    while (this.inHand.size > 0 || drain()) {
       if (this.inHand.size > 0) await Promise.race(this.inHand);
       else await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -57,7 +70,11 @@ export class MemoryQueue implements BroadcastQueue {
 
   async close(): Promise<void> {
     await this.stopConsuming();
-    if (this.pending.length > 0) logger.warn({ entries: this.pending.length }, 'queue closed with unconsumed entries');
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    if (this.pending.length > 0 || this.retryTimers.size > 0) {
+      logger.warn({ entries: this.pending.length + this.retryTimers.size, kept: Boolean(this.journal) }, 'queue closed with undelivered entries');
+    }
+    this.journal?.close();
   }
 
   /** Entries accepted and not yet handled. */
@@ -81,10 +98,12 @@ export class MemoryQueue implements BroadcastQueue {
     entry.attempts++;
     try {
       await handler(entry.broadcast);
+      if (entry.journalId !== undefined) this.journal!.delivered(entry.journalId);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       if (entry.attempts >= this.maxAttempts) {
         this.deadLetters.push({ broadcast: entry.broadcast, reason });
+        if (entry.journalId !== undefined) this.journal!.deadLettered(entry.journalId, reason);
         logger.error({ err, attempts: entry.attempts, recipients: entry.broadcast.userIds.length },
           'broadcast dead-lettered');
         return;
@@ -93,7 +112,7 @@ export class MemoryQueue implements BroadcastQueue {
       const timer = setTimeout(() => {
         this.retryTimers.delete(timer);
         this.pending.unshift(entry);
-        this.pump();
+        if (this.handler) this.pump();
       }, this.retryDelayMs * 2 ** (entry.attempts - 1));
       this.retryTimers.add(timer);
     }

@@ -1,10 +1,11 @@
 import type { Config } from '../config.js';
 import { MemoryQueue } from './memory.js';
 import type { BroadcastQueue } from './port.js';
+import { QueueJournal } from './sqlite-journal.js';
 
-/** The configured queue: Redis Streams when a Redis URL is set, else the in-process queue. */
+/** The configured queue: Redis Streams when a Redis URL is set, else the in-process queue journaled in the data dir. */
 export async function openQueue(config: Config): Promise<BroadcastQueue> {
-  if (!config.redis) return new MemoryQueue({ maxAttempts: config.maxAttempts });
+  if (!config.redis) return new MemoryQueue({ maxAttempts: config.maxAttempts, journal: QueueJournal.inDataDir(config.dataDir) });
   const { RedisStreamQueue } = await import('./redis.js');
   const queue = new RedisStreamQueue(config.redis);
   try {

@@ -1,5 +1,52 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { MemoryQueue } from '../../src/queue/memory.js';
-import { queueContract } from './queue.contract.js';
+import type { Broadcast } from '../../src/queue/port.js';
+import { QueueJournal } from '../../src/queue/sqlite-journal.js';
+import { queueContract, sleep, waitFor } from './queue.contract.js';
+
+const journalIn = (dir = mkdtempSync(join(tmpdir(), 'dino-journal-'))) => QueueJournal.inDataDir(dir);
 
 // A short retry delay keeps the redelivery case quick; the behaviour is the same at any delay.
-queueContract('memory', async () => new MemoryQueue({ retryDelayMs: 20 }));
+queueContract('in-process', async () => new MemoryQueue({ retryDelayMs: 20 }));
+queueContract('in-process, journaled', async () => new MemoryQueue({ retryDelayMs: 20, journal: journalIn() }));
+
+describe('in-process queue journal', () => {
+  it('delivers after a restart what a stopped or crashed process had accepted, and only that', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dino-journal-'));
+    const first = new MemoryQueue({ journal: journalIn(dir) });
+    const delivered: Broadcast[] = [];
+    first.startConsuming(async (b) => void delivered.push(b), { concurrency: 1 });
+    await first.enqueue({ payload: 'done-before', userIds: [1] });
+    await waitFor('first delivery', () => delivered.length === 1);
+    await first.stopConsuming();
+    await first.enqueue({ payload: 'a', userIds: [1, 2], orderKey: 'g' });
+    await first.enqueue({ payload: 'b', userIds: [2 ** 53 - 1] });
+    await first.close(); // the process goes away with two entries undelivered
+
+    const second = new MemoryQueue({ journal: journalIn(dir) });
+    second.startConsuming(async (b) => void delivered.push(b));
+    await waitFor('redelivery', () => delivered.length === 3);
+    await sleep(50);
+    expect(delivered.slice(1)).toEqual([{ payload: 'a', userIds: [1, 2], orderKey: 'g' }, { payload: 'b', userIds: [2 ** 53 - 1] }]);
+    await second.close();
+    expect(journalIn(dir).pending()).toEqual([]);
+  });
+
+  it('keeps a dead letter in the journal, out of the way of the rest', async () => {
+    const journal = journalIn();
+    const queue = new MemoryQueue({ journal, maxAttempts: 2, retryDelayMs: 5 });
+    let ok = 0;
+    queue.startConsuming(async (b) => {
+      if (b.payload === 'poison') throw new Error('always fails');
+      ok++;
+    });
+    await queue.enqueue({ payload: 'poison', userIds: [1] });
+    await queue.enqueue({ payload: 'fine', userIds: [1] });
+    await waitFor('dead letter', () => queue.deadLetters.length === 1 && ok === 1);
+    expect(journal.pending()).toEqual([]);
+    await queue.close();
+  });
+});

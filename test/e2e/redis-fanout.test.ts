@@ -88,17 +88,27 @@ describe.skipIf(!servicesUp)('fan-out across Redis-coordinated `dino fanout` pro
     const missing = count - fanouts.filter(isAlive).length;
     await Promise.all(Array.from({ length: Math.max(0, missing) }, startFanout));
     const live = fanouts.filter(isAlive);
-    // A node is in the group once it has read: wait for both, so the first sends are shared.
-    await until('every fan-out node in the consumer group', async () => {
-      const names = (await consumers()).map(pidOfConsumer);
-      return live.every((p) => names.includes(p.child.pid));
+    // A node joins the group (XINFO CONSUMERS) only with its first entry: wait for every reader to block in
+    // XREADGROUP instead, so the first sends are shared.
+    await until('every fan-out node reading the stream', async () => {
+      const readers = await ourClients();
+      return live.every((p) => readers.some((c) => c.pid === p.child.pid && c.role === 'reader' && c.cmd.startsWith('xreadgroup')));
     }, 10_000);
     return live;
   };
 
-  const consumers = async (): Promise<string[]> => {
-    const rows = (await admin.xinfo('CONSUMERS', STREAM, GROUP)) as unknown[][];
-    return rows.map((row) => String(row[row.indexOf('name') + 1]));
+  /** Connections of our child processes, by the adapter's client name `dino:<host>-<pid>-<rand>:producer|reader`. */
+  const ourClients = async () => {
+    const list = (await admin.client('LIST')) as string;
+    const pids = [server, ...fanouts].filter(Boolean).map((p) => p.child.pid!);
+    return list.split('\n').flatMap((line) => {
+      const id = /^id=(\d+)/.exec(line)?.[1];
+      const name = / name=(\S*)/.exec(line)?.[1] ?? '';
+      const named = /^dino:(.+):(producer|reader)$/.exec(name);
+      const pid = named ? pidOfConsumer(named[1]!) : undefined;
+      if (!id || !named || pid === undefined || !pids.includes(pid)) return [];
+      return [{ id, name, consumer: named[1]!, role: named[2]!, pid, cmd: / cmd=(\S*)/.exec(line)?.[1] ?? '' }];
+    });
   };
   const pendingTotal = async () => Number(((await admin.xpending(STREAM, GROUP)) as [number])[0]);
   /** Pending entries as [id, consumer]. */
@@ -108,7 +118,7 @@ describe.skipIf(!servicesUp)('fan-out across Redis-coordinated `dino fanout` pro
     const rows = (await admin.call('XPENDING', STREAM, GROUP, ...args)) as Array<[string, string, number, number]>;
     return rows.map(([id, owner]) => ({ id, owner }));
   };
-  const consumerOf = async (node: DinoProcess) => (await consumers()).find((c) => pidOfConsumer(c) === node.child.pid);
+  const consumerOf = async (node: DinoProcess) => (await ourClients()).find((c) => c.pid === node.child.pid && c.role === 'reader')!.consumer;
 
   /** Samples the pending list while a run goes on: which node held which entry (a broadcast lasts far longer than a sample). */
   const watchWork = () => {
@@ -263,17 +273,14 @@ describe.skipIf(!servicesUp)('fan-out across Redis-coordinated `dino fanout` pro
 
   it('loses nothing when the Redis connections of every process are dropped mid-run', { timeout: 60_000 }, async () => {
     await liveFanouts();
-    const ours = [server, ...fanouts.filter(isAlive)].map((p) => p.child.pid!);
+    const live = fanouts.filter(isAlive).map((p) => p.child.pid!);
     const killed: string[] = [];
     const dropConnections = async () => {
-      const list = (await admin.client('LIST')) as string;
-      for (const line of list.split('\n')) {
-        const name = / name=(\S*)/.exec(line)?.[1] ?? '';
-        const id = /^id=(\d+)/.exec(line)?.[1];
-        // Only our children's own connections: `dino:<host>-<pid>-<rand>:producer|reader`.
-        if (!id || !name.startsWith('dino:') || !ours.some((pid) => name.includes(`-${pid}-`))) continue;
-        await admin.client('KILL', 'ID', id);
-        killed.push(name);
+      // Only our children's own connections (the server's too): never anybody else's.
+      for (const client of await ourClients()) {
+        if (client.pid !== server.child.pid && !live.includes(client.pid)) continue;
+        await admin.client('KILL', 'ID', client.id);
+        killed.push(client.name);
       }
     };
     let drops = 0;

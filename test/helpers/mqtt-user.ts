@@ -12,9 +12,10 @@ export class MqttUser {
     });
   }
 
-  static connect(url: string, userId: number, topicPrefix = ''): Promise<MqttUser> {
+  /** `clean: true` only to wipe the user's persistent session off a shared broker after a test. */
+  static connect(url: string, userId: number, topicPrefix = '', clean = false): Promise<MqttUser> {
     const id = String(userId);
-    const client = connect(url, { clientId: id, username: id, clean: false, reconnectPeriod: 0 });
+    const client = connect(url, { clientId: id, username: id, clean, reconnectPeriod: 0 });
     const user = new MqttUser(userId, client);
     return new Promise((resolve, reject) => {
       client.once('error', reject);

@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDino, type DinoProcess } from '../../test/helpers/dino-process.js';
+
+const BIN = fileURLToPath(new URL('../../bin/dino.js', import.meta.url));
+export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+
+/** Set by `--profile`: every Dino process writes a V8 CPU profile there (node --cpu-prof) when it exits. */
+let profileDir: string | undefined;
+export function profileDinoInto(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  profileDir = dir;
+}
+
+export interface BenchDino extends DinoProcess {
+  pid: number;
+  /** Stops the process and removes its data directory; resolves with warnings and errors it logged meanwhile. */
+  close(): Promise<string[]>;
+}
+
+/** Runs `dino <command>` with free ports and a throw-away data directory. */
+export async function launchDino(command: 'start' | 'server' | 'fanout', env: Record<string, string> = {}): Promise<BenchDino> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dino-bench-'));
+  const nodeOptions = profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {};
+  const dino = await startDino(command, { DINO_DATA_DIR: dataDir, ...nodeOptions, ...env });
+  return {
+    ...dino,
+    pid: dino.child.pid!,
+    async close() {
+      const code = await dino.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      const troubles = dino.logs.filter((line) => /"level":(4|5|6)\d/.test(line));
+      if (code !== 0) troubles.push(`dino ${command} exited with ${code}`);
+      return troubles;
+    },
+  };
+}
+
+/** Runs `dino migrate` with the given environment; rejects with its output if it fails. */
+export function migrate(env: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'migrate'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`dino migrate exited with ${code}:\n${output}`))));
+  });
+}
