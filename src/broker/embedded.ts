@@ -33,8 +33,15 @@ export class EmbeddedBroker {
       aedes.handle(stream, req);
     });
     aedes.on('clientError', (client, err) => logger.debug({ client: client?.id, err: err.message }, 'mqtt client error'));
-    await listen(tcp, options.tcpPort, options.host);
-    await listen(http, options.wsPort, options.host);
+    try {
+      await listen(tcp, options.tcpPort, options.host, 'DINO_MQTT_PORT');
+      await listen(http, options.wsPort, options.host, 'DINO_MQTT_WS_PORT');
+    } catch (err) {
+      await new Promise((resolve) => aedes.close(() => resolve(null)));
+      tcp.close();
+      http.close();
+      throw err;
+    }
     return new EmbeddedBroker(aedes, tcp, http, wss);
   }
 
@@ -57,9 +64,13 @@ export class EmbeddedBroker {
   }
 }
 
-function listen(server: TcpServer | HttpServer, port: number, host: string): Promise<void> {
+function listen(server: TcpServer | HttpServer, port: number, host: string, setting: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') return reject(err);
+      reject(new Error(`port ${port} (${setting}) is already in use on ${host}: another MQTT broker may run there. `
+        + `Choose a free port (${setting}=0 picks one) or publish to that broker instead (DINO_MQTT_URL=mqtt://127.0.0.1:${port})`));
+    });
     server.listen(port, host, () => {
       server.off('error', reject);
       resolve();

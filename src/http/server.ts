@@ -38,7 +38,7 @@ export class HttpServer {
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
       this.app.listen(this.options.host, this.options.port, (socket) => {
-        if (!socket) return reject(new Error(`cannot listen on ${this.options.host}:${this.options.port}`));
+        if (!socket) return reject(new Error(`cannot listen on ${this.options.host}:${this.options.port} (DINO_HTTP_PORT): is the port in use?`));
         this.listenSocket = socket;
         resolve(uws.us_socket_local_port(socket));
       });
