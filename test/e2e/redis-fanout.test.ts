@@ -195,7 +195,7 @@ describe.skipIf(!servicesUp)('fan-out across Redis-coordinated `dino fanout` pro
     const duplicates = report.duplicates - before.duplicates;
     console.log(`${label}: ${PER_RUN} deliveries in ${(completeAt - startedAt).toFixed(0)} ms ` +
       `(${Math.round(PER_RUN / ((completeAt - startedAt) / 1000))}/s; POSTs ${(postedAt - startedAt).toFixed(0)} ms, ${refusals} refused), ` +
-      `duplicates ${duplicates} (${report.usersWithDuplicates - before.usersWithDuplicates} users), missing ${report.missing}`);
+      `duplicates ${duplicates}, missing ${report.missing}`);
     return { report, duplicates, startedAt, completeAt, refusals };
   };
 
