@@ -11,7 +11,6 @@ import { MemoryIdempotencyStore } from './idempotency/memory.js';
 import { RedisIdempotencyStore } from './idempotency/redis.js';
 import type { Storage } from './storage/port.js';
 import { FanOut } from './workers/fan-out.js';
-import { inKeyOrder } from './workers/key-order.js';
 
 /** `start`: everything in one process; `server`: the HTTP API only; `fanout`: queue consumer and workers only. */
 export type Role = 'start' | 'server' | 'fanout';
@@ -66,7 +65,7 @@ async function startFanOut(config: Config, running: RunningDino, closers: Array<
     inflightWindow: config.mqtt.inflightWindow, ackTimeoutMs: config.mqtt.ackTimeoutMs,
   });
   closers.push(() => fanOut.close());
-  running.queue.startConsuming(inKeyOrder((broadcast) => fanOut.deliver(broadcast)), { concurrency: config.fanOutConcurrency });
+  running.queue.startConsuming((broadcast) => fanOut.deliver(broadcast), { concurrency: config.fanOutConcurrency });
   // Stopping consumption first lets in-hand broadcasts finish while the workers are still there.
   closers.push(() => running.queue.stopConsuming());
   checks.push(['broker', () => fanOut.ping()]);

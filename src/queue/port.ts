@@ -2,10 +2,14 @@
 export interface Broadcast {
   payload: string;
   userIds: number[];
-  /** Broadcasts with the same key (a group id) are published one after the other, in queue order. */
+  /** Broadcasts with the same key (a group id) are handed to the handler in queue order, across consumers too. */
   orderKey?: string;
 }
 
+/**
+ * Delivers one broadcast; resolves when it is delivered. A handler that keeps order hands the broadcast on before it
+ * returns (synchronously), so broadcasts handed over in queue order are published in queue order.
+ */
 export type BroadcastHandler = (broadcast: Broadcast) => Promise<void>;
 
 /**

@@ -22,33 +22,62 @@ return 0`;
 
 /**
  * Keeps one group's broadcasts in order across fan-out nodes. Each keyed broadcast gets the next sequence number of
- * its key when it is queued; a node publishes number n only once n−1 is marked done (by whichever node had it), or
- * after `maxWaitMs` — so order holds while nothing fails, and a lost or failing predecessor delays its successors by
- * at most that long instead of blocking them.
+ * its key when it is queued. A node hands number n to its workers once n−1 was handed to this node's own workers
+ * (they keep hand-off order), or once n−1 is marked done, i.e. acknowledged, by whichever node had it — or after
+ * `maxWaitMs`: order holds while nothing fails, and a lost or failing predecessor delays its successors by at most
+ * that long instead of blocking them.
  */
 export class StreamOrder {
+  /** Per key, the highest sequence number this node has handed to its workers, and who waits for the next. */
+  private readonly handed = new Map<string, number>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+
   constructor(private readonly redis: Redis, private readonly stream: string, private readonly maxWaitMs: number) {}
+
+  /** Records that `seq` of `orderKey` went to this node's workers, and wakes its successor if it waits here. */
+  handedOff(orderKey: string, seq: number): void {
+    if ((this.handed.get(orderKey) ?? 0) < seq) this.handed.set(orderKey, seq);
+    for (const wake of this.waiters.get(orderKey) ?? []) wake();
+  }
 
   enqueue(maxLen: number, encoded: Buffer, orderKey: string): Promise<unknown> {
     return this.redis.eval(ENQUEUE_IN_ORDER, 2, this.stream, this.seqKey(orderKey), maxLen, encoded, orderKey, COUNTER_TTL_MS);
   }
 
-  /** Resolves when broadcast `seq` of `orderKey` may be published. */
+  /** Resolves when broadcast `seq` of `orderKey` may be handed to the workers. */
   async awaitTurn(orderKey: string, seq: number): Promise<void> {
     const deadline = Date.now() + this.maxWaitMs;
     for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
+      if ((this.handed.get(orderKey) ?? 0) >= seq - 1) return;
       const done = Number((await this.redis.get(this.doneKey(orderKey))) ?? 0);
-      if (done >= seq - 1) return;
+      if (done >= seq - 1 || (this.handed.get(orderKey) ?? 0) >= seq - 1) return;
       if (Date.now() >= deadline) {
         logger.warn({ orderKey, seq, done }, 'predecessor not done in time: publishing out of order');
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      await this.localHandOffOr(orderKey, pause);
     }
   }
 
   async markDone(orderKey: string, seq: number): Promise<void> {
     await this.redis.eval(MARK_DONE, 1, this.doneKey(orderKey), seq, COUNTER_TTL_MS);
+    if (this.handed.get(orderKey) === seq && !this.waiters.has(orderKey)) this.handed.delete(orderKey); // keep it small
+  }
+
+  /** Sleeps `ms`, or less if this node hands off another broadcast of the key meanwhile. */
+  private localHandOffOr(orderKey: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiting = this.waiters.get(orderKey) ?? new Set<() => void>();
+      this.waiters.set(orderKey, waiting);
+      const wake = () => {
+        clearTimeout(timer);
+        waiting.delete(wake);
+        if (waiting.size === 0) this.waiters.delete(orderKey);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      waiting.add(wake);
+    });
   }
 
   private seqKey(orderKey: string) {

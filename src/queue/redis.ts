@@ -234,7 +234,10 @@ export class RedisStreamQueue implements BroadcastQueue {
     const keyed = orderKey !== undefined && Number.isSafeInteger(seq);
     try {
       if (keyed) await this.order.awaitTurn(orderKey, seq);
-      await handler(keyed ? { ...broadcast, orderKey } : broadcast);
+      // The handler hands the broadcast to the workers before it returns; its promise settles on the PUBACKs.
+      const delivered = handler(keyed ? { ...broadcast, orderKey } : broadcast);
+      if (keyed) this.order.handedOff(orderKey, seq);
+      await delivered;
       if (keyed) await this.order.markDone(orderKey, seq);
     } catch (err) {
       this.rememberError(entry.id, errorMessage(err));

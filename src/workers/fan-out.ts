@@ -2,13 +2,11 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Broadcast } from '../queue/port.js';
 import { logger } from '../log.js';
-import { splitIntoShards } from './shards.js';
+import { splitByWorker } from './shards.js';
 import type { WorkerSettings, WorkerTask } from './publish-worker.js';
 
-export interface FanOutOptions extends WorkerSettings {
+export interface FanOutOptions extends Omit<WorkerSettings, 'workers'> {
   workers: number;
-  /** Lists shorter than this stay on one worker: a shard hand-off costs more than it saves for a small group. */
-  minShardSize?: number;
   /** Rounds of re-publishing the recipients whose PUBACK did not come before the broadcast counts as failed. */
   maxRounds?: number;
 }
@@ -21,66 +19,70 @@ function workerEntry(): { filename: string; execArgv: string[] } {
 }
 
 /**
- * The fan-out coordinator: splits a broadcast's recipients into shards for a pool of worker threads, each of which
- * publishes over its own MQTT connections. `deliver` resolves only when every recipient's PUBLISH was acknowledged;
- * recipients that were not are published again, and the broadcast fails (to be retried by the queue) if some still
- * are not after `maxRounds`.
+ * The fan-out coordinator. Each worker thread (a one-thread Piscina pool, so a recipient always lands on the same
+ * thread) owns some MQTT connections; a broadcast's recipients are split by thread and handed over at once, in call
+ * order. `deliver` resolves when every recipient's PUBLISH was acknowledged; recipients that were not are published
+ * again, and the broadcast fails (to be retried by the queue) if some still are not after `maxRounds`.
  */
 export class FanOut {
-  private readonly pool: Piscina;
-  private readonly minShardSize: number;
+  private readonly pools: Piscina[];
   private readonly maxRounds: number;
 
-  constructor(private readonly options: FanOutOptions) {
+  constructor(options: FanOutOptions) {
     const { filename, execArgv } = workerEntry();
     const settings: WorkerSettings = {
-      brokerUrl: options.brokerUrl,
-      topicPrefix: options.topicPrefix,
-      connections: options.connections,
-      inflightWindow: options.inflightWindow,
-      ackTimeoutMs: options.ackTimeoutMs,
+      brokerUrl: options.brokerUrl, topicPrefix: options.topicPrefix, connections: options.connections,
+      workers: options.workers, inflightWindow: options.inflightWindow, ackTimeoutMs: options.ackTimeoutMs,
     };
-    this.pool = new Piscina({
+    this.pools = Array.from({ length: options.workers }, () => new Piscina({
       filename,
       execArgv,
       workerData: settings,
-      minThreads: options.workers,
-      maxThreads: options.workers,
-      // Publishing is I/O-bound: a thread interleaves many shards, its connection window bounds the in-flight load.
-      concurrentTasksPerWorker: 64,
+      minThreads: 1,
+      maxThreads: 1,
+      // Publishing is I/O-bound: a thread interleaves many shards; its connection windows bound the load in flight.
+      concurrentTasksPerWorker: 256,
       idleTimeout: Number.POSITIVE_INFINITY,
       // Piscina parks an idle thread in Atomics.wait, which blocks its event loop: its MQTT connections would not
       // connect at start, would miss keepalives and be dropped by the broker while no broadcast runs.
       atomics: 'disabled',
-    });
-    this.minShardSize = options.minShardSize ?? 1000;
+    }));
     this.maxRounds = options.maxRounds ?? 3;
   }
 
+  /**
+   * Hands the broadcast to the workers before it returns (so broadcasts are published in the order of the calls),
+   * then waits for the broker's acknowledgements.
+   */
   async deliver(broadcast: Broadcast): Promise<void> {
-    let recipients: ArrayLike<number> = broadcast.userIds;
-    for (let round = 1; round <= this.maxRounds && recipients.length > 0; round++) {
-      const shards = splitIntoShards(recipients, this.options.workers, this.minShardSize);
-      const unacked = await Promise.all(shards.map((ids) => this.runShard(broadcast.payload, ids)));
-      recipients = unacked.flat();
-      if (recipients.length > 0) logger.warn({ round, unacked: recipients.length }, 'publishes not acknowledged, retrying');
+    let unacked = await this.dispatch(broadcast.payload, broadcast.userIds);
+    for (let round = 2; round <= this.maxRounds && unacked.length > 0; round++) {
+      logger.warn({ round, unacked: unacked.length }, 'publishes not acknowledged, publishing them again');
+      unacked = await this.dispatch(broadcast.payload, unacked);
     }
-    if (recipients.length > 0) throw new Error(`${recipients.length} of ${broadcast.userIds.length} publishes not acknowledged`);
+    if (unacked.length > 0) throw new Error(`${unacked.length} of ${broadcast.userIds.length} publishes not acknowledged`);
   }
 
-  /** True when every worker's broker connections are up (a worker at random answers: good enough for readiness). */
+  /** True when every worker's broker connections are up. */
   async ping(): Promise<boolean> {
-    return (await this.pool.run({ ping: true } satisfies WorkerTask)) as boolean;
+    const answers = await Promise.all(this.pools.map((pool) => pool.run({ ping: true } satisfies WorkerTask)));
+    return answers.every(Boolean);
   }
 
   /** Waits for shards in hand, then ends the threads and their connections. */
   async close(): Promise<void> {
-    await this.pool.close();
+    await Promise.all(this.pools.map((pool) => pool.close()));
   }
 
-  private async runShard(payload: string, ids: number[]): Promise<number[]> {
+  private async dispatch(payload: string, userIds: ArrayLike<number>): Promise<number[]> {
+    const shards = splitByWorker(userIds, this.pools.length);
+    const results = await Promise.all(shards.map((ids, worker) => (ids.length === 0 ? [] : this.runOn(worker, payload, ids))));
+    return results.flat();
+  }
+
+  private async runOn(worker: number, payload: string, ids: number[]): Promise<number[]> {
     const userIds = Float64Array.from(ids);
     const task: WorkerTask = { payload, userIds };
-    return (await this.pool.run(task, { transferList: [userIds.buffer] })) as number[];
+    return (await this.pools[worker]!.run(task, { transferList: [userIds.buffer] })) as number[];
   }
 }

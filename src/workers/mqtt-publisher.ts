@@ -1,80 +1,121 @@
 import { connect, type MqttClient } from 'mqtt';
+import { connectionOf } from './shards.js';
 
 export interface PublisherOptions {
   brokerUrl: string;
   clientIdPrefix: string;
   connections: number;
+  /** Worker threads in the process: part of how a user id maps to a connection. */
+  workers: number;
   /** PUBLISHes awaiting PUBACK per connection: MQTT packet ids are 16-bit, so an unbounded window stalls for good. */
   inflightWindow: number;
   /** A publish not acknowledged within this time counts as failed (the coordinator retries it). */
   ackTimeoutMs: number;
 }
 
+/** One shard of a broadcast being published: which recipients the broker acknowledged. */
+class Batch {
+  readonly acked: Uint8Array;
+  private settled = 0;
+  finished = false;
+  constructor(readonly userIds: Float64Array, readonly payload: Buffer, private readonly done: (unacked: number[]) => void) {
+    this.acked = new Uint8Array(userIds.length);
+  }
+
+  settle(index: number, ok: boolean): void {
+    if (ok) this.acked[index] = 1;
+    if (++this.settled === this.userIds.length) this.finish();
+  }
+
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.done(Array.from(this.userIds).filter((_, i) => this.acked[i] === 0));
+  }
+}
+
+interface Item {
+  batch: Batch;
+  index: number;
+}
+
+/** One MQTT connection with a first-in-first-out line of publishes and a bounded in-flight window. */
+class Lane {
+  private readonly line: Item[] = [];
+  private head = 0;
+  private inflight = 0;
+
+  constructor(readonly client: MqttClient, private readonly window: number, private readonly topicPrefix: string) {}
+
+  push(item: Item): void {
+    this.line.push(item);
+  }
+
+  pump(): void {
+    while (this.inflight < this.window && this.head < this.line.length) {
+      const item = this.line[this.head++]!;
+      if (item.batch.finished) continue; // given up on (timed out): its recipients are being retried elsewhere
+      this.inflight++;
+      this.client.publish(this.topicPrefix + item.batch.userIds[item.index], item.batch.payload, { qos: 1 }, (err) => {
+        this.inflight--;
+        item.batch.settle(item.index, !err);
+        this.pump();
+      });
+    }
+    if (this.head === this.line.length) {
+      this.line.length = 0;
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.line.length) {
+      this.line.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
 /**
- * A small pool of MQTT connections that publishes one payload to many topics at QoS 1 and reports which recipients
- * were not acknowledged by the broker.
+ * A worker thread's MQTT connections. Each recipient always goes through the same connection, and each connection
+ * sends in the order publishes were handed to it, so one user's events keep their order.
  */
 export class MqttPublisher {
-  private readonly clients: MqttClient[];
+  private readonly lanes: Lane[];
 
-  constructor(private readonly options: PublisherOptions) {
-    this.clients = Array.from({ length: options.connections }, (_, i) =>
-      connect(options.brokerUrl, {
+  constructor(private readonly options: PublisherOptions, topicPrefix: string) {
+    this.lanes = Array.from({ length: options.connections }, (_, i) => {
+      const client = connect(options.brokerUrl, {
         clientId: `${options.clientIdPrefix}-${i}`,
         clean: true,
         reconnectPeriod: 500,
         connectTimeout: 5_000,
         keepalive: 30,
-      }),
-    );
-    // Errors surface as failed publishes; the client reconnects by itself.
-    for (const client of this.clients) client.on('error', () => {});
+      });
+      client.on('error', () => {}); // errors surface as failed publishes; the client reconnects by itself
+      return new Lane(client, options.inflightWindow, topicPrefix);
+    });
   }
 
   get connected(): boolean {
-    return this.clients.every((c) => c.connected);
+    return this.lanes.every((lane) => lane.client.connected);
   }
 
-  /** Publishes `payload` to `topicPrefix + id` for every id; resolves with the ids whose PUBACK never came. */
-  async publish(payload: Buffer, topicPrefix: string, lanes: number[][]): Promise<number[]> {
-    const results = await Promise.all(lanes.map((ids, i) => this.publishLane(this.clients[i % this.clients.length]!, payload, topicPrefix, ids)));
-    return results.flat();
+  /**
+   * Hands every recipient's publish to its connection at once (synchronously, so call order is publish order);
+   * resolves with the recipients whose PUBACK did not come in time.
+   */
+  publish(payload: Buffer, userIds: Float64Array): Promise<number[]> {
+    if (userIds.length === 0) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      const deadline = setTimeout(() => batch.finish(), this.options.ackTimeoutMs);
+      const batch = new Batch(userIds, payload, (unacked) => {
+        clearTimeout(deadline);
+        resolve(unacked);
+      });
+      const { workers, connections } = this.options;
+      for (let i = 0; i < userIds.length; i++) this.lanes[connectionOf(userIds[i]!, workers, connections)]!.push({ batch, index: i });
+      for (const lane of this.lanes) lane.pump();
+    });
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.clients.map((c) => c.endAsync(false).catch(() => undefined)));
-  }
-
-  private publishLane(client: MqttClient, payload: Buffer, topicPrefix: string, ids: number[]): Promise<number[]> {
-    if (ids.length === 0) return Promise.resolve([]);
-    const acked = new Uint8Array(ids.length);
-    const window = this.options.inflightWindow;
-    return new Promise((resolve) => {
-      let next = 0;
-      let inflight = 0;
-      let settled = 0;
-      let finished = false;
-      const finish = () => {
-        if (finished) return;
-        finished = true;
-        clearTimeout(deadline);
-        resolve(ids.filter((_, i) => acked[i] === 0));
-      };
-      const deadline = setTimeout(finish, this.options.ackTimeoutMs);
-      const pump = () => {
-        while (!finished && inflight < window && next < ids.length) {
-          const index = next++;
-          inflight++;
-          client.publish(topicPrefix + ids[index], payload, { qos: 1 }, (err) => {
-            inflight--;
-            settled++;
-            if (!err) acked[index] = 1;
-            if (settled === ids.length) finish();
-            else pump();
-          });
-        }
-      };
-      pump();
-    });
+    await Promise.all(this.lanes.map((lane) => lane.client.endAsync(false).catch(() => undefined)));
   }
 }

@@ -1,18 +1,15 @@
 /**
- * Splits a recipient list into at most `maxShards` contiguous slices of at least `minShardSize` ids each (the last
- * may be smaller), so small groups stay on one worker and large notifications spread over all of them.
+ * Where a recipient's publishes go: always the same worker thread and, in it, the same MQTT connection. One
+ * connection sends its PUBLISHes in order and the broker forwards them in that order, so a user receives
+ * broadcasts in the order they were handed to the workers, without waiting for each one's PUBACKs.
  */
-export function splitIntoShards<T>(ids: ArrayLike<T>, maxShards: number, minShardSize: number): T[][] {
-  const count = Math.max(1, Math.min(maxShards, Math.ceil(ids.length / Math.max(1, minShardSize))));
-  const size = Math.ceil(ids.length / count);
-  const shards: T[][] = [];
-  for (let start = 0; start < ids.length; start += size) shards.push(Array.prototype.slice.call(ids, start, start + size));
-  return shards;
-}
+export const workerOf = (userId: number, workers: number): number => userId % workers;
+export const connectionOf = (userId: number, workers: number, connections: number): number =>
+  Math.floor(userId / workers) % connections;
 
-/** Deals ids round-robin over `n` lanes (one per MQTT connection) so each lane gets an even share. */
-export function dealRoundRobin(ids: ArrayLike<number>, n: number): number[][] {
-  const lanes: number[][] = Array.from({ length: n }, () => []);
-  for (let i = 0; i < ids.length; i++) lanes[i % n]!.push(ids[i]!);
-  return lanes;
+/** Splits recipients by worker thread, keeping the list order within each. */
+export function splitByWorker(userIds: ArrayLike<number>, workers: number): number[][] {
+  const shards: number[][] = Array.from({ length: workers }, () => []);
+  for (let i = 0; i < userIds.length; i++) shards[workerOf(userIds[i]!, workers)]!.push(userIds[i]!);
+  return shards;
 }

@@ -41,6 +41,22 @@ describe.each(await storageBackends())('the REST API end to end with $name stora
     await Promise.all(apps.map((a) => a.close()));
   });
 
+  it('keeps one group\'s messages in send order for every member when sends outpace the fan-out', async () => {
+    const owner = randomUser();
+    const members = [randomUser(), randomUser(), randomUser()];
+    const apps = await Promise.all(members.map((id) => MqttUser.connect(url, id)));
+    const groupId = (await api(dino.base, 'POST', `/v1/users/${owner}/groups/create`, { group_name: 'o', users: members })).body.group_id;
+    const sent: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      sent.push((await api(dino.base, 'POST', `/v1/groups/${groupId}/user/${owner}/send`, { message_payload: `${i}`, message_type: 'text' })).body.message_id);
+    }
+    for (const app of apps) {
+      const got = await app.waitFor((e) => e.event_type === 'message', sent.length);
+      expect(got.map((e) => e.message_id)).toEqual(sent);
+      await app.close();
+    }
+  });
+
   it('blocks sending to a frozen group with 607', async () => {
     const owner = randomUser();
     const groupId = (await api(dino.base, 'POST', `/v1/users/${owner}/groups/create`, { group_name: 'g', users: [] })).body.group_id;

@@ -19,8 +19,9 @@ export interface DinoProcess {
  * Runs the real `dino` command (the built CLI) as a child process with free ports, and resolves once its start-up
  * log line reports the bound ports.
  */
-export function startDino(command: 'start' | 'server' | 'fanout', env: Record<string, string>): Promise<DinoProcess> {
-  const child = spawn(process.execPath, [BIN, command], {
+export function startDino(command: 'start' | 'server' | 'fanout', env: Record<string, string>, nodeArgs: string[] = []): Promise<DinoProcess> {
+  // nodeArgs: flags for node itself, e.g. --cpu-prof (which NODE_OPTIONS does not accept).
+  const child = spawn(process.execPath, [...nodeArgs, BIN, command], {
     env: { ...process.env, DINO_HTTP_PORT: '0', DINO_MQTT_PORT: '0', DINO_MQTT_WS_PORT: '0', DINO_HTTP_HOST: '127.0.0.1', DINO_MQTT_HOST: '127.0.0.1', DINO_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
