@@ -7,6 +7,8 @@ import { logger } from './log.js';
 import { openQueue } from './queue/open.js';
 import type { BroadcastQueue } from './queue/port.js';
 import { openStorage } from './storage/open.js';
+import { LocalGroupChanges } from './changes/local.js';
+import { RedisGroupChanges } from './changes/redis.js';
 import { MemoryIdempotencyStore } from './idempotency/memory.js';
 import { RedisIdempotencyStore } from './idempotency/redis.js';
 import type { Storage } from './storage/port.js';
@@ -80,7 +82,9 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
     ? new RedisIdempotencyStore(config.redis.url, `${config.redis.stream}:idempotency:`)
     : new MemoryIdempotencyStore();
   closers.push(() => idempotency.close());
-  const http = new HttpServer(new Dino({ storage, queue: running.queue }), config.http, checks, idempotency);
+  const changes = config.redis ? new RedisGroupChanges(config.redis.url, `${config.redis.stream}:group-changes`) : new LocalGroupChanges();
+  closers.push(() => changes.close());
+  const http = new HttpServer(new Dino({ storage, queue: running.queue, changes }), config.http, checks, idempotency);
   running.httpPort = await http.listen();
   closers.push(() => http.drain());
 }

@@ -13,11 +13,12 @@ export interface RawMqttSettings {
 }
 
 /**
- * Tried on this 2-core box against Mosquitto and aedes, 1 000 × 100 and 100 000 × 1 (`npm run bench -- --tune-raw`):
- * 1, 2, 4 and 8 connections × windows of 100, 1 000 and 10 000. One process is what the box allows (the broker and
- * the subscribers need the other core); more connections than 4 or a window past ~1 000 gained nothing.
+ * The best of `npx tsx bench/tune-raw-mqtt.ts` on this 2-core box (Mosquitto, 1 000 subscribers × 100 events,
+ * medians of 3): 1/2/4/8 connections × windows of 1 000 and 10 000 gave 32k, 37k / 34k, 45k / 38k, 46k / 42k, 45k
+ * deliveries/s. More in flight helps until ~40 000 in total; past 4 connections nothing more is gained. One process:
+ * the broker and the subscribers need the other core.
  */
-export const BEST_RAW_MQTT: RawMqttSettings = { connections: 4, window: 1000 };
+export const BEST_RAW_MQTT: RawMqttSettings = { connections: 4, window: 10_000 };
 
 export interface RawRound {
   userIds: number[];

@@ -10,7 +10,7 @@ import type { RawMqttPublisher } from '../baselines/raw-mqtt.js';
 import type { FanoutRound, FanoutScenario } from '../model.js';
 import { every, progress } from '../progress.js';
 import type { BenchDino } from '../support/dino.js';
-import { sampleRssMax } from '../support/rss.js';
+import { sampleRssMax } from '../support/proc.js';
 
 export const now = () => performance.timeOrigin + performance.now();
 

@@ -11,7 +11,7 @@ import { note, progress } from '../progress.js';
 import { figure, ratioFigure } from '../stats.js';
 import { launchDino, type BenchDino } from '../support/dino.js';
 import { spreadSample, uniqueTopicPrefix, uniqueUserIds } from '../support/ids.js';
-import { rssMb } from '../support/rss.js';
+import { rssMb } from '../support/proc.js';
 import { dinoRound, rawRound, type FanoutSetup, type RoundPlan } from './fanout-rounds.js';
 
 export const MOSQUITTO_URL = 'mqtt://127.0.0.1:1883';

@@ -7,12 +7,22 @@ import { startDino, type DinoProcess } from '../../test/helpers/dino-process.js'
 
 const BIN = fileURLToPath(new URL('../../bin/dino.js', import.meta.url));
 export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+const PROFILE_THREADS = fileURLToPath(new URL('./profile-threads.cjs', import.meta.url));
 
-/** Set by `--profile`: every Dino process writes a V8 CPU profile there (node --cpu-prof) when it exits. */
+/**
+ * Set by `--profile`: Dino's main thread writes a V8 CPU profile there when it exits (node --cpu-prof), its worker
+ * threads write theirs in slices (profile-threads.cjs).
+ */
 let profileDir: string | undefined;
 export function profileDinoInto(dir: string): void {
   mkdirSync(dir, { recursive: true });
   profileDir = dir;
+}
+
+/** Set by `--dino-env`: settings every Dino process of the run gets, e.g. to compare tunings. */
+let settingsForAll: Record<string, string> = {};
+export function configureAllDinos(settings: Record<string, string>): void {
+  settingsForAll = settings;
 }
 
 export interface BenchDino extends DinoProcess {
@@ -24,8 +34,10 @@ export interface BenchDino extends DinoProcess {
 /** Runs `dino <command>` with free ports and a throw-away data directory. */
 export async function launchDino(command: 'start' | 'server' | 'fanout', env: Record<string, string> = {}): Promise<BenchDino> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dino-bench-'));
-  const nodeOptions = profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {};
-  const dino = await startDino(command, { DINO_DATA_DIR: dataDir, ...nodeOptions, ...env });
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const profileEnv: Record<string, string> = profileDir
+    ? { NODE_OPTIONS: `--require ${PROFILE_THREADS}`, DINO_BENCH_PROFILE_DIR: profileDir } : {};
+  const dino = await startDino(command, { DINO_DATA_DIR: dataDir, ...profileEnv, ...settingsForAll, ...env }, nodeArgs);
   return {
     ...dino,
     pid: dino.child.pid!,

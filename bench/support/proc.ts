@@ -1,3 +1,4 @@
+/** What /proc tells about a process we started: its memory and its CPU use (Linux). */
 import { readFileSync } from 'node:fs';
 
 /** Resident set size of a process in MB, from /proc/<pid>/status (0 when unreadable, e.g. not Linux). */
@@ -20,4 +21,29 @@ export function sampleRssMax(pid: number, intervalMs = 50): { stop(): number } {
       return Math.max(max, rssMb(pid));
     },
   };
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far; NaN when unreadable. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Resolves once the process has used under `busy` of a core over a `windowMs` window, or after `maxMs`: `dino start`
+ * keeps fanning out the backlog a load run queued, which must not land on the next measurement.
+ */
+export async function waitUntilIdle(pid: number, { busy = 0.1, windowMs = 500, maxMs = 60_000 } = {}): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  let last = cpuSeconds(pid);
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const now = cpuSeconds(pid);
+    if (!Number.isFinite(now) || (now - last) / (windowMs / 1000) < busy) return;
+    last = now;
+  }
 }

@@ -1,3 +1,4 @@
+import { GroupCache } from './group-cache.js';
 import { Groups } from './groups.js';
 import { Messages } from './messages.js';
 import { Notifications } from './notifications.js';
@@ -10,7 +11,9 @@ export class Dino {
   readonly notifications: Notifications;
 
   constructor(readonly ports: Ports) {
-    this.groups = new Groups(ports);
+    const cache = new GroupCache();
+    ports.changes.subscribe((groupId) => (groupId === null ? cache.clear() : cache.invalidate(groupId)));
+    this.groups = new Groups(ports, cache);
     this.messages = new Messages(ports, this.groups);
     this.notifications = new Notifications(ports);
   }

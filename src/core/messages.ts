@@ -27,9 +27,10 @@ export class Messages {
 
   /** Stores the message, then queues it for every member; if it cannot be queued it is removed again. */
   async sendToGroup(groupId: string, senderId: number, input: SendInput) {
-    const group = await this.groups.requireGroup(groupId);
+    let { group, members } = await this.groups.snapshot(groupId);
+    // A cached "not a member" is checked against storage: the sender may have joined a moment ago.
+    if (!members.some((m) => m.userId === senderId)) ({ group, members } = await this.groups.snapshot(groupId, true));
     if (group.status !== GROUP_OPEN) throw groupNotOpen(groupId);
-    const members = await this.ports.storage.getMembers(groupId);
     if (!members.some((m) => m.userId === senderId)) throw notInGroup(groupId, senderId);
     const { id, micros } = newTimeUuid();
     const message: Message = { groupId, messageId: id, senderId, payload: input.messagePayload, messageType: input.messageType, createdAt: micros };
@@ -47,20 +48,23 @@ export class Messages {
   async sendToUser(senderId: number, receiverId: number, input: SendInput) {
     const groupId = oneToOneGroupId(senderId, receiverId);
     const pair = uniqueMembers([senderId, receiverId], nowMicros());
-    let group = await this.ports.storage.getGroup(groupId);
-    if (!group) {
+    const existing = await this.groups.lookup(groupId);
+    if (!existing) {
       const [low, high] = [Math.min(senderId, receiverId), Math.max(senderId, receiverId)];
-      group = newGroup({ groupId, name: `${low},${high}`, groupType: GROUP_TYPE_ONE_TO_ONE, ownerId: senderId, description: null, meta: null }, pair[0]!.joinTime);
-      if (await this.ports.storage.createGroup(group, pair)) await this.groups.announce(group, pair);
-    } else if (!(await this.ports.storage.getMembership(groupId, senderId)) || !(await this.ports.storage.getMembership(groupId, receiverId))) {
+      const group = newGroup({ groupId, name: `${low},${high}`, groupType: GROUP_TYPE_ONE_TO_ONE, ownerId: senderId, description: null, meta: null }, pair[0]!.joinTime);
+      if (await this.ports.storage.createGroup(group, pair)) await this.groups.announceGroup(group, pair);
+      // Lost the race to create it: make sure of the membership the winner may still be writing.
+      else await this.ports.storage.addMembers(groupId, pair, pair[0]!.joinTime);
+    } else if (!pair.every((p) => existing.members.some((m) => m.userId === p.userId))) {
       await this.ports.storage.addMembers(groupId, pair, pair[0]!.joinTime);
+      await this.ports.changes.announce(groupId);
     }
     return this.sendToGroup(groupId, senderId, input);
   }
 
   /** A member's history, newest first; opening it marks the group read for that member. */
   async history(groupId: string, userId: number, input: HistoryInput) {
-    await this.groups.requireGroup(groupId);
+    await this.groups.snapshot(groupId);
     const membership = await this.ports.storage.getMembership(groupId, userId);
     if (!membership) throw notInGroup(groupId, userId);
     const messages = await this.ports.storage.listMessages(groupId, {
@@ -74,8 +78,8 @@ export class Messages {
   async userGroups(userId: number, input: { perPage: number; until?: Micros }) {
     const rows = await this.ports.storage.listUserGroups(userId, { until: input.until, limit: input.perPage });
     return Promise.all(rows.map(async ({ group, membership }) => {
-      const [members, unread] = await Promise.all([
-        this.ports.storage.getMembers(group.groupId),
+      const [{ members }, unread] = await Promise.all([
+        this.groups.snapshot(group.groupId),
         this.ports.storage.countMessagesAfter(group.groupId, Math.max(membership.lastReadTime, membership.deleteBefore), UNREAD_CAP),
       ]);
       return { group: groupView(group, members), stats: statsView(membership, unread) };

@@ -1,3 +1,4 @@
+import type { GroupChanges } from '../changes/port.js';
 import type { BroadcastQueue } from '../queue/port.js';
 import type { Storage } from '../storage/port.js';
 
@@ -5,6 +6,7 @@ import type { Storage } from '../storage/port.js';
 export interface Ports {
   storage: Storage;
   queue: BroadcastQueue;
+  changes: GroupChanges;
 }
 
 /** Queues one event for the listed users: serialised once here, published as is to every recipient. */

@@ -1,0 +1,38 @@
+/** HTTP load with autocannon's programmatic API: fixed connections, closed loop, one request shape. */
+import autocannon from 'autocannon';
+import { progress } from '../progress.js';
+
+export interface HttpLoad {
+  url: string;
+  method: 'GET' | 'POST';
+  body?: string;
+  connections: number;
+  seconds: number;
+  label: string;
+}
+
+/** One run's figures: 2xx answers per second, latency percentiles in ms, failures. */
+export interface LoadRun {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+export async function httpLoad(load: HttpLoad): Promise<LoadRun> {
+  const instance = autocannon({
+    url: load.url, method: load.method, body: load.body, connections: load.connections, duration: load.seconds,
+    headers: load.body === undefined ? {} : { 'content-type': 'application/json' }, timeout: 10,
+  });
+  let second = 0;
+  instance.on('tick', (tick) => progress(`${load.label}: ${++second}/${load.seconds} s, ${tick.counter} req/s`));
+  const result = await instance;
+  return {
+    rps: result['2xx'] / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+  };
+}

@@ -1,0 +1,48 @@
+/** The ratios the issue asks for, and each target checked against its median. */
+import type { BaselineResult, BenchResults, IngestResult, RatioLine, TargetCheck } from '../model.js';
+import { ratioFigure } from '../stats.js';
+import { num } from './format.js';
+
+type Measured = Pick<BenchResults, 'fanout' | 'ingest' | 'baselines'>;
+
+export function ratioLines({ ingest, baselines }: Measured): RatioLine[] {
+  const lines: RatioLine[] = [];
+  const pair = (label: string, dino: IngestResult | undefined, baseline: BaselineResult | undefined) => {
+    if (dino && baseline) lines.push({ label, connections: dino.connections, ratio: ratioFigure(dino.dino.rps, baseline.figures.rps) });
+  };
+  const connections = [...new Set(ingest.map((r) => r.connections))];
+  for (const c of connections) {
+    const find = (storage: string, endpoint: string) => ingest.find((r) => r.storage === storage && r.endpoint === endpoint && r.connections === c);
+    const base = (kind: string) => baselines.find((b) => b.kind === kind && b.connections === c);
+    pair('send (Cassandra) / raw driver INSERT', find('cassandra', 'send'), base('cassandra-insert'));
+    pair('GET (SQLite) / bare uWS GET', find('sqlite', 'get'), base('uws-get'));
+    pair('GET (Cassandra) / bare uWS GET', find('cassandra', 'get'), base('uws-get'));
+    pair('send (SQLite) / bare uWS POST', find('sqlite', 'send'), base('uws-post'));
+  }
+  return lines;
+}
+
+const check = (name: string, goal: string, value: number | undefined, measured: string, ok: (v: number) => boolean): TargetCheck =>
+  ({ name, goal, measured, met: value === undefined || !Number.isFinite(value) ? undefined : ok(value) });
+
+export function checkTargets(results: Measured & { ratios: RatioLine[] }): TargetCheck[] {
+  const targets: TargetCheck[] = [];
+  for (const r of results.fanout) {
+    targets.push(check(`fan-out ${r.broker}, ${r.scenario.id}: deliveries/s vs raw mqtt.js`, '≥ 0.90×', r.ratio.median,
+      `${r.ratio.median.toFixed(2)}× (${num(r.dino.deliveriesPerSec.median)} vs ${num(r.baseline.deliveriesPerSec.median)}/s)`, (v) => v >= 0.9));
+  }
+  for (const r of results.fanout.filter((f) => f.scenario.kind === 'notification')) {
+    const t = r.dino.acceptToLastMs.median;
+    targets.push(check(`100k notification, ${r.broker}: accept → last delivery`, '< 3 000 ms', t, `${num(t)} ms`, (v) => v < 3000));
+  }
+  for (const line of results.ratios.filter((l) => l.label.startsWith('send (Cassandra)') || l.label.startsWith('GET'))) {
+    const goal = line.label.startsWith('send') ? 0.7 : 0.5;
+    targets.push(check(`${line.label}, ${line.connections} conns`, `≥ ${goal.toFixed(2)}×`, line.ratio.median,
+      `${line.ratio.median.toFixed(2)}×`, (v) => v >= goal));
+  }
+  for (const r of results.fanout.filter((f) => f.rss.maxMb)) {
+    targets.push(check(`RSS idle, dino start (${r.broker})`, '< 150 MB', r.rss.idleMb, `${num(r.rss.idleMb)} MB`, (v) => v < 150));
+    targets.push(check(`RSS max during 100k notification (${r.broker})`, '< 500 MB', r.rss.maxMb!.median, `${num(r.rss.maxMb!.median)} MB`, (v) => v < 500));
+  }
+  return targets;
+}
