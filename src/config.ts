@@ -47,10 +47,11 @@ export const settings = {
   DINO_MQTT_WS_PORT: port.default(8083),
   DINO_MQTT_TOPIC_PREFIX: z.string().regex(/^[^#+]*$/, 'must not contain MQTT wildcards').default(''),
   DINO_MQTT_CONNECTIONS: positiveInt.max(64).default(2),
-  DINO_MQTT_INFLIGHT: positiveInt.max(65_000).default(1000),
+  DINO_MQTT_INFLIGHT: positiveInt.max(65_000).default(5000),
   DINO_MQTT_ACK_TIMEOUT_MS: positiveInt.default(30_000),
   DINO_WORKERS: positiveInt.max(256).default(availableParallelism()),
   DINO_FANOUT_CONCURRENCY: positiveInt.default(8),
+  DINO_QUEUE_MAX_RECIPIENTS: positiveInt.default(10_000_000),
   DINO_API_KEY: optionalText,
   DINO_BODY_LIMIT: positiveInt.default(1024 * 1024),
   DINO_NOTIFICATION_BODY_LIMIT: positiveInt.default(16 * 1024 * 1024),
@@ -68,6 +69,8 @@ export interface Config {
   workers: number;
   fanOutConcurrency: number;
   maxAttempts: number;
+  /** In-process queue: recipients waiting at most before new broadcasts are refused. */
+  queueMaxRecipients: number;
 }
 
 export class ConfigError extends Error {}
@@ -110,5 +113,6 @@ function toConfig(s: Settings): Config {
     workers: s.DINO_WORKERS,
     fanOutConcurrency: s.DINO_FANOUT_CONCURRENCY,
     maxAttempts: s.DINO_MAX_ATTEMPTS,
+    queueMaxRecipients: s.DINO_QUEUE_MAX_RECIPIENTS,
   };
 }

@@ -1,4 +1,5 @@
 import type { Broadcast, BroadcastHandler, BroadcastQueue } from './port.js';
+import { DinoError, ErrorCode } from '../core/errors.js';
 import { logger } from '../log.js';
 import type { QueueJournal } from './sqlite-journal.js';
 
@@ -16,6 +17,8 @@ export interface MemoryQueueOptions {
   retryDelayMs?: number;
   /** Keeps accepted entries on disk until delivered, so a crash or a stop loses none of them. */
   journal?: QueueJournal;
+  /** Recipients waiting at most; past it enqueue is refused (503) until the fan-out catches up. */
+  maxPendingRecipients?: number;
 }
 
 /**
@@ -34,18 +37,29 @@ export class MemoryQueue implements BroadcastQueue {
   private readonly maxAttempts: number;
   private readonly retryDelayMs: number;
   private readonly journal?: QueueJournal;
+  private readonly maxPendingRecipients: number;
+  private pendingRecipients = 0;
 
   constructor(options: MemoryQueueOptions = {}) {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryDelayMs = options.retryDelayMs ?? 200;
     this.journal = options.journal;
-    for (const { id, broadcast } of this.journal?.pending() ?? []) this.pending.push({ broadcast, attempts: 0, journalId: id });
+    this.maxPendingRecipients = options.maxPendingRecipients ?? 10_000_000;
+    for (const { id, broadcast } of this.journal?.pending() ?? []) this.accept({ broadcast, attempts: 0, journalId: id });
     if (this.pending.length > 0) logger.info({ entries: this.pending.length }, 'delivering broadcasts left by the previous run');
   }
 
   async enqueue(broadcast: Broadcast): Promise<void> {
-    this.pending.push({ broadcast, attempts: 0, journalId: this.journal?.append(broadcast) });
+    if (this.pendingRecipients > 0 && this.pendingRecipients + broadcast.userIds.length > this.maxPendingRecipients) {
+      throw new DinoError(ErrorCode.QUEUE_UNAVAILABLE, `broadcast queue is full (${this.pendingRecipients} recipients waiting): retry later`);
+    }
+    this.accept({ broadcast, attempts: 0, journalId: this.journal?.append(broadcast) });
     this.pump();
+  }
+
+  private accept(entry: Entry): void {
+    this.pending.push(entry);
+    this.pendingRecipients += entry.broadcast.userIds.length;
   }
 
   startConsuming(handler: BroadcastHandler, options: { concurrency?: number } = {}): void {
@@ -98,11 +112,13 @@ export class MemoryQueue implements BroadcastQueue {
     entry.attempts++;
     try {
       await handler(entry.broadcast);
+      this.pendingRecipients -= entry.broadcast.userIds.length;
       if (entry.journalId !== undefined) this.journal!.delivered(entry.journalId);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       if (entry.attempts >= this.maxAttempts) {
         this.deadLetters.push({ broadcast: entry.broadcast, reason });
+        this.pendingRecipients -= entry.broadcast.userIds.length;
         if (entry.journalId !== undefined) this.journal!.deadLettered(entry.journalId, reason);
         logger.error({ err, attempts: entry.attempts, recipients: entry.broadcast.userIds.length },
           'broadcast dead-lettered');

@@ -5,7 +5,10 @@ import { QueueJournal } from './sqlite-journal.js';
 
 /** The configured queue: Redis Streams when a Redis URL is set, else the in-process queue journaled in the data dir. */
 export async function openQueue(config: Config): Promise<BroadcastQueue> {
-  if (!config.redis) return new MemoryQueue({ maxAttempts: config.maxAttempts, journal: QueueJournal.inDataDir(config.dataDir) });
+  if (!config.redis) {
+    return new MemoryQueue({ maxAttempts: config.maxAttempts, maxPendingRecipients: config.queueMaxRecipients,
+      journal: QueueJournal.inDataDir(config.dataDir) });
+  }
   const { RedisStreamQueue } = await import('./redis.js');
   const queue = new RedisStreamQueue(config.redis);
   try {

@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis';
 import { logger } from '../log.js';
 
+interface Scripts {
+  dinoEnqueueInOrder(stream: string, seqKey: string, maxLen: number, encoded: Buffer, orderKey: string, ttlMs: number): Promise<unknown>;
+  dinoMarkDone(doneKey: string, seq: number, ttlMs: number): Promise<unknown>;
+}
+
 /** Stream fields beside the payload: the broadcast's order key and its sequence number within that key. */
 export const ORDER_KEY_FIELD = 'k';
 export const ORDER_SEQ_FIELD = 's';
@@ -32,7 +37,14 @@ export class StreamOrder {
   private readonly handed = new Map<string, number>();
   private readonly waiters = new Map<string, Set<() => void>>();
 
-  constructor(private readonly redis: Redis, private readonly stream: string, private readonly maxWaitMs: number) {}
+  /** The scripts, sent once and then run by their hash (EVALSHA): the text is not resent with every broadcast. */
+  private readonly scripts: Redis & Scripts;
+
+  constructor(private readonly redis: Redis, private readonly stream: string, private readonly maxWaitMs: number) {
+    redis.defineCommand('dinoEnqueueInOrder', { numberOfKeys: 2, lua: ENQUEUE_IN_ORDER });
+    redis.defineCommand('dinoMarkDone', { numberOfKeys: 1, lua: MARK_DONE });
+    this.scripts = redis as Redis & Scripts;
+  }
 
   /** Records that `seq` of `orderKey` went to this node's workers, and wakes its successor if it waits here. */
   handedOff(orderKey: string, seq: number): void {
@@ -41,7 +53,7 @@ export class StreamOrder {
   }
 
   enqueue(maxLen: number, encoded: Buffer, orderKey: string): Promise<unknown> {
-    return this.redis.eval(ENQUEUE_IN_ORDER, 2, this.stream, this.seqKey(orderKey), maxLen, encoded, orderKey, COUNTER_TTL_MS);
+    return this.scripts.dinoEnqueueInOrder(this.stream, this.seqKey(orderKey), maxLen, encoded, orderKey, COUNTER_TTL_MS);
   }
 
   /** Resolves when broadcast `seq` of `orderKey` may be handed to the workers. */
@@ -60,7 +72,7 @@ export class StreamOrder {
   }
 
   async markDone(orderKey: string, seq: number): Promise<void> {
-    await this.redis.eval(MARK_DONE, 1, this.doneKey(orderKey), seq, COUNTER_TTL_MS);
+    await this.scripts.dinoMarkDone(this.doneKey(orderKey), seq, COUNTER_TTL_MS);
     if (this.handed.get(orderKey) === seq && !this.waiters.has(orderKey)) this.handed.delete(orderKey); // keep it small
   }
 

@@ -5,6 +5,7 @@ import { DeadLetterStream, type DeadLetter, type ReplayResult } from './redis-de
 import { DinoError, ErrorCode } from '../core/errors.js';
 import { logger } from '../log.js';
 import { createClients, quit, whenReady } from './redis-connection.js';
+import { StreamBacklog } from './redis-backlog.js';
 import { ORDER_KEY_FIELD, ORDER_SEQ_FIELD, StreamOrder } from './redis-order.js';
 import { settingsFrom, type RedisStreamQueueOptions, type Settings } from './redis-settings.js';
 
@@ -14,6 +15,8 @@ export type { DeadLetter, ReplayResult } from './redis-dead-letters.js';
 const isBusyGroup = (err: unknown) => err instanceof Error && err.message.startsWith('BUSYGROUP');
 const isNoGroup = (err: unknown) => err instanceof Error && err.message.startsWith('NOGROUP');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Share of the stream cap at which new entries are refused, so trimming never reaches undelivered ones. */
+const BACKLOG_LIMIT = 0.9;
 const backOff = () => sleep(500 + Math.random() * 500);
 
 /**
@@ -29,6 +32,7 @@ export class RedisStreamQueue implements BroadcastQueue {
   private readonly reader: Redis;
   private readonly deadLetters: DeadLetterStream;
   private readonly order: StreamOrder;
+  private readonly backlog: StreamBacklog;
   private groupReady: Promise<void> | null = null;
 
   private handler: BroadcastHandler | null = null;
@@ -52,6 +56,7 @@ export class RedisStreamQueue implements BroadcastQueue {
     this.settings = settingsFrom(options);
     ({ producer: this.producer, reader: this.reader } = createClients(this.settings));
     this.deadLetters = new DeadLetterStream(this.producer, this.settings);
+    this.backlog = new StreamBacklog(this.producer, this.settings.stream, this.settings.group);
     this.order = new StreamOrder(this.producer, this.settings.stream, this.settings.orderWaitMs);
   }
 
@@ -73,11 +78,14 @@ export class RedisStreamQueue implements BroadcastQueue {
       await this.connect();
       // Rides out a reconnect shorter than commandTimeoutMs; a longer outage is answered as unavailable.
       await whenReady(this.producer, this.settings.commandTimeoutMs);
+      if ((await this.backlog.current()) >= this.settings.maxLen * BACKLOG_LIMIT) {
+        throw new DinoError(ErrorCode.QUEUE_UNAVAILABLE, `broadcast queue is full (backlog near DINO_STREAM_MAXLEN ${this.settings.maxLen}): retry later`);
+      }
       const encoded = encodeBroadcast(broadcast);
       if (broadcast.orderKey !== undefined) await this.order.enqueue(this.settings.maxLen, encoded, broadcast.orderKey);
       else await this.producer.xadd(this.settings.stream, 'MAXLEN', '~', this.settings.maxLen, '*', BROADCAST_FIELD, encoded);
     } catch (err) {
-      throw unavailable('broadcast queue (Redis) is unavailable', err);
+      throw err instanceof DinoError ? err : unavailable('broadcast queue (Redis) is unavailable', err);
     }
   }
 

@@ -50,3 +50,17 @@ describe('in-process queue journal', () => {
     await queue.close();
   });
 });
+
+describe('in-process queue back-pressure', () => {
+  it('refuses new broadcasts with 621 while too many recipients wait, and takes them again once delivered', async () => {
+    const queue = new MemoryQueue({ maxPendingRecipients: 5 });
+    await queue.enqueue({ payload: 'a', userIds: [1, 2, 3] });
+    await expect(queue.enqueue({ payload: 'b', userIds: [4, 5, 6] })).rejects.toMatchObject({ code: 621 });
+    let delivered = 0;
+    queue.startConsuming(async () => void delivered++);
+    await waitFor('the first delivered', () => delivered === 1);
+    await queue.enqueue({ payload: 'b', userIds: [4, 5, 6] });
+    await waitFor('the second delivered', () => delivered === 2);
+    await queue.close();
+  });
+});

@@ -246,6 +246,19 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     await waitFor('the entry enqueued after the group vanished', () => received.includes('after'), 5000);
   });
 
+  it('refuses new entries with 621 while the backlog is near the stream cap, so trimming never drops one', async () => {
+    const producer = await openQueue('capped', { maxLen: 10 });
+    for (let i = 0; i < 12; i++) await producer.enqueue(broadcast(`capped-${i}`)); // nobody consumes yet
+    await sleep(600); // the backlog figure is refreshed at most every 500 ms
+    await expect(producer.enqueue(broadcast('one too many'))).rejects.toMatchObject({ code: ErrorCode.QUEUE_UNAVAILABLE });
+    const received: string[] = [];
+    producer.startConsuming(async (b) => void received.push(b.payload));
+    await eventually('backlog delivered', async () => received.length === 12);
+    await sleep(600);
+    await producer.enqueue(broadcast('accepted again'));
+    await eventually('the new one delivered', async () => received.includes('accepted again'));
+  });
+
   it('refuses an enqueue promptly when Redis cannot be reached', async () => {
     const queue = new RedisStreamQueue({ url: 'redis://127.0.0.1:1', stream, commandTimeoutMs: 300 });
     queues.push(queue);
