@@ -24,7 +24,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { connect } from 'mqtt';
-import { api, startDino, type DinoProcess } from '../test/helpers/dino-process.js';
+import { api, isRunning, startDino, type DinoProcess } from '../test/helpers/dino-process.js';
+import { sleep, until } from '../test/helpers/wait.js';
+import { median } from './stats.js';
 import { SubscriberFarm } from '../test/helpers/subscriber-farm.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -76,25 +78,8 @@ export interface ScalingResult {
 }
 
 const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const isAlive = (p: DinoProcess) => p.child.exitCode === null && p.child.signalCode === null;
 const pidOfConsumer = (consumer: string): number | undefined => Number(/-(\d+)-[0-9a-f]+$/.exec(consumer)?.[1]) || undefined;
-const median = (values: number[]) => {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 /** Deliveries (recipients × messages) per second over `ms`. */
 const rate = (deliveries: number, ms: number) => Math.round(deliveries / (ms / 1000));
@@ -134,13 +119,13 @@ class Rig {
 
   /** Exactly `count` live nodes, each blocked in XREADGROUP (a node joins the group only with its first entry). */
   async nodes(count: number): Promise<DinoProcess[]> {
-    const live = this.fanouts.filter(isAlive);
+    const live = this.fanouts.filter(isRunning);
     await Promise.all(live.slice(count).map((p) => p.stop()));
     const missing = count - Math.min(count, live.length);
     await Promise.all(Array.from({ length: missing }, async () => {
       this.fanouts.push(await startDino('fanout', { ...this.env, DINO_WORKERS: '1' }));
     }));
-    const nodes = this.fanouts.filter(isAlive);
+    const nodes = this.fanouts.filter(isRunning);
     await until('every fan-out node reading the stream', async () => {
       const readers = await this.clients();
       return nodes.every((p) => readers.some((c) => c.pid === p.child.pid && c.role === 'reader' && c.cmd.startsWith('xreadgroup')));
@@ -215,7 +200,7 @@ class Rig {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.fanouts.filter(isAlive).map((p) => p.stop()));
+    await Promise.all(this.fanouts.filter(isRunning).map((p) => p.stop()));
     await this.server?.stop();
     await this.farm?.stop({ purgeSessions: true });
     const keys = [this.stream, `${this.stream}:dead`];

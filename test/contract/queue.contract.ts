@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Broadcast, BroadcastQueue } from '../../src/queue/port.js';
+import { sleep } from '../helpers/wait.js';
 
 export interface QueueContractOptions {
   /** Skip the whole suite (its service is absent; the caller has already said so loudly). */
@@ -8,7 +9,7 @@ export interface QueueContractOptions {
   redeliveryWithinMs?: number;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 /** Polls until `condition` holds; fails with `what` after `timeoutMs`. */
 export async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {

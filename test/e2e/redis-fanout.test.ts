@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { connect } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
+import { api, isRunning, startDino, type DinoProcess } from '../helpers/dino-process.js';
+import { sleep, until } from '../helpers/wait.js';
 import { MqttUser } from '../helpers/mqtt-user.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { SubscriberFarm, type FarmReport } from '../helpers/subscriber-farm.js';
@@ -38,18 +39,7 @@ const userIds = Array.from({ length: USERS }, (_, i) => BASE + i);
 const ORDER_USER = BASE + USERS;
 
 const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const isAlive = (p: DinoProcess) => p.child.exitCode === null && p.child.signalCode === null;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 /** CPU seconds (user + system) a process used so far, from /proc; 0 where there is none. */
 function cpuSeconds(pid: number): number {
@@ -85,9 +75,9 @@ describe.skipIf(!servicesUp)('fan-out across Redis-coordinated `dino fanout` pro
   };
   /** Tests that stop a node leave one behind; each test starts from two live nodes. */
   const liveFanouts = async (count = 2) => {
-    const missing = count - fanouts.filter(isAlive).length;
+    const missing = count - fanouts.filter(isRunning).length;
     await Promise.all(Array.from({ length: Math.max(0, missing) }, startFanout));
-    const live = fanouts.filter(isAlive);
+    const live = fanouts.filter(isRunning);
     // A node joins the group (XINFO CONSUMERS) only with its first entry: wait for every reader to block in
     // XREADGROUP instead, so the first sends are shared.
     await until('every fan-out node reading the stream', async () => {
@@ -214,7 +204,7 @@ describe.skipIf(!servicesUp)('fan-out across Redis-coordinated `dino fanout` pro
   }, 120_000);
 
   afterAll(async () => {
-    const codes = await Promise.all(fanouts.filter(isAlive).map((p) => p.stop()));
+    const codes = await Promise.all(fanouts.filter(isRunning).map((p) => p.stop()));
     const serverCode = await server?.stop();
     await farm?.stop({ purgeSessions: true });
     // The order test's user kept a persistent session: remove it.
@@ -287,7 +277,7 @@ describe.skipIf(!servicesUp)('fan-out across Redis-coordinated `dino fanout` pro
 
   it('loses nothing when the Redis connections of every process are dropped mid-run', { timeout: 60_000 }, async () => {
     await liveFanouts();
-    const live = fanouts.filter(isAlive).map((p) => p.child.pid!);
+    const live = fanouts.filter(isRunning).map((p) => p.child.pid!);
     const killed: string[] = [];
     const dropConnections = async () => {
       // Only our children's own connections (the server's too): never anybody else's.
@@ -322,7 +312,7 @@ describe.skipIf(!servicesUp)('fan-out across Redis-coordinated `dino fanout` pro
     expect(killed.length).toBeGreaterThanOrEqual(2 * 2 * drops);
     expect(report.missing).toBe(0);
     expect(duplicates).toBeGreaterThanOrEqual(0);
-    for (const node of fanouts) expect(isAlive(node)).toBe(true);
+    for (const node of fanouts) expect(isRunning(node)).toBe(true);
   });
 
   it('recovers every message after kill -9 of a node mid-run, within the claim idle time plus a margin', { timeout: 60_000 }, async () => {

@@ -51,6 +51,8 @@ export function startDino(command: 'start' | 'server' | 'fanout', env: Record<st
   });
 }
 
+export const isRunning = (p: DinoProcess) => p.child.exitCode === null && p.child.signalCode === null;
+
 /** Calls the REST API and returns status and parsed body. */
 export async function api(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(base + path, {
