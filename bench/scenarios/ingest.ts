@@ -76,7 +76,7 @@ async function cassandraBlock(options: IngestOptions, output: IngestOutput): Pro
     dino = await launchDino('server', backends.env);
     raw = await RawCassandraInserts.open(CASSANDRA_CONTACT_POINT, backends.keyspace);
     const inserts = raw;
-    const targets: Target[] = [...await dinoTargets(dino),
+    const targets: Target[] = [...await dinoTargets(dino, () => backends.emptyStream()),
       { name: 'cassandra-insert', run: (connections, seconds, label) => inserts.run(connections, seconds, label) }];
     collect(output, 'cassandra', await measure(targets, options, 'ingest cassandra'));
   } finally {
@@ -88,12 +88,15 @@ async function cassandraBlock(options: IngestOptions, output: IngestOutput): Pro
 }
 
 /** A group of three (the sender and two others) to send to and read, and ten recipients per notification. */
-async function dinoTargets(dino: BenchDino): Promise<Target[]> {
+async function dinoTargets(dino: BenchDino, afterRun?: () => Promise<void>): Promise<Target[]> {
   const [sender, ...others] = uniqueUserIds(12) as [number, ...number[]];
   const created = await api(dino.base, 'POST', `/v1/users/${sender}/groups/create`, { group_name: 'bench', users: others.slice(0, 2) });
   if (created.status !== 200) throw new Error(`group create: ${created.status} ${JSON.stringify(created.body)}`);
   const groupId = created.body.group_id as string;
-  const settle = () => waitUntilIdle(dino.pid);
+  const settle = async () => {
+    await waitUntilIdle(dino.pid);
+    await afterRun?.();
+  };
   const notification = JSON.stringify({ event_type: 'bench', notification: [{ user_ids: [sender, ...others.slice(2)], data: { text: 'bench notification' } }] });
   return [
     { ...httpTarget('send', `${dino.base}/v1/groups/${groupId}/user/${sender}/send`, SEND_BODY), settle },

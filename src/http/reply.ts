@@ -29,10 +29,22 @@ export function sendJson(reply: Reply, status: number, body: unknown): void {
 /** The error envelope: `{code, detail: "<code>: <message>"}`; unexpected errors are logged and never shown. */
 export function sendError(reply: Reply, err: unknown): void {
   const known = asDinoError(err);
-  if (known.code === ErrorCode.UNKNOWN || known.status === 503) logger.error({ err }, known.message);
+  if (known.code === ErrorCode.UNKNOWN) logger.error({ err }, known.message);
+  else if (known.status === 503) logUnavailable(known);
   // A refused body may still be streaming in; the connection stays open and the rest is read and dropped, since
   // closing a socket with unread data resets it and the client could lose the 413 itself.
   sendJson(reply, known.status, { code: known.code, detail: `${known.code}: ${known.message}` });
+}
+
+/** 503s are logged at most once a second, with how many were answered since: an outage is one line a second. */
+let unavailableSince = 0;
+let unavailableCount = 0;
+function logUnavailable(err: DinoError): void {
+  unavailableCount++;
+  if (Date.now() - unavailableSince < 1000) return;
+  logger.warn({ code: err.code, answered503: unavailableCount }, err.message);
+  unavailableSince = Date.now();
+  unavailableCount = 0;
 }
 
 function asDinoError(err: unknown): DinoError {

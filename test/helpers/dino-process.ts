@@ -31,7 +31,12 @@ export function startDino(command: 'start' | 'server' | 'fanout', env: Record<st
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
   };
-  createInterface({ input: child.stderr! }).on('line', (line) => logs.push(line));
+  // The most recent lines only: a process under load may log without end.
+  const keep = (line: string) => {
+    logs.push(line);
+    if (logs.length > 2000) logs.splice(0, 1000);
+  };
+  createInterface({ input: child.stderr! }).on('line', keep);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop('SIGKILL');
@@ -42,7 +47,7 @@ export function startDino(command: 'start' | 'server' | 'fanout', env: Record<st
       reject(new Error(`dino ${command} exited with ${code} before it was up:\n${logs.join('\n')}`));
     });
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      logs.push(line);
+      keep(line);
       if (!line.includes('"dino is up"')) return;
       clearTimeout(timer);
       const up = JSON.parse(line) as { http?: number; mqtt?: number; mqttWs?: number };
