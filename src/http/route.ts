@@ -43,7 +43,7 @@ export function route(app: TemplatedApp, method: Method, pattern: string, option
       reply.onAbort?.();
     });
     const authorized = isAuthorized(req, options.apiKey);
-    const params = Array.from({ length: paramCount }, (_, i) => decodeURIComponent(req.getParameter(i)));
+    const rawParams = Array.from({ length: paramCount }, (_, i) => req.getParameter(i));
     const declaredLength = Number(req.getHeader('content-length') || 0);
     const idempotencyKey = options.idempotency ? req.getHeader('idempotency-key') : '';
     const scope = `${method} ${req.getUrl()} `;
@@ -51,6 +51,7 @@ export function route(app: TemplatedApp, method: Method, pattern: string, option
     void (async () => {
       try {
         if (!authorized) throw new DinoError(ErrorCode.UNAUTHORIZED, 'missing or wrong API key');
+        const params = rawParams.map(decodeParam);
         const body = hasBody ? parseJson(await readBody(reply, declaredLength, options.bodyLimit)) : {};
         const run = () => handler({ params, body });
         const answer = idempotencyKey ? await once(options.idempotency!, scope + checkKey(idempotencyKey), run) : await run();
@@ -79,6 +80,14 @@ async function once(store: IdempotencyStore, key: string, run: () => Promise<Ans
   // The work is done: failing to remember it must not fail the request (the claim expires on its own).
   await store.complete(key, answer).catch((err) => logger.warn({ err }, 'could not record an idempotent answer'));
   return answer;
+}
+
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new DinoError(ErrorCode.INVALID_PARAMETERS, 'invalid parameters: path: malformed percent-encoding');
+  }
 }
 
 function checkKey(key: string): string {

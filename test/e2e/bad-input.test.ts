@@ -55,6 +55,7 @@ describe('bad input', () => {
     ['unknown group on GET', 'GET', () => `/v1/groups/${MISSING_GROUP}`, undefined, 400, 601],
     ['send by a non-member', 'POST', () => `/v1/groups/${groupId}/user/${outsider}/send`, { message_payload: 'x', message_type: 'text' }, 400, 600],
     ['history of a non-member', 'POST', () => `/v1/groups/${groupId}/user/${outsider}/histories`, { per_page: 5 }, 400, 600],
+    ['malformed percent-encoding in the path', 'GET', () => '/v1/groups/%E0%A4%A', undefined, 400, 605, 'path'],
     ['unknown route', 'GET', () => '/v1/nothing/here', undefined, 404, 611],
   ];
 
