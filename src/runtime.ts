@@ -5,13 +5,13 @@ import { HttpServer } from './http/server.js';
 import type { ReadinessCheck } from './http/health.js';
 import { logger } from './log.js';
 import { openQueue } from './queue/open.js';
-import type { BroadcastQueue } from './queue/port.js';
+import type { BroadcastQueue } from './core/ports/queue.js';
 import { openStorage } from './storage/open.js';
 import { LocalGroupChanges } from './changes/local.js';
 import { RedisGroupChanges } from './changes/redis.js';
 import { MemoryIdempotencyStore } from './idempotency/memory.js';
 import { RedisIdempotencyStore } from './idempotency/redis.js';
-import type { Storage } from './storage/port.js';
+import type { Storage } from './core/ports/storage.js';
 import { FanOut } from './workers/fan-out.js';
 
 /** `start`: everything in one process; `server`: the HTTP API only; `fanout`: queue consumer and workers only. */

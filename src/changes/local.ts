@@ -1,4 +1,4 @@
-import type { GroupChanges } from './port.js';
+import type { GroupChanges } from '../core/ports/changes.js';
 
 /** One process: announcing is telling this process's own listeners. */
 export class LocalGroupChanges implements GroupChanges {

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
-import { DinoError, ErrorCode } from '../core/errors.js';
+import { logger } from '../log.js';
 import { whenReady } from '../queue/redis-connection.js';
-import type { GroupChanges } from './port.js';
+import type { GroupChanges } from '../core/ports/changes.js';
 
 /** Several `dino server` processes: changes go out on a Redis pub/sub channel that all of them listen to. */
 export class RedisGroupChanges implements GroupChanges {
@@ -27,7 +27,8 @@ export class RedisGroupChanges implements GroupChanges {
       await whenReady(this.publisher, 2000);
       await this.publisher.publish(this.channel, groupId);
     } catch (err) {
-      throw new DinoError(ErrorCode.QUEUE_UNAVAILABLE, `group change could not be announced (Redis): ${(err as Error).message}`, { cause: err });
+      // The change is stored: failing the request now would not undo it. The others' caches expire on their own.
+      logger.warn({ err: (err as Error).message, groupId }, 'group change not announced to other processes');
     }
   }
 

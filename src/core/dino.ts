@@ -2,7 +2,7 @@ import { GroupCache } from './group-cache.js';
 import { Groups } from './groups.js';
 import { Messages } from './messages.js';
 import { Notifications } from './notifications.js';
-import type { Ports } from './ports.js';
+import type { Ports } from './ports/index.js';
 
 /** The domain, assembled over its ports: what the HTTP layer calls. */
 export class Dino {

@@ -1,4 +1,7 @@
-/** Every error the API can answer with, as a named, coded constant (the original's ErrorCodes, plus ours). */
+/**
+ * Every failure the API can answer with, built in one place: a named, coded constant and one factory per failure
+ * (the original's ErrorCodes, plus ours). Routes and adapters never invent a code; the HTTP layer decides the status.
+ */
 export const ErrorCode = {
   UNKNOWN: 250,
   USER_NOT_IN_GROUP: 600,
@@ -12,40 +15,41 @@ export const ErrorCode = {
   REQUEST_IN_PROGRESS: 613,
   STORAGE_UNAVAILABLE: 620,
   QUEUE_UNAVAILABLE: 621,
+  IDEMPOTENCY_UNAVAILABLE: 622,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
-
-const httpStatusOf: Record<ErrorCode, number> = {
-  [ErrorCode.UNKNOWN]: 500,
-  [ErrorCode.USER_NOT_IN_GROUP]: 400,
-  [ErrorCode.NO_SUCH_GROUP]: 400,
-  [ErrorCode.NO_SUCH_MESSAGE]: 400,
-  [ErrorCode.INVALID_PARAMETERS]: 400,
-  [ErrorCode.GROUP_NOT_OPEN]: 400,
-  [ErrorCode.UNAUTHORIZED]: 401,
-  [ErrorCode.NOT_FOUND]: 404,
-  [ErrorCode.BODY_TOO_LARGE]: 413,
-  [ErrorCode.REQUEST_IN_PROGRESS]: 409,
-  [ErrorCode.STORAGE_UNAVAILABLE]: 503,
-  [ErrorCode.QUEUE_UNAVAILABLE]: 503,
-};
 
 /** A failure the caller can act on: it is answered as `{code, detail: "<code>: <message>"}`. */
 export class DinoError extends Error {
   readonly code: ErrorCode;
-  readonly status: number;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'DinoError';
     this.code = code;
-    this.status = httpStatusOf[code];
   }
 }
 
-export const notInGroup = (groupId: string, userId: number) =>
-  new DinoError(ErrorCode.USER_NOT_IN_GROUP, `user is not in group: ${userId} ${groupId}`);
-export const noSuchGroup = (groupId: string) => new DinoError(ErrorCode.NO_SUCH_GROUP, `no such group: ${groupId}`);
-export const groupNotOpen = (groupId: string) =>
-  new DinoError(ErrorCode.GROUP_NOT_OPEN, `group is frozen, archived or deleted: ${groupId}`);
-export const invalidParameters = (field: string, problem: string) =>
-  new DinoError(ErrorCode.INVALID_PARAMETERS, `invalid parameters: ${field}: ${problem}`);
+const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export const Errors = {
+  unexpected: (cause: unknown) => new DinoError(ErrorCode.UNKNOWN, 'unexpected error', { cause }),
+  notInGroup: (groupId: string, userId: number) =>
+    new DinoError(ErrorCode.USER_NOT_IN_GROUP, `user is not in group: ${userId} ${groupId}`),
+  noSuchGroup: (groupId: string) => new DinoError(ErrorCode.NO_SUCH_GROUP, `no such group: ${groupId}`),
+  groupNotOpen: (groupId: string) =>
+    new DinoError(ErrorCode.GROUP_NOT_OPEN, `group is frozen, archived or deleted: ${groupId}`),
+  invalidParameters: (field: string, problem: string) =>
+    new DinoError(ErrorCode.INVALID_PARAMETERS, `invalid parameters: ${field}: ${problem}`),
+  unauthorized: () => new DinoError(ErrorCode.UNAUTHORIZED, 'missing or wrong API key'),
+  notFound: (method: string, path: string) => new DinoError(ErrorCode.NOT_FOUND, `no route for ${method} ${path}`),
+  bodyTooLarge: (limit: number) => new DinoError(ErrorCode.BODY_TOO_LARGE, `body too large: limit is ${limit} bytes`),
+  requestInProgress: () =>
+    new DinoError(ErrorCode.REQUEST_IN_PROGRESS, 'a request with this Idempotency-Key is still in progress'),
+  storageUnavailable: (cause: unknown) =>
+    new DinoError(ErrorCode.STORAGE_UNAVAILABLE, `storage unavailable: ${reason(cause)}`, { cause }),
+  queueUnavailable: (what: string, cause: unknown) =>
+    new DinoError(ErrorCode.QUEUE_UNAVAILABLE, `${what}: ${reason(cause)}`, { cause }),
+  queueFull: (why: string) => new DinoError(ErrorCode.QUEUE_UNAVAILABLE, `broadcast queue is full (${why}): retry later`),
+  idempotencyUnavailable: (cause: unknown) =>
+    new DinoError(ErrorCode.IDEMPOTENCY_UNAVAILABLE, `idempotency keys unavailable: ${reason(cause)}`, { cause }),
+} as const;

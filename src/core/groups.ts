@@ -1,11 +1,10 @@
 import { groupEvent, joinEvent, leaveEvent } from './events.js';
 import type { GroupCache, GroupSnapshot } from './group-cache.js';
-import { noSuchGroup } from './errors.js';
+import { Errors } from './errors.js';
 import { newGroupId } from './ids.js';
 import { GROUP_OPEN, GROUP_TYPE_PRIVATE, type Group, type Member } from './model.js';
-import { broadcast, type Ports } from './ports.js';
+import { broadcast, type Ports } from './ports/index.js';
 import { nowMicros } from './time.js';
-import { groupView, memberView } from './views.js';
 
 export interface CreateGroupInput {
   groupName: string;
@@ -22,32 +21,42 @@ export interface UpdateGroupInput {
   status?: number;
 }
 
-/** Creating, changing and joining groups; every change is announced to the members. */
+/**
+ * Creating, changing and joining groups; every change is announced to the members. A change is stored first and its
+ * event queued after; when the event cannot be queued the change is undone, so a failed call leaves nothing behind
+ * and a retry starts afresh.
+ */
 export class Groups {
   constructor(private readonly ports: Ports, private readonly cache: GroupCache) {}
 
-  async create(creatorId: number, input: CreateGroupInput) {
+  async create(creatorId: number, input: CreateGroupInput): Promise<GroupSnapshot> {
     const now = nowMicros();
     const group = newGroup({ groupId: newGroupId(), name: input.groupName, groupType: input.groupType ?? GROUP_TYPE_PRIVATE,
       ownerId: creatorId, description: input.description ?? null, meta: input.meta ?? null }, now);
     const members = uniqueMembers([creatorId, ...input.users], now);
-    await this.ports.storage.createGroup(group, members);
-    await this.announceGroup(group, members);
-    return groupView(group, members);
+    await this.createAnnounced(group, members);
+    return { group, members };
+  }
+
+  /** Stores a new group and sends its `group` event; false, writing nothing, when the id is taken. */
+  async createAnnounced(group: Group, members: Member[]): Promise<boolean> {
+    if (!(await this.ports.storage.createGroup(group, members))) return false;
+    await this.undoUnless(this.announceGroup(group, members), () => this.ports.storage.deleteGroup(group.groupId));
+    return true;
   }
 
   /** The row is read fresh (its last-message fields change with every send); the members may come from the cache. */
-  async get(groupId: string) {
+  async get(groupId: string): Promise<GroupSnapshot> {
     const [group, snapshot] = await Promise.all([this.ports.storage.getGroup(groupId), this.snapshot(groupId)]);
-    if (!group || !snapshot) throw noSuchGroup(groupId);
-    return groupView(group, snapshot.members);
+    if (!group || !snapshot) throw Errors.noSuchGroup(groupId);
+    return { group, members: snapshot.members };
   }
 
   /** The group and its members, from the cache unless `fresh`; 601 if there is no such group. */
   async snapshot(groupId: string, fresh = false): Promise<GroupSnapshot> {
     if (fresh) this.cache.invalidate(groupId);
     const snapshot = await this.lookup(groupId);
-    if (!snapshot) throw noSuchGroup(groupId);
+    if (!snapshot) throw Errors.noSuchGroup(groupId);
     return snapshot;
   }
 
@@ -58,51 +67,72 @@ export class Groups {
     });
   }
 
-  async update(groupId: string, input: UpdateGroupInput) {
-    await this.snapshot(groupId);
+  async update(groupId: string, input: UpdateGroupInput): Promise<GroupSnapshot> {
+    const { group: before } = await this.snapshot(groupId, true);
     const group = await this.ports.storage.updateGroup(groupId, {
       name: input.groupName, description: input.description, ownerId: input.owner, status: input.status,
       updatedAt: nowMicros(),
     });
-    if (!group) throw noSuchGroup(groupId);
-    await this.ports.changes.announce(groupId);
-    const members = await this.ports.storage.getMembers(groupId);
-    await this.announceGroup(group, members);
-    return groupView(group, members);
+    if (!group) throw Errors.noSuchGroup(groupId);
+    const members = await this.changed(groupId);
+    await this.undoUnless(this.announceGroup(group, members), async () => {
+      await this.ports.storage.updateGroup(groupId, { name: before.name, description: before.description,
+        ownerId: before.ownerId, status: before.status, updatedAt: nowMicros() });
+      await this.changed(groupId);
+    });
+    return { group, members };
   }
 
-  async join(groupId: string, users: number[]) {
-    await this.snapshot(groupId);
+  async join(groupId: string, users: number[]): Promise<GroupSnapshot> {
+    const { members: before } = await this.snapshot(groupId, true);
     const now = nowMicros();
     const joiners = uniqueMembers(users, now);
     await this.ports.storage.addMembers(groupId, joiners, now);
-    await this.ports.changes.announce(groupId);
-    const members = await this.ports.storage.getMembers(groupId);
-    await broadcast(this.ports, joinEvent(groupId, joiners.map((m) => m.userId), now), members.map((m) => m.userId));
+    const members = await this.changed(groupId);
+    const newcomers = joiners.filter((j) => !before.some((m) => m.userId === j.userId));
+    const event = joinEvent(groupId, joiners.map((m) => m.userId), now);
+    await this.undoUnless(broadcast(this.ports, event, members.map((m) => m.userId)), async () => {
+      for (const m of newcomers) await this.ports.storage.removeMember(groupId, m.userId, nowMicros());
+      await this.changed(groupId);
+    });
     return this.get(groupId);
   }
 
-  /** Leaving twice is not an error (a caller may retry); only an actual leave is announced. */
-  async leave(groupId: string, userId: number) {
-    await this.snapshot(groupId);
-    const now = nowMicros();
-    if (await this.ports.storage.removeMember(groupId, userId, now)) {
-      await this.ports.changes.announce(groupId);
-      const remaining = await this.ports.storage.getMembers(groupId);
-      await broadcast(this.ports, leaveEvent(groupId, userId, now), [...remaining.map((m) => m.userId), userId]);
+  /**
+   * Leaving twice is not an error (a caller may retry); only an actual leave is announced. The `leave` event is
+   * queued before the membership is removed (its recipients are the members as they are now), so a failure to
+   * queue it writes nothing.
+   */
+  async leave(groupId: string, userId: number): Promise<GroupSnapshot> {
+    const { members } = await this.snapshot(groupId, true);
+    if (members.some((m) => m.userId === userId)) {
+      const now = nowMicros();
+      await broadcast(this.ports, leaveEvent(groupId, userId, now), members.map((m) => m.userId));
+      if (await this.ports.storage.removeMember(groupId, userId, now)) await this.changed(groupId);
     }
     return this.get(groupId);
-  }
-
-  async users(groupId: string) {
-    const { group, members } = await this.snapshot(groupId);
-    return { group_id: groupId, owner_id: group.ownerId, user_count: members.length, users: members.map(memberView) };
   }
 
   /** Sends the `group` event to the members. */
   announceGroup(group: Group, members: Member[]): Promise<void> {
     const userIds = members.map((m) => m.userId);
     return broadcast(this.ports, groupEvent(group, userIds), userIds);
+  }
+
+  /** Tells every process the group changed, and reads its members afresh. */
+  private async changed(groupId: string): Promise<Member[]> {
+    await this.ports.changes.announce(groupId);
+    return this.ports.storage.getMembers(groupId);
+  }
+
+  /** Waits for `step`; if it fails, runs `undo` (best effort) and fails with the step's error. */
+  private async undoUnless(step: Promise<void>, undo: () => Promise<unknown>): Promise<void> {
+    try {
+      await step;
+    } catch (err) {
+      await undo().catch(() => undefined);
+      throw err;
+    }
   }
 }
 

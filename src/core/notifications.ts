@@ -1,4 +1,4 @@
-import { broadcast, type Ports } from './ports.js';
+import { broadcast, type Ports } from './ports/index.js';
 
 export interface NotificationInput {
   eventType: string;

@@ -1,7 +1,6 @@
-import { DinoError, ErrorCode } from '../core/errors.js';
+import { Errors } from '../core/errors.js';
 import type { Reply } from './reply.js';
 
-export const tooLarge = (limit: number) => new DinoError(ErrorCode.BODY_TOO_LARGE, `body too large: limit is ${limit} bytes`);
 
 /**
  * Reads the whole request body, refusing it (413) as soon as it passes `limit`. uWebSockets.js hands out chunks
@@ -13,7 +12,7 @@ export function readBody(reply: Reply, declaredLength: number, limit: number): P
     let size = 0;
     // Refused bodies are still read to their end, and dropped (see sendError).
     let failed = declaredLength > limit;
-    if (failed) reject(tooLarge(limit));
+    if (failed) reject(Errors.bodyTooLarge(limit));
     reply.onAbort = () => {
       failed = true;
       reject(new Error('request aborted'));
@@ -23,7 +22,7 @@ export function readBody(reply: Reply, declaredLength: number, limit: number): P
       size += chunk.byteLength;
       if (size > limit) {
         failed = true;
-        return reject(tooLarge(limit));
+        return reject(Errors.bodyTooLarge(limit));
       }
       chunks.push(Buffer.from(chunk.slice(0)));
       if (isLast) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
@@ -36,6 +35,6 @@ export function parseJson(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new DinoError(ErrorCode.INVALID_PARAMETERS, `invalid parameters: body: not valid JSON (${(err as Error).message})`);
+    throw Errors.invalidParameters('body', `not valid JSON (${(err as Error).message})`);
   }
 }

@@ -1,12 +1,8 @@
 import { ZodError } from 'zod';
-import { DinoError, ErrorCode } from '../core/errors.js';
+import { DinoError, ErrorCode, Errors } from '../core/errors.js';
 import { logger } from '../log.js';
+import { httpStatus, statusLine } from './status.js';
 import type { HttpResponse } from './uws.js';
-
-const statusLine: Record<number, string> = {
-  200: '200 OK', 201: '201 Created', 400: '400 Bad Request', 401: '401 Unauthorized', 404: '404 Not Found', 409: '409 Conflict',
-  413: '413 Payload Too Large', 500: '500 Internal Server Error', 503: '503 Service Unavailable',
-};
 
 /** Per-response state the handlers share: an aborted response must never be written to. */
 export interface Reply {
@@ -21,19 +17,19 @@ export function sendJson(reply: Reply, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   reply.aborted = true; // answered: nothing may be written again
   reply.res.cork(() => {
-    reply.res.writeStatus(statusLine[status] ?? String(status)).writeHeader('Content-Type', 'application/json')
-      .end(text);
+    reply.res.writeStatus(statusLine(status)).writeHeader('Content-Type', 'application/json').end(text);
   });
 }
 
 /** The error envelope: `{code, detail: "<code>: <message>"}`; unexpected errors are logged and never shown. */
 export function sendError(reply: Reply, err: unknown): void {
   const known = asDinoError(err);
+  const status = httpStatus(known.code);
   if (known.code === ErrorCode.UNKNOWN) logger.error({ err }, known.message);
-  else if (known.status === 503) logUnavailable(known);
+  else if (status === 503) logUnavailable(known);
   // A refused body may still be streaming in; the connection stays open and the rest is read and dropped, since
   // closing a socket with unread data resets it and the client could lose the 413 itself.
-  sendJson(reply, known.status, { code: known.code, detail: `${known.code}: ${known.message}` });
+  sendJson(reply, status, { code: known.code, detail: `${known.code}: ${known.message}` });
 }
 
 /** 503s are logged at most once a second, with how many were answered since: an outage is one line a second. */
@@ -51,8 +47,7 @@ function asDinoError(err: unknown): DinoError {
   if (err instanceof DinoError) return err;
   if (err instanceof ZodError) {
     const issue = err.issues[0]!;
-    const field = issue.path.length > 0 ? issue.path.join('.') : 'body';
-    return new DinoError(ErrorCode.INVALID_PARAMETERS, `invalid parameters: ${field}: ${issue.message}`);
+    return Errors.invalidParameters(issue.path.length > 0 ? issue.path.join('.') : 'body', issue.message);
   }
-  return new DinoError(ErrorCode.UNKNOWN, 'unexpected error', { cause: err });
+  return Errors.unexpected(err);
 }

@@ -1,5 +1,5 @@
-import { DinoError, ErrorCode, invalidParameters } from '../core/errors.js';
-import type { IdempotencyStore } from '../idempotency/port.js';
+import { Errors } from '../core/errors.js';
+import type { IdempotencyStore } from '../core/ports/idempotency.js';
 import { logger } from '../log.js';
 import { parseJson, readBody } from './body.js';
 import { sendError, sendJson, type Reply } from './reply.js';
@@ -50,7 +50,7 @@ export function route(app: TemplatedApp, method: Method, pattern: string, option
     options.inFlight.count++;
     void (async () => {
       try {
-        if (!authorized) throw new DinoError(ErrorCode.UNAUTHORIZED, 'missing or wrong API key');
+        if (!authorized) throw Errors.unauthorized();
         const params = rawParams.map(decodeParam);
         const body = hasBody ? parseJson(await readBody(reply, declaredLength, options.bodyLimit)) : {};
         const run = () => handler({ params, body });
@@ -69,7 +69,7 @@ export function route(app: TemplatedApp, method: Method, pattern: string, option
 async function once(store: IdempotencyStore, key: string, run: () => Promise<Answer>): Promise<Answer> {
   const claim = await store.claim(key);
   if (claim.state === 'done') return claim.answer;
-  if (claim.state === 'busy') throw new DinoError(ErrorCode.REQUEST_IN_PROGRESS, 'a request with this Idempotency-Key is still in progress');
+  if (claim.state === 'busy') throw Errors.requestInProgress();
   let answer: Answer;
   try {
     answer = await run();
@@ -86,12 +86,12 @@ function decodeParam(raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw new DinoError(ErrorCode.INVALID_PARAMETERS, 'invalid parameters: path: malformed percent-encoding');
+    throw Errors.invalidParameters('path', 'malformed percent-encoding');
   }
 }
 
 function checkKey(key: string): string {
-  if (key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) throw invalidParameters('Idempotency-Key', 'expected 1-255 visible ASCII characters');
+  if (key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) throw Errors.invalidParameters('Idempotency-Key', 'expected 1-255 visible ASCII characters');
   return key;
 }
 

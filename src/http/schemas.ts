@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalidParameters } from '../core/errors.js';
+import { Errors } from '../core/errors.js';
 import { secondsToMicros } from '../core/time.js';
 
 /**
@@ -55,11 +55,11 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 /** A user id from the path: a positive integer of at most 2^53−1. */
 export function userIdParam(raw: string, field = 'user_id'): number {
   const value = ID_PATTERN.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(value)) throw invalidParameters(field, 'expected a positive integer up to 2^53-1');
+  if (!Number.isSafeInteger(value)) throw Errors.invalidParameters(field, 'expected a positive integer up to 2^53-1');
   return value;
 }
 
 export function groupIdParam(raw: string): string {
-  if (!UUID_PATTERN.test(raw)) throw invalidParameters('group_id', 'expected a UUID');
+  if (!UUID_PATTERN.test(raw)) throw Errors.invalidParameters('group_id', 'expected a UUID');
   return raw.toLowerCase();
 }

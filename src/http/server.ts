@@ -1,12 +1,12 @@
 import type { Dino } from '../core/dino.js';
-import { DinoError, ErrorCode } from '../core/errors.js';
+import { Errors } from '../core/errors.js';
 import { groupRoutes } from './groups.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { messageRoutes } from './messages.js';
 import { notificationRoutes } from './notifications.js';
 import { sendError } from './reply.js';
 import { uws, type us_listen_socket } from './uws.js';
-import type { IdempotencyStore } from '../idempotency/port.js';
+import type { IdempotencyStore } from '../core/ports/idempotency.js';
 
 export interface HttpOptions {
   host: string;
@@ -30,7 +30,7 @@ export class HttpServer {
     notificationRoutes(this.app, dino, { ...routeOptions, idempotency, bodyLimit: options.notificationBodyLimit });
     this.app.any('/*', (res, req) => {
       const reply = { res, aborted: false };
-      sendError(reply, new DinoError(ErrorCode.NOT_FOUND, `no route for ${req.getMethod().toUpperCase()} ${req.getUrl()}`));
+      sendError(reply, Errors.notFound(req.getMethod().toUpperCase(), req.getUrl()));
     });
   }
 

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
-import { DinoError, ErrorCode } from '../core/errors.js';
+import { Errors } from '../core/errors.js';
 import { whenReady } from '../queue/redis-connection.js';
-import { DEFAULT_CLAIM_MS, DEFAULT_RETENTION_MS, type Claim, type IdempotencyOptions, type IdempotencyStore, type StoredAnswer } from './port.js';
+import { DEFAULT_CLAIM_MS, DEFAULT_RETENTION_MS, type Claim, type IdempotencyOptions, type IdempotencyStore, type StoredAnswer } from '../core/ports/idempotency.js';
 
 const PENDING = '';
 /** Deletes the key only while it is still an unanswered claim. */
@@ -45,7 +45,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       await whenReady(this.redis, 2000); // rides out a short reconnect; commands are not queued while offline
       return await work();
     } catch (err) {
-      throw new DinoError(ErrorCode.QUEUE_UNAVAILABLE, `idempotency keys (Redis) unavailable: ${(err as Error).message}`, { cause: err });
+      throw Errors.idempotencyUnavailable(err);
     }
   }
 

@@ -1,5 +1,5 @@
-import type { Broadcast, BroadcastHandler, BroadcastQueue } from './port.js';
-import { DinoError, ErrorCode } from '../core/errors.js';
+import type { Broadcast, BroadcastHandler, BroadcastQueue } from '../core/ports/queue.js';
+import { Errors } from '../core/errors.js';
 import { logger } from '../log.js';
 import type { QueueJournal } from './sqlite-journal.js';
 
@@ -51,7 +51,7 @@ export class MemoryQueue implements BroadcastQueue {
 
   async enqueue(broadcast: Broadcast): Promise<void> {
     if (this.pendingRecipients > 0 && this.pendingRecipients + broadcast.userIds.length > this.maxPendingRecipients) {
-      throw new DinoError(ErrorCode.QUEUE_UNAVAILABLE, `broadcast queue is full (${this.pendingRecipients} recipients waiting): retry later`);
+      throw Errors.queueFull(`${this.pendingRecipients} recipients waiting`);
     }
     this.accept({ broadcast, attempts: 0, journalId: this.journal?.append(broadcast) });
     this.pump();

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { MemoryQueue } from './memory.js';
-import type { BroadcastQueue } from './port.js';
+import type { BroadcastQueue } from '../core/ports/queue.js';
 import { QueueJournal } from './sqlite-journal.js';
 
 /** The configured queue: Redis Streams when a Redis URL is set, else the in-process queue journaled in the data dir. */

@@ -1,5 +1,5 @@
 import { pack, unpack } from 'msgpackr';
-import type { Broadcast } from './port.js';
+import type { Broadcast } from '../core/ports/queue.js';
 
 /** The single stream field that carries a broadcast (msgpack of `{payload, userIds}`). */
 export const BROADCAST_FIELD = 'm';

@@ -1,5 +1,5 @@
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { Broadcast } from './port.js';
+import type { Broadcast } from '../core/ports/queue.js';
 import { BROADCAST_FIELD, decodeBroadcast, fieldOf, toEntries, type StreamEntry } from './redis-codec.js';
 import { logger } from '../log.js';
 

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { Broadcast, BroadcastHandler, BroadcastQueue } from './port.js';
+import type { Broadcast, BroadcastHandler, BroadcastQueue } from '../core/ports/queue.js';
 import { BROADCAST_FIELD, decodeBroadcast, encodeBroadcast, fieldOf, toEntries, type StreamEntry } from './redis-codec.js';
 import { DeadLetterStream, type DeadLetter, type ReplayResult } from './redis-dead-letters.js';
-import { DinoError, ErrorCode } from '../core/errors.js';
+import { DinoError, Errors } from '../core/errors.js';
 import { logger } from '../log.js';
 import { createClients, quit, whenReady } from './redis-connection.js';
 import { StreamBacklog } from './redis-backlog.js';
@@ -79,13 +79,13 @@ export class RedisStreamQueue implements BroadcastQueue {
       // Rides out a reconnect shorter than commandTimeoutMs; a longer outage is answered as unavailable.
       await whenReady(this.producer, this.settings.commandTimeoutMs);
       if ((await this.backlog.current()) >= this.settings.maxLen * BACKLOG_LIMIT) {
-        throw new DinoError(ErrorCode.QUEUE_UNAVAILABLE, `broadcast queue is full (backlog near DINO_STREAM_MAXLEN ${this.settings.maxLen}): retry later`);
+        throw Errors.queueFull(`backlog near DINO_STREAM_MAXLEN ${this.settings.maxLen}`);
       }
       const encoded = encodeBroadcast(broadcast);
       if (broadcast.orderKey !== undefined) await this.order.enqueue(this.settings.maxLen, encoded, broadcast.orderKey);
       else await this.producer.xadd(this.settings.stream, 'MAXLEN', '~', this.settings.maxLen, '*', BROADCAST_FIELD, encoded);
     } catch (err) {
-      throw err instanceof DinoError ? err : unavailable('broadcast queue (Redis) is unavailable', err);
+      throw err instanceof DinoError ? err : Errors.queueUnavailable('broadcast queue (Redis) is unavailable', err);
     }
   }
 
@@ -115,7 +115,7 @@ export class RedisStreamQueue implements BroadcastQueue {
       await whenReady(this.producer, this.settings.commandTimeoutMs);
       await this.producer.ping();
     } catch (err) {
-      throw unavailable('broadcast queue (Redis) does not answer', err);
+      throw Errors.queueUnavailable('broadcast queue (Redis) does not answer', err);
     }
   }
 
@@ -369,7 +369,3 @@ export class RedisStreamQueue implements BroadcastQueue {
 }
 
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
-function unavailable(message: string, cause: unknown): DinoError {
-  return new DinoError(ErrorCode.QUEUE_UNAVAILABLE, `${message}: ${errorMessage(cause)}`, { cause });
-}

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { pack, unpack } from 'msgpackr';
-import type { Broadcast } from './port.js';
+import type { Broadcast } from '../core/ports/queue.js';
 
 export interface JournaledBroadcast {
   id: number;

@@ -1,10 +1,10 @@
 import cassandra from 'cassandra-driver';
-import { DinoError, ErrorCode } from '../core/errors.js';
+import { Errors } from '../core/errors.js';
 import { timeUuidAt, timeUuidMicros } from '../core/ids.js';
 import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
 import { CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, checkKeyspaceName, messageBucket } from './cassandra-schema.js';
-import type { Storage } from './port.js';
+import type { Storage } from '../core/ports/storage.js';
 
 export interface CassandraOptions {
   contactPoints: string[];
@@ -34,7 +34,7 @@ export function storageUnavailable(err: unknown): unknown {
   const down = err instanceof e.NoHostAvailableError || err instanceof e.OperationTimedOutError
     || err instanceof e.BusyConnectionError || (err instanceof e.ResponseError && UNAVAILABLE_CODES.has(err.code));
   if (!down) return err;
-  return new DinoError(ErrorCode.STORAGE_UNAVAILABLE, `storage unavailable: ${(err as Error).message}`, { cause: err });
+  return Errors.storageUnavailable(err);
 }
 
 /**
@@ -95,6 +95,9 @@ function statements(ks: string) {
     deleteMember: `DELETE FROM ${ks}.members_by_group USING TIMESTAMP ? WHERE group_id = ? AND user_id = ?`,
     deleteMembership: `DELETE FROM ${ks}.groups_by_user USING TIMESTAMP ? WHERE user_id = ? AND group_id = ?`,
     members: `SELECT user_id, join_time FROM ${ks}.members_by_group WHERE group_id = ?`,
+    dropMembership: `DELETE FROM ${ks}.groups_by_user WHERE user_id = ? AND group_id = ?`,
+    dropMembers: `DELETE FROM ${ks}.members_by_group WHERE group_id = ?`,
+    dropGroup: `DELETE FROM ${ks}.groups WHERE group_id = ?`,
     membership: `SELECT * FROM ${ks}.groups_by_user WHERE user_id = ? AND group_id = ?`,
     userGroups: `SELECT * FROM ${ks}.groups_by_user WHERE user_id = ?`,
     senderState: `UPDATE ${ks}.groups_by_user USING TIMESTAMP ? SET last_sent_time = ?, last_read_time = ?
@@ -194,6 +197,14 @@ export class CassandraStorage implements Storage {
     return { ...group, ...changed, updatedAt: Math.max(group.updatedAt, patch.updatedAt) };
   }
 
+  /** The memberships first: a group row without members is harmless, members of a missing group are not. */
+  async deleteGroup(groupId: string): Promise<void> {
+    const members = await this.getMembers(groupId);
+    await mapLimit(members, FAN_OUT, (m) => this.run(this.q.dropMembership, [m.userId, groupId]));
+    await this.run(this.q.dropMembers, [groupId]);
+    await this.run(this.q.dropGroup, [groupId]);
+  }
+
   async getMembers(groupId: string): Promise<Member[]> {
     if (!UUID.test(groupId)) return [];
     const rows = await this.allRows(this.q.members, [groupId]);
@@ -231,7 +242,6 @@ export class CassandraStorage implements Storage {
     return true;
   }
 
-  /** No read before write: the message row, then the group's last message and the sender's marks (event time). */
   /**
    * The message row, the group's last-message fields and the sender's state go in one logged batch: Cassandra
    * applies all three or none, so a failure never leaves a message without its group update or the reverse.

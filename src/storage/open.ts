@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { Storage } from './port.js';
+import type { Storage } from '../core/ports/storage.js';
 import { SqliteStorage } from './sqlite.js';
 
 /** The configured storage: Cassandra when contact points are set, else the embedded SQLite file. */

@@ -39,8 +39,6 @@ const MIGRATIONS: string[] = [
    ) STRICT, WITHOUT ROWID;`,
 ];
 
-export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
-
 export function sqliteSchemaVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }

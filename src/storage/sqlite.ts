@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
-import type { Storage } from './port.js';
+import type { Storage } from '../core/ports/storage.js';
 import { migrateSqlite } from './sqlite-schema.js';
 
 interface GroupRow {
@@ -62,6 +62,8 @@ export class SqliteStorage implements Storage {
       dropOwner: db.prepare('UPDATE groups SET owner_id = NULL WHERE group_id = ? AND owner_id = ?'),
       insertMember: db.prepare(`INSERT OR IGNORE INTO memberships VALUES (?, ?, ?, ?, NULL, ?)`),
       deleteMember: db.prepare('DELETE FROM memberships WHERE group_id = ? AND user_id = ?'),
+      deleteMembers: db.prepare('DELETE FROM memberships WHERE group_id = ?'),
+      deleteGroup: db.prepare('DELETE FROM groups WHERE group_id = ?'),
       members: db.prepare<[string], { user_id: number; join_time: number }>(
         'SELECT user_id, join_time FROM memberships WHERE group_id = ? ORDER BY join_time DESC, user_id'),
       membership: db.prepare<[string, number], MembershipRow>(
@@ -122,6 +124,13 @@ export class SqliteStorage implements Storage {
   async getMembership(groupId: string, userId: number): Promise<Membership | null> {
     const row = this.q.membership.get(groupId, userId);
     return row ? toMembership(row) : null;
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    this.db.transaction(() => {
+      this.q.deleteMembers.run(groupId);
+      this.q.deleteGroup.run(groupId);
+    })();
   }
 
   async addMembers(groupId: string, members: Member[], at: Micros): Promise<void> {

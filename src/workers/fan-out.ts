@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { Broadcast } from '../queue/port.js';
+import type { Broadcast } from '../core/ports/queue.js';
 import { logger } from '../log.js';
 import { splitByWorker } from './shards.js';
 import type { WorkerSettings, WorkerTask } from './publish-worker.js';

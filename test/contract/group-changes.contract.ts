@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { GroupChanges } from '../../src/changes/port.js';
+import type { GroupChanges } from '../../src/core/ports/changes.js';
 
 /** `open` returns a new process's view of one shared change feed. */
 export function groupChangesContract(name: string, open: () => Promise<GroupChanges>) {

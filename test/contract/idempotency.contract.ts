@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IdempotencyStore } from '../../src/idempotency/port.js';
+import type { IdempotencyStore } from '../../src/core/ports/idempotency.js';
 
 /** What every idempotency store must do; `open` gets a short claim time so expiry can be seen. */
 export function idempotencyContract(name: string, open: (options: { claimMs: number }) => Promise<IdempotencyStore>) {

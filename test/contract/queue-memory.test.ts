@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryQueue } from '../../src/queue/memory.js';
-import type { Broadcast } from '../../src/queue/port.js';
+import type { Broadcast } from '../../src/core/ports/queue.js';
 import { QueueJournal } from '../../src/queue/sqlite-journal.js';
 import { queueContract, sleep, waitFor } from './queue.contract.js';
 

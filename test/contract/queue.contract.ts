@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Broadcast, BroadcastQueue } from '../../src/queue/port.js';
+import type { Broadcast, BroadcastQueue } from '../../src/core/ports/queue.js';
 import { sleep } from '../helpers/wait.js';
 
 export interface QueueContractOptions {

@@ -4,7 +4,7 @@ import { newTimeUuid, timeUuidAt } from '../../src/core/ids.js';
 import type { Group, Message } from '../../src/core/model.js';
 import type { Micros } from '../../src/core/time.js';
 import { MESSAGE_BUCKET_MICROS } from '../../src/storage/cassandra-schema.js';
-import type { Storage } from '../../src/storage/port.js';
+import type { Storage } from '../../src/core/ports/storage.js';
 
 /** 2023-11-14T22:13:20Z. Each test works on its own random groups and users, so no test needs a clean store. */
 const T = 1_700_000_000_000_000;
@@ -84,6 +84,17 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         const group = newGroup(T);
         const results = await Promise.all([s.createGroup(group, []), s.createGroup({ ...group, name: 'other' }, [])]);
         expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('deletes a group with its memberships; other groups stay', async () => {
+        const [a, b] = userIds(2);
+        const gone = await groupWith(T, [a!, b!]);
+        const kept = await groupWith(T + SECOND, [a!]);
+        await s.deleteGroup(gone.groupId);
+        expect(await s.getGroup(gone.groupId)).toBeNull();
+        expect(await s.getMembers(gone.groupId)).toEqual([]);
+        expect(await s.getMembership(gone.groupId, b!)).toBeNull();
+        expect((await s.listUserGroups(a!, { limit: 10 })).map((g) => g.group.groupId)).toEqual([kept.groupId]);
       });
 
       it('updates only the fields a patch names; null clears description and owner', async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/core/errors.js';
-import type { Broadcast } from '../../src/queue/port.js';
+import type { Broadcast } from '../../src/core/ports/queue.js';
 import { RedisStreamQueue, type RedisStreamQueueOptions } from '../../src/queue/redis.js';
 import { portOpen, serviceAvailable } from '../helpers/services.js';
 import { sleep, waitFor } from '../contract/queue.contract.js';

@@ -4,7 +4,10 @@
  */
 export interface GroupChanges {
   readonly kind: string;
-  /** Resolves once every process (this one included) has been told. */
+  /**
+   * Tells this process at once and the others as soon as the channel allows; never fails the change it follows. A
+   * process that missed an announcement serves the stale entry at most until the cache's time limit (5 s).
+   */
   announce(groupId: string): Promise<void>;
   /** `changed(null)` means "anything may have changed" (news may have been missed): drop everything. */
   subscribe(changed: (groupId: string | null) => void): void;

@@ -1,10 +1,15 @@
-import type { Group, Member, Membership, Message } from './model.js';
-import { microsToSeconds } from './time.js';
+import type { GroupSnapshot } from '../core/group-cache.js';
+import type { UserGroupStats } from '../core/messages.js';
+import type { Group, Member, Membership, Message } from '../core/model.js';
+import { microsToSeconds } from '../core/time.js';
 
-/** The API's shapes (field names as the original's V1 responses; times in float seconds). */
+/**
+ * The API's response shapes (field names as the original's V1 responses; times in float seconds). Requests are
+ * read into the domain's names by the routes with the schemas; this is the way back out.
+ */
 export const memberView = (m: Member) => ({ user_id: m.userId, join_time: microsToSeconds(m.joinTime) });
 
-export const groupView = (g: Group, members: Member[]) => ({
+export const groupView = ({ group: g, members }: { group: Group; members: Member[] }) => ({
   group_id: g.groupId,
   name: g.name,
   description: g.description,
@@ -23,6 +28,10 @@ export const groupView = (g: Group, members: Member[]) => ({
   users: members.map(memberView),
 });
 
+export const groupUsersView = ({ group, members }: GroupSnapshot) => ({
+  group_id: group.groupId, owner_id: group.ownerId, user_count: members.length, users: members.map(memberView),
+});
+
 export const messageView = (m: Message) => ({
   group_id: m.groupId,
   message_id: m.messageId,
@@ -31,6 +40,8 @@ export const messageView = (m: Message) => ({
   message_type: m.messageType,
   created_at: microsToSeconds(m.createdAt),
 });
+
+export const historyView = (messages: Message[]) => ({ messages: messages.map(messageView) });
 
 export const statsView = (s: Membership, unread: number) => ({
   group_id: s.groupId,
@@ -41,3 +52,6 @@ export const statsView = (s: Membership, unread: number) => ({
   last_sent_time: s.lastSentTime === null ? null : microsToSeconds(s.lastSentTime),
   delete_before: microsToSeconds(s.deleteBefore),
 });
+
+export const userGroupsView = (rows: UserGroupStats[]) =>
+  rows.map((row) => ({ group: groupView(row), stats: statsView(row.membership, row.unread) }));

@@ -1,5 +1,5 @@
-import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
-import type { Micros } from '../core/time.js';
+import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../model.js';
+import type { Micros } from '../time.js';
 
 /**
  * Where groups, memberships and messages live. Every adapter (SQLite, Cassandra) passes the one contract suite in
@@ -10,6 +10,8 @@ export interface Storage {
   /** Creates the group and its members together; returns false, writing nothing, when the id is taken. */
   createGroup(group: Group, members: Member[]): Promise<boolean>;
   getGroup(groupId: string): Promise<Group | null>;
+  /** Removes a group and every membership in it (undoes a creation whose event could not be queued). */
+  deleteGroup(groupId: string): Promise<void>;
   /** Applies the given fields; returns the updated group, or null when there is none. */
   updateGroup(groupId: string, patch: GroupPatch): Promise<Group | null>;
   /** Members in join order, newest first. */

@@ -1,0 +1,28 @@
+import { ErrorCode } from '../core/errors.js';
+
+/** The HTTP status each error code is answered with: decided here, at the edge, not in the domain. */
+const statusOf: Record<ErrorCode, number> = {
+  [ErrorCode.UNKNOWN]: 500,
+  [ErrorCode.USER_NOT_IN_GROUP]: 400,
+  [ErrorCode.NO_SUCH_GROUP]: 400,
+  [ErrorCode.NO_SUCH_MESSAGE]: 400,
+  [ErrorCode.INVALID_PARAMETERS]: 400,
+  [ErrorCode.GROUP_NOT_OPEN]: 400,
+  [ErrorCode.UNAUTHORIZED]: 401,
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.BODY_TOO_LARGE]: 413,
+  [ErrorCode.REQUEST_IN_PROGRESS]: 409,
+  [ErrorCode.STORAGE_UNAVAILABLE]: 503,
+  [ErrorCode.QUEUE_UNAVAILABLE]: 503,
+  [ErrorCode.IDEMPOTENCY_UNAVAILABLE]: 503,
+};
+
+export const httpStatus = (code: ErrorCode): number => statusOf[code];
+
+const statusText: Record<number, string> = {
+  200: 'OK', 201: 'Created', 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict',
+  413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+/** The status line uWebSockets.js writes: "404 Not Found". */
+export const statusLine = (status: number): string => `${status} ${statusText[status] ?? ''}`.trimEnd();
