@@ -10,5 +10,7 @@ export default defineConfig({
     reporters: ['default'],
     // Code under test logs its expected failures; keep test output to what matters.
     env: { DINO_LOG_LEVEL: process.env.DINO_LOG_LEVEL ?? 'error' },
+    // The same level for the code a test runs in its own process (child `dino` processes read it from the env).
+    setupFiles: ['test/log-level.setup.ts'],
   },
 });

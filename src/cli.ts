@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { ConfigError, flagOf, loadConfig, settings, type Config, type SettingName } from './config.js';
-import { logger } from './log.js';
+import { logger, setLogLevel } from './log.js';
 import { runDino, type Role } from './runtime.js';
 import { migrate } from './migrate.js';
 
@@ -22,7 +22,9 @@ function flagValues(): Record<string, string | undefined> {
 
 function config(): Config {
   try {
-    return loadConfig(process.env, flagValues());
+    const loaded = loadConfig(process.env, flagValues());
+    setLogLevel(loaded.logLevel);
+    return loaded;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(`dino: invalid configuration: ${err.message}`);

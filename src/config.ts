@@ -55,23 +55,28 @@ export const settings = {
   DINO_API_KEY: optionalText,
   DINO_BODY_LIMIT: positiveInt.default(1024 * 1024),
   DINO_NOTIFICATION_BODY_LIMIT: positiveInt.default(16 * 1024 * 1024),
+  DINO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 } as const;
 
 export type SettingName = keyof typeof settings;
 type Settings = { [K in SettingName]: z.output<(typeof settings)[K]> };
 
+/** The validated configuration, one section per part; each part is handed its own section whole. */
 export interface Config {
-  http: { host: string; port: number; bodyLimit: number; notificationBodyLimit: number; apiKey?: string };
+  logLevel: Settings['DINO_LOG_LEVEL'];
   dataDir: string;
+  http: { host: string; port: number; bodyLimit: number; notificationBodyLimit: number; apiKey?: string };
   cassandra?: { contactPoints: string[]; keyspace: string; localDataCenter: string; replication: string; consistency: Settings['DINO_CASSANDRA_CONSISTENCY']; requestTimeoutMs: number };
   redis?: { url: string; stream: string; group: string; maxLen: number; claimIdleMs: number; maxAttempts: number; orderWaitMs: number };
+  /** The in-process queue (no Redis): deliveries of a broadcast, and recipients waiting at most before refusing. */
+  queue: { maxAttempts: number; maxRecipients: number };
   mqtt: { url?: string; host: string; port: number; wsPort: number; topicPrefix: string; connections: number; inflightWindow: number; ackTimeoutMs: number };
-  workers: number;
-  fanOutConcurrency: number;
-  maxAttempts: number;
-  /** In-process queue: recipients waiting at most before new broadcasts are refused. */
-  queueMaxRecipients: number;
+  fanOut: { workers: number; concurrency: number };
 }
+export type HttpConfig = Config['http'];
+export type MqttConfig = Config['mqtt'];
+export type QueueConfig = Config['queue'];
+export type FanOutConfig = Config['fanOut'];
 
 export class ConfigError extends Error {}
 
@@ -94,6 +99,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Recor
 
 function toConfig(s: Settings): Config {
   return {
+    logLevel: s.DINO_LOG_LEVEL,
     http: { host: s.DINO_HTTP_HOST, port: s.DINO_HTTP_PORT, bodyLimit: s.DINO_BODY_LIMIT, notificationBodyLimit: s.DINO_NOTIFICATION_BODY_LIMIT, apiKey: s.DINO_API_KEY },
     dataDir: s.DINO_DATA_DIR,
     cassandra: s.DINO_CASSANDRA_CONTACT_POINTS && {
@@ -110,9 +116,7 @@ function toConfig(s: Settings): Config {
       topicPrefix: s.DINO_MQTT_TOPIC_PREFIX, connections: s.DINO_MQTT_CONNECTIONS, inflightWindow: s.DINO_MQTT_INFLIGHT,
       ackTimeoutMs: s.DINO_MQTT_ACK_TIMEOUT_MS,
     },
-    workers: s.DINO_WORKERS,
-    fanOutConcurrency: s.DINO_FANOUT_CONCURRENCY,
-    maxAttempts: s.DINO_MAX_ATTEMPTS,
-    queueMaxRecipients: s.DINO_QUEUE_MAX_RECIPIENTS,
+    queue: { maxAttempts: s.DINO_MAX_ATTEMPTS, maxRecipients: s.DINO_QUEUE_MAX_RECIPIENTS },
+    fanOut: { workers: s.DINO_WORKERS, concurrency: s.DINO_FANOUT_CONCURRENCY },
   };
 }

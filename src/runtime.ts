@@ -7,7 +7,7 @@ import { logger } from './log.js';
 import { openQueue } from './queue/open.js';
 import type { BroadcastQueue } from './core/ports/queue.js';
 import { openStorage } from './storage/open.js';
-import { LocalGroupChanges } from './changes/local.js';
+import { InProcessGroupChanges } from './changes/in-process.js';
 import { RedisGroupChanges } from './changes/redis.js';
 import { MemoryIdempotencyStore } from './idempotency/memory.js';
 import { RedisIdempotencyStore } from './idempotency/redis.js';
@@ -45,7 +45,7 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
     if (role !== 'server') await startFanOut(config, running, closers, checks);
     if (role !== 'fanout') await startHttp(config, running, closers, checks);
     logger.info({ role, http: running.httpPort, mqtt: running.mqttPort, mqttWs: running.mqttWsPort,
-      storage: running.storage?.kind, queue: running.queue.kind, workers: role === 'server' ? 0 : config.workers }, 'dino is up');
+      storage: running.storage?.kind, queue: running.queue.kind, workers: role === 'server' ? 0 : config.fanOut.workers }, 'dino is up');
     return running;
   } catch (err) {
     await stop().catch(() => undefined);
@@ -56,18 +56,15 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
 async function startFanOut(config: Config, running: RunningDino, closers: Array<() => Promise<void> | void>, checks: ReadinessCheck[]) {
   let brokerUrl = config.mqtt.url;
   if (!brokerUrl) {
-    const broker = await EmbeddedBroker.start({ host: config.mqtt.host, tcpPort: config.mqtt.port, wsPort: config.mqtt.wsPort });
+    const broker = await EmbeddedBroker.start(config.mqtt);
     closers.push(() => broker.close());
     running.mqttPort = broker.tcpPort;
     running.mqttWsPort = broker.wsPort;
     brokerUrl = broker.url;
   }
-  const fanOut = new FanOut({
-    brokerUrl, topicPrefix: config.mqtt.topicPrefix, workers: config.workers, connections: config.mqtt.connections,
-    inflightWindow: config.mqtt.inflightWindow, ackTimeoutMs: config.mqtt.ackTimeoutMs,
-  });
+  const fanOut = new FanOut(brokerUrl, config.mqtt, config.fanOut);
   closers.push(() => fanOut.close());
-  running.queue.startConsuming((broadcast) => fanOut.deliver(broadcast), { concurrency: config.fanOutConcurrency });
+  running.queue.startConsuming((broadcast) => fanOut.deliver(broadcast), { concurrency: config.fanOut.concurrency });
   // Stopping consumption first lets in-hand broadcasts finish while the workers are still there.
   closers.push(() => running.queue.stopConsuming());
   checks.push(['broker', () => fanOut.ping()]);
@@ -82,7 +79,7 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
     ? new RedisIdempotencyStore(config.redis.url, `${config.redis.stream}:idempotency:`)
     : new MemoryIdempotencyStore();
   closers.push(() => idempotency.close());
-  const changes = config.redis ? new RedisGroupChanges(config.redis.url, `${config.redis.stream}:group-changes`) : new LocalGroupChanges();
+  const changes = config.redis ? new RedisGroupChanges(config.redis.url, `${config.redis.stream}:group-changes`) : new InProcessGroupChanges();
   closers.push(() => changes.close());
   const http = new HttpServer(new Dino({ storage, queue: running.queue, changes }), config.http, checks, idempotency);
   running.httpPort = await http.listen();

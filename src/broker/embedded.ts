@@ -2,13 +2,9 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { MqttConfig } from '../config.js';
 import { logger } from '../log.js';
 
-export interface EmbeddedBrokerOptions {
-  host: string;
-  tcpPort: number;
-  wsPort: number;
-}
 
 /**
  * The embedded MQTT broker (aedes): MQTT over TCP and over WebSocket at `/mqtt`. To the fan-out workers it is just
@@ -22,7 +18,7 @@ export class EmbeddedBroker {
     private readonly wss: WebSocketServer,
   ) {}
 
-  static async start(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  static async start(options: MqttConfig): Promise<EmbeddedBroker> {
     const aedes = await Aedes.createBroker({ id: `dino-${process.pid}` });
     const tcp = createTcpServer(aedes.handle);
     const http = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only, at /mqtt\n'));
@@ -34,7 +30,7 @@ export class EmbeddedBroker {
     });
     aedes.on('clientError', (client, err) => logger.debug({ client: client?.id, err: err.message }, 'mqtt client error'));
     try {
-      await listen(tcp, options.tcpPort, options.host, 'DINO_MQTT_PORT');
+      await listen(tcp, options.port, options.host, 'DINO_MQTT_PORT');
       await listen(http, options.wsPort, options.host, 'DINO_MQTT_WS_PORT');
     } catch (err) {
       await new Promise((resolve) => aedes.close(() => resolve(null)));
@@ -71,10 +67,7 @@ function listen(server: TcpServer | HttpServer, port: number, host: string, sett
       reject(new Error(`port ${port} (${setting}) is already in use on ${host}: another MQTT broker may run there. `
         + `Choose a free port (${setting}=0 picks one) or publish to that broker instead (DINO_MQTT_URL=mqtt://127.0.0.1:${port})`));
     });
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+    server.listen(port, host, () => resolve());
   });
 }
 

@@ -1,13 +1,12 @@
 import type { Config } from '../config.js';
-import { MemoryQueue } from './memory.js';
+import { InProcessQueue } from './in-process.js';
 import type { BroadcastQueue } from '../core/ports/queue.js';
 import { QueueJournal } from './sqlite-journal.js';
 
 /** The configured queue: Redis Streams when a Redis URL is set, else the in-process queue journaled in the data dir. */
 export async function openQueue(config: Config): Promise<BroadcastQueue> {
   if (!config.redis) {
-    return new MemoryQueue({ maxAttempts: config.maxAttempts, maxPendingRecipients: config.queueMaxRecipients,
-      journal: QueueJournal.inDataDir(config.dataDir) });
+    return new InProcessQueue(config.queue, { journal: QueueJournal.inDataDir(config.dataDir) });
   }
   const { RedisStreamQueue } = await import('./redis.js');
   const queue = new RedisStreamQueue(config.redis);

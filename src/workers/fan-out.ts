@@ -1,15 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import type { FanOutConfig, MqttConfig } from '../config.js';
 import type { Broadcast } from '../core/ports/queue.js';
 import { logger } from '../log.js';
 import { splitByWorker } from './shards.js';
 import type { WorkerSettings, WorkerTask } from './publish-worker.js';
 
-export interface FanOutOptions extends Omit<WorkerSettings, 'workers'> {
-  workers: number;
-  /** Rounds of re-publishing the recipients whose PUBACK did not come before the broadcast counts as failed. */
-  maxRounds?: number;
-}
+/** Rounds of publishing the recipients whose PUBACK did not come, before the broadcast counts as failed. */
+const MAX_ROUNDS = 3;
 
 /** Running from sources (tests, tsx) the worker is TypeScript and needs the tsx loader in its thread. */
 function workerEntry(): { filename: string; execArgv: string[] } {
@@ -22,19 +20,15 @@ function workerEntry(): { filename: string; execArgv: string[] } {
  * The fan-out coordinator. Each worker thread (a one-thread Piscina pool, so a recipient always lands on the same
  * thread) owns some MQTT connections; a broadcast's recipients are split by thread and handed over at once, in call
  * order. `deliver` resolves when every recipient's PUBLISH was acknowledged; recipients that were not are published
- * again, and the broadcast fails (to be retried by the queue) if some still are not after `maxRounds`.
+ * again, and the broadcast fails (to be retried by the queue) if some still are not after MAX_ROUNDS.
  */
 export class FanOut {
   private readonly pools: Piscina[];
-  private readonly maxRounds: number;
 
-  constructor(options: FanOutOptions) {
+  constructor(brokerUrl: string, mqtt: MqttConfig, { workers }: FanOutConfig) {
     const { filename, execArgv } = workerEntry();
-    const settings: WorkerSettings = {
-      brokerUrl: options.brokerUrl, topicPrefix: options.topicPrefix, connections: options.connections,
-      workers: options.workers, inflightWindow: options.inflightWindow, ackTimeoutMs: options.ackTimeoutMs,
-    };
-    this.pools = Array.from({ length: options.workers }, () => new Piscina({
+    const settings: WorkerSettings = { brokerUrl, mqtt, workers };
+    this.pools = Array.from({ length: workers }, () => new Piscina({
       filename,
       execArgv,
       workerData: settings,
@@ -47,7 +41,6 @@ export class FanOut {
       // connect at start, would miss keepalives and be dropped by the broker while no broadcast runs.
       atomics: 'disabled',
     }));
-    this.maxRounds = options.maxRounds ?? 3;
   }
 
   /**
@@ -56,7 +49,7 @@ export class FanOut {
    */
   async deliver(broadcast: Broadcast): Promise<void> {
     let unacked = await this.dispatch(broadcast.payload, broadcast.userIds);
-    for (let round = 2; round <= this.maxRounds && unacked.length > 0; round++) {
+    for (let round = 2; round <= MAX_ROUNDS && unacked.length > 0; round++) {
       logger.warn({ round, unacked: unacked.length }, 'publishes not acknowledged, publishing them again');
       unacked = await this.dispatch(broadcast.payload, unacked);
     }

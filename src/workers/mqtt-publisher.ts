@@ -1,17 +1,6 @@
 import { connect, type MqttClient } from 'mqtt';
+import type { WorkerSettings } from './publish-worker.js';
 import { connectionOf } from './shards.js';
-
-export interface PublisherOptions {
-  brokerUrl: string;
-  clientIdPrefix: string;
-  connections: number;
-  /** Worker threads in the process: part of how a user id maps to a connection. */
-  workers: number;
-  /** PUBLISHes awaiting PUBACK per connection: MQTT packet ids are 16-bit, so an unbounded window stalls for good. */
-  inflightWindow: number;
-  /** A publish not acknowledged within this time counts as failed (the coordinator retries it). */
-  ackTimeoutMs: number;
-}
 
 /** One shard of a broadcast being published: which recipients the broker acknowledged. */
 class Batch {
@@ -79,17 +68,23 @@ class Lane {
 export class MqttPublisher {
   private readonly lanes: Lane[];
 
-  constructor(private readonly options: PublisherOptions, topicPrefix: string) {
-    this.lanes = Array.from({ length: options.connections }, (_, i) => {
-      const client = connect(options.brokerUrl, {
-        clientId: `${options.clientIdPrefix}-${i}`,
+  /**
+   * `mqtt.inflightWindow` bounds the PUBLISHes awaiting PUBACK per connection (MQTT packet ids are 16-bit, so an
+   * unbounded window stalls for good); one not acknowledged within `mqtt.ackTimeoutMs` counts as failed and the
+   * coordinator publishes it again.
+   */
+  constructor(private readonly settings: WorkerSettings, clientIdPrefix: string) {
+    const { brokerUrl, mqtt } = settings;
+    this.lanes = Array.from({ length: mqtt.connections }, (_, i) => {
+      const client = connect(brokerUrl, {
+        clientId: `${clientIdPrefix}-${i}`,
         clean: true,
         reconnectPeriod: 500,
         connectTimeout: 5_000,
         keepalive: 30,
       });
       client.on('error', () => {}); // errors surface as failed publishes; the client reconnects by itself
-      return new Lane(client, options.inflightWindow, topicPrefix);
+      return new Lane(client, mqtt.inflightWindow, mqtt.topicPrefix);
     });
   }
 
@@ -104,12 +99,12 @@ export class MqttPublisher {
   publish(payload: Buffer, userIds: Float64Array): Promise<number[]> {
     if (userIds.length === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
-      const deadline = setTimeout(() => batch.finish(), this.options.ackTimeoutMs);
+      const deadline = setTimeout(() => batch.finish(), this.settings.mqtt.ackTimeoutMs);
       const batch = new Batch(userIds, payload, (unacked) => {
         clearTimeout(deadline);
         resolve(unacked);
       });
-      const { workers, connections } = this.options;
+      const { workers, mqtt: { connections } } = this.settings;
       for (let i = 0; i < userIds.length; i++) this.lanes[connectionOf(userIds[i]!, workers, connections)]!.push({ batch, index: i });
       for (const lane of this.lanes) lane.pump();
     });

@@ -1,16 +1,16 @@
 import { threadId, workerData } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import type { MqttConfig } from '../config.js';
 import { MqttPublisher } from './mqtt-publisher.js';
 
-/** Settings every worker thread receives from the coordinator (Piscina `workerData`). */
+/** What every worker thread receives from the coordinator (Piscina `workerData`). */
 export interface WorkerSettings {
+  /** The broker to publish to: DINO_MQTT_URL, or the embedded broker's address. */
   brokerUrl: string;
-  topicPrefix: string;
-  connections: number;
+  mqtt: MqttConfig;
+  /** Worker threads in the process: part of how a user id maps to a connection. */
   workers: number;
-  inflightWindow: number;
-  ackTimeoutMs: number;
 }
 
 export interface PublishTask {
@@ -21,14 +21,7 @@ export interface PublishTask {
 export type WorkerTask = PublishTask | { ping: true };
 
 const settings = workerData as WorkerSettings;
-const publisher = new MqttPublisher({
-  brokerUrl: settings.brokerUrl,
-  clientIdPrefix: `dino-${hostname()}-${process.pid}-${threadId}-${randomBytes(3).toString('hex')}`,
-  connections: settings.connections,
-  workers: settings.workers,
-  inflightWindow: settings.inflightWindow,
-  ackTimeoutMs: settings.ackTimeoutMs,
-}, settings.topicPrefix);
+const publisher = new MqttPublisher(settings, `dino-${hostname()}-${process.pid}-${threadId}-${randomBytes(3).toString('hex')}`);
 
 /**
  * Piscina entry: publish one shard of a broadcast; resolves with the recipients the broker did not acknowledge.

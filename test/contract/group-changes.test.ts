@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { LocalGroupChanges } from '../../src/changes/local.js';
+import { InProcessGroupChanges } from '../../src/changes/in-process.js';
 import { RedisGroupChanges } from '../../src/changes/redis.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { groupChangesContract } from './group-changes.contract.js';
 
 // One process has one local feed: "every other subscriber" is a second listener on it.
-const local = new LocalGroupChanges();
+const local = new InProcessGroupChanges();
 groupChangesContract('local', async () => local);
 
 const channel = `dino:test:${randomUUID()}:group-changes`;

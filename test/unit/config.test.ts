@@ -8,7 +8,8 @@ describe('configuration', () => {
     expect(c.mqtt).toMatchObject({ port: 1883, wsPort: 8083, topicPrefix: '' });
     expect(c.cassandra).toBeUndefined();
     expect(c.redis).toBeUndefined();
-    expect(c.workers).toBeGreaterThan(0);
+    expect(c.fanOut.workers).toBeGreaterThan(0);
+    expect(c.logLevel).toBe('info');
   });
 
   it('enables Cassandra and Redis when their settings are given', () => {
@@ -29,6 +30,7 @@ describe('configuration', () => {
     ['DINO_MQTT_URL', 'http://broker'],
     ['DINO_MQTT_TOPIC_PREFIX', 'dms/#'],
     ['DINO_CASSANDRA_CONTACT_POINTS', 'a b'],
+    ['DINO_LOG_LEVEL', 'loud'],
   ])('refuses %s=%s naming the variable and its flag', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} \\(--`));

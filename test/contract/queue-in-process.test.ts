@@ -2,21 +2,24 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryQueue } from '../../src/queue/memory.js';
+import { InProcessQueue } from '../../src/queue/in-process.js';
 import type { Broadcast } from '../../src/core/ports/queue.js';
 import { QueueJournal } from '../../src/queue/sqlite-journal.js';
+import { loadConfig } from '../../src/config.js';
 import { queueContract, sleep, waitFor } from './queue.contract.js';
 
+/** The configured defaults (DINO_MAX_ATTEMPTS, DINO_QUEUE_MAX_RECIPIENTS), changed where a test needs it. */
+const defaults = loadConfig({}).queue;
 const journalIn = (dir = mkdtempSync(join(tmpdir(), 'dino-journal-'))) => QueueJournal.inDataDir(dir);
 
 // A short retry delay keeps the redelivery case quick; the behaviour is the same at any delay.
-queueContract('in-process', async () => new MemoryQueue({ retryDelayMs: 20 }));
-queueContract('in-process, journaled', async () => new MemoryQueue({ retryDelayMs: 20, journal: journalIn() }));
+queueContract('in-process', async () => new InProcessQueue(defaults, { retryDelayMs: 20 }));
+queueContract('in-process, journaled', async () => new InProcessQueue(defaults, { retryDelayMs: 20, journal: journalIn() }));
 
 describe('in-process queue journal', () => {
   it('delivers after a restart what a stopped or crashed process had accepted, and only that', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dino-journal-'));
-    const first = new MemoryQueue({ journal: journalIn(dir) });
+    const first = new InProcessQueue(defaults, { journal: journalIn(dir) });
     const delivered: Broadcast[] = [];
     first.startConsuming(async (b) => void delivered.push(b), { concurrency: 1 });
     await first.enqueue({ payload: 'done-before', userIds: [1] });
@@ -26,7 +29,7 @@ describe('in-process queue journal', () => {
     await first.enqueue({ payload: 'b', userIds: [2 ** 53 - 1] });
     await first.close(); // the process goes away with two entries undelivered
 
-    const second = new MemoryQueue({ journal: journalIn(dir) });
+    const second = new InProcessQueue(defaults, { journal: journalIn(dir) });
     second.startConsuming(async (b) => void delivered.push(b));
     await waitFor('redelivery', () => delivered.length === 3);
     await sleep(50);
@@ -37,7 +40,7 @@ describe('in-process queue journal', () => {
 
   it('keeps a dead letter in the journal, out of the way of the rest', async () => {
     const journal = journalIn();
-    const queue = new MemoryQueue({ journal, maxAttempts: 2, retryDelayMs: 5 });
+    const queue = new InProcessQueue({ ...defaults, maxAttempts: 2 }, { journal, retryDelayMs: 5 });
     let ok = 0;
     queue.startConsuming(async (b) => {
       if (b.payload === 'poison') throw new Error('always fails');
@@ -53,7 +56,7 @@ describe('in-process queue journal', () => {
 
 describe('in-process queue back-pressure', () => {
   it('refuses new broadcasts with 621 while too many recipients wait, and takes them again once delivered', async () => {
-    const queue = new MemoryQueue({ maxPendingRecipients: 5 });
+    const queue = new InProcessQueue({ ...defaults, maxRecipients: 5 });
     await queue.enqueue({ payload: 'a', userIds: [1, 2, 3] });
     await expect(queue.enqueue({ payload: 'b', userIds: [4, 5, 6] })).rejects.toMatchObject({ code: 621 });
     let delivered = 0;

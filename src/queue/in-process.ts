@@ -1,5 +1,6 @@
 import type { Broadcast, BroadcastHandler, BroadcastQueue } from '../core/ports/queue.js';
 import { Errors } from '../core/errors.js';
+import type { QueueConfig } from '../config.js';
 import { logger } from '../log.js';
 import type { QueueJournal } from './sqlite-journal.js';
 
@@ -10,15 +11,11 @@ interface Entry {
   journalId?: number;
 }
 
-export interface MemoryQueueOptions {
-  /** Attempts before an entry is given up (logged as a dead letter). */
-  maxAttempts?: number;
+export interface InProcessQueueOptions {
   /** Delay before the first retry; doubles each time. */
   retryDelayMs?: number;
   /** Keeps accepted entries on disk until delivered, so a crash or a stop loses none of them. */
   journal?: QueueJournal;
-  /** Recipients waiting at most; past it enqueue is refused (503) until the fan-out catches up. */
-  maxPendingRecipients?: number;
 }
 
 /**
@@ -26,8 +23,8 @@ export interface MemoryQueueOptions {
  * every accepted entry is on disk until delivered, and entries left by a previous run are delivered first: the same
  * at-least-once promise as the Redis adapter, for a single process. Without one, entries last as long as the process.
  */
-export class MemoryQueue implements BroadcastQueue {
-  readonly kind = 'memory';
+export class InProcessQueue implements BroadcastQueue {
+  readonly kind = 'in-process';
   readonly deadLetters: Array<{ broadcast: Broadcast; reason: string }> = [];
   private readonly pending: Entry[] = [];
   private readonly inHand = new Set<Promise<void>>();
@@ -40,11 +37,11 @@ export class MemoryQueue implements BroadcastQueue {
   private readonly maxPendingRecipients: number;
   private pendingRecipients = 0;
 
-  constructor(options: MemoryQueueOptions = {}) {
-    this.maxAttempts = options.maxAttempts ?? 5;
+  constructor(settings: QueueConfig, options: InProcessQueueOptions = {}) {
+    this.maxAttempts = settings.maxAttempts;
+    this.maxPendingRecipients = settings.maxRecipients;
     this.retryDelayMs = options.retryDelayMs ?? 200;
     this.journal = options.journal;
-    this.maxPendingRecipients = options.maxPendingRecipients ?? 10_000_000;
     for (const { id, broadcast } of this.journal?.pending() ?? []) this.accept({ broadcast, attempts: 0, journalId: id });
     if (this.pending.length > 0) logger.info({ entries: this.pending.length }, 'delivering broadcasts left by the previous run');
   }
@@ -89,11 +86,6 @@ export class MemoryQueue implements BroadcastQueue {
       logger.warn({ entries: this.pending.length + this.retryTimers.size, kept: Boolean(this.journal) }, 'queue closed with undelivered entries');
     }
     this.journal?.close();
-  }
-
-  /** Entries accepted and not yet handled. */
-  get depth(): number {
-    return this.pending.length + this.inHand.size + this.retryTimers.size;
   }
 
   private pump(): void {

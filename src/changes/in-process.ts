@@ -1,8 +1,8 @@
 import type { GroupChanges } from '../core/ports/changes.js';
 
 /** One process: announcing is telling this process's own listeners. */
-export class LocalGroupChanges implements GroupChanges {
-  readonly kind = 'local';
+export class InProcessGroupChanges implements GroupChanges {
+  readonly kind = 'in-process';
   private readonly listeners: Array<(groupId: string | null) => void> = [];
 
   async announce(groupId: string): Promise<void> {
