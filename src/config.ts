@@ -11,6 +11,16 @@ const contactPoints = z
   .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
   .refine((points) => points.every((p) => /^[\w.-]+(:\d{1,5})?$/.test(p)), 'expected host[:port],…')
   .optional();
+const keyList = z.string().trim().min(1)
+  .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+  .refine((keys) => keys.length > 0 && keys.every((k) => k.length >= 16), 'expected comma-separated keys of 16+ characters')
+  .optional();
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+/** `86400`, `90s`, `15m`, `24h` or `7d`, as seconds. */
+const duration = z.string().trim().regex(/^\d+[smhd]?$/, 'expected seconds, or a number with s, m, h or d')
+  .transform((v) => Number.parseInt(v, 10) * (UNIT_SECONDS[v.at(-1)!] ?? 1))
+  .refine((v) => v > 0, 'must be positive');
 const url = (schemes: string[]) =>
   z.string().trim().refine((s) => {
     try {
@@ -25,7 +35,7 @@ const url = (schemes: string[]) =>
  * are CLI flags (`--http-port` for DINO_HTTP_PORT); a flag wins over the environment.
  */
 export const settings = {
-  DINO_HTTP_HOST: z.string().trim().min(1).default('0.0.0.0'),
+  DINO_HTTP_HOST: z.string().trim().min(1).default('127.0.0.1'),
   DINO_HTTP_PORT: port.default(8080),
   DINO_DATA_DIR: z.string().trim().min(1).default('./data'),
   DINO_CASSANDRA_CONTACT_POINTS: contactPoints,
@@ -42,7 +52,7 @@ export const settings = {
   DINO_MAX_ATTEMPTS: positiveInt.default(5),
   DINO_ORDER_WAIT_MS: positiveInt.default(5000),
   DINO_MQTT_URL: url(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
-  DINO_MQTT_HOST: z.string().trim().min(1).default('0.0.0.0'),
+  DINO_MQTT_HOST: z.string().trim().min(1).default('127.0.0.1'),
   DINO_MQTT_PORT: port.default(1883),
   DINO_MQTT_WS_PORT: port.default(8083),
   DINO_MQTT_TOPIC_PREFIX: z.string().regex(/^[^#+]*$/, 'must not contain MQTT wildcards').default(''),
@@ -52,7 +62,16 @@ export const settings = {
   DINO_WORKERS: positiveInt.max(256).default(availableParallelism()),
   DINO_FANOUT_CONCURRENCY: positiveInt.default(8),
   DINO_QUEUE_MAX_RECIPIENTS: positiveInt.default(10_000_000),
-  DINO_API_KEY: optionalText,
+  DINO_API_KEY: keyList,
+  DINO_JWT_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+  DINO_JWT_PUBLIC_KEY_FILE: optionalText,
+  DINO_JWT_TTL: duration.default(86_400),
+  DINO_INSECURE: bool.default(false),
+  DINO_MQTT_MAX_PACKET_SIZE: positiveInt.max(268_435_455).default(1024 * 1024),
+  DINO_MQTT_MAX_SUBSCRIPTIONS: positiveInt.default(8),
+  DINO_MQTT_MAX_FILTERS: positiveInt.default(8),
+  DINO_MQTT_MAX_QUEUED: positiveInt.default(1000),
+  DINO_MQTT_CONNECT_RATE: positiveInt.default(100),
   DINO_BODY_LIMIT: positiveInt.default(1024 * 1024),
   DINO_NOTIFICATION_BODY_LIMIT: positiveInt.default(16 * 1024 * 1024),
   DINO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -65,18 +84,27 @@ type Settings = { [K in SettingName]: z.output<(typeof settings)[K]> };
 export interface Config {
   logLevel: Settings['DINO_LOG_LEVEL'];
   dataDir: string;
-  http: { host: string; port: number; bodyLimit: number; notificationBodyLimit: number; apiKey?: string };
+  http: { host: string; port: number; bodyLimit: number; notificationBodyLimit: number; apiKeys?: string[] };
   cassandra?: { contactPoints: string[]; keyspace: string; localDataCenter: string; replication: string; consistency: Settings['DINO_CASSANDRA_CONSISTENCY']; requestTimeoutMs: number };
   redis?: { url: string; stream: string; group: string; maxLen: number; claimIdleMs: number; maxAttempts: number; orderWaitMs: number };
   /** The in-process queue (no Redis): deliveries of a broadcast, and recipients waiting at most before refusing. */
   queue: { maxAttempts: number; maxRecipients: number };
-  mqtt: { url?: string; host: string; port: number; wsPort: number; topicPrefix: string; connections: number; inflightWindow: number; ackTimeoutMs: number };
+  mqtt: {
+    url?: string; host: string; port: number; wsPort: number; topicPrefix: string; connections: number; inflightWindow: number;
+    ackTimeoutMs: number;
+    /** The embedded broker's limits per client. */
+    limits: { maxPacketSize: number; maxSubscriptions: number; maxFiltersPerSubscribe: number; maxQueued: number; connectsPerIpPerSecond: number };
+  };
   fanOut: { workers: number; concurrency: number };
+  /** MQTT client credentials. No secret and no public key: open broker (loopback only, unless `insecure`). */
+  auth: { jwtSecret?: string; jwtPublicKeyFile?: string; jwtTtlSeconds: number; insecure: boolean };
 }
 export type HttpConfig = Config['http'];
 export type MqttConfig = Config['mqtt'];
 export type QueueConfig = Config['queue'];
 export type FanOutConfig = Config['fanOut'];
+export type AuthConfig = Config['auth'];
+export type MqttLimits = MqttConfig['limits'];
 
 export class ConfigError extends Error {}
 
@@ -94,13 +122,33 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Recor
     }
     values[name] = result.data;
   }
-  return toConfig(values as Settings);
+  return checkExposure(toConfig(values as Settings));
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/**
+ * Secure by default: a listener beyond loopback needs credentials (an API key for REST, a JWT secret or public key
+ * for MQTT clients of the embedded broker), unless DINO_INSECURE=true asks for the open mode by name.
+ */
+function checkExposure(config: Config): Config {
+  if (config.auth.insecure) return config;
+  if (!isLoopback(config.http.host) && !config.http.apiKeys) {
+    throw new ConfigError(`DINO_HTTP_HOST (${flagOf('DINO_HTTP_HOST')}): ${config.http.host} is not a loopback address: `
+      + 'set DINO_API_KEY so callers must authenticate (or DINO_INSECURE=true to run open)');
+  }
+  const brokerSecured = config.auth.jwtSecret !== undefined || config.auth.jwtPublicKeyFile !== undefined;
+  if (!config.mqtt.url && !isLoopback(config.mqtt.host) && !brokerSecured) {
+    throw new ConfigError(`DINO_MQTT_HOST (${flagOf('DINO_MQTT_HOST')}): ${config.mqtt.host} is not a loopback address: `
+      + 'set DINO_JWT_SECRET (or DINO_JWT_PUBLIC_KEY_FILE) so MQTT clients must authenticate (or DINO_INSECURE=true to run open)');
+  }
+  return config;
 }
 
 function toConfig(s: Settings): Config {
   return {
     logLevel: s.DINO_LOG_LEVEL,
-    http: { host: s.DINO_HTTP_HOST, port: s.DINO_HTTP_PORT, bodyLimit: s.DINO_BODY_LIMIT, notificationBodyLimit: s.DINO_NOTIFICATION_BODY_LIMIT, apiKey: s.DINO_API_KEY },
+    http: { host: s.DINO_HTTP_HOST, port: s.DINO_HTTP_PORT, bodyLimit: s.DINO_BODY_LIMIT, notificationBodyLimit: s.DINO_NOTIFICATION_BODY_LIMIT, apiKeys: s.DINO_API_KEY },
     dataDir: s.DINO_DATA_DIR,
     cassandra: s.DINO_CASSANDRA_CONTACT_POINTS && {
       contactPoints: s.DINO_CASSANDRA_CONTACT_POINTS, keyspace: s.DINO_CASSANDRA_KEYSPACE,
@@ -115,7 +163,10 @@ function toConfig(s: Settings): Config {
       url: s.DINO_MQTT_URL, host: s.DINO_MQTT_HOST, port: s.DINO_MQTT_PORT, wsPort: s.DINO_MQTT_WS_PORT,
       topicPrefix: s.DINO_MQTT_TOPIC_PREFIX, connections: s.DINO_MQTT_CONNECTIONS, inflightWindow: s.DINO_MQTT_INFLIGHT,
       ackTimeoutMs: s.DINO_MQTT_ACK_TIMEOUT_MS,
+      limits: { maxPacketSize: s.DINO_MQTT_MAX_PACKET_SIZE, maxSubscriptions: s.DINO_MQTT_MAX_SUBSCRIPTIONS,
+        maxFiltersPerSubscribe: s.DINO_MQTT_MAX_FILTERS, maxQueued: s.DINO_MQTT_MAX_QUEUED, connectsPerIpPerSecond: s.DINO_MQTT_CONNECT_RATE },
     },
+    auth: { jwtSecret: s.DINO_JWT_SECRET, jwtPublicKeyFile: s.DINO_JWT_PUBLIC_KEY_FILE, jwtTtlSeconds: s.DINO_JWT_TTL, insecure: s.DINO_INSECURE },
     queue: { maxAttempts: s.DINO_MAX_ATTEMPTS, maxRecipients: s.DINO_QUEUE_MAX_RECIPIENTS },
     fanOut: { workers: s.DINO_WORKERS, concurrency: s.DINO_FANOUT_CONCURRENCY },
   };

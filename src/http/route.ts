@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Errors } from '../core/errors.js';
 import type { IdempotencyStore } from '../core/ports/idempotency.js';
 import { logger } from '../log.js';
@@ -18,7 +19,8 @@ export interface RouteContext {
 }
 
 export interface RouteOptions {
-  apiKey?: string;
+  /** DINO_API_KEY: any one of them lets a call in (several while keys are rotated). */
+  apiKeys?: string[];
   bodyLimit: number;
   /** Requests being handled; shutdown waits for it to reach zero before closing storage. */
   inFlight: { count: number };
@@ -42,7 +44,7 @@ export function route(app: TemplatedApp, method: Method, pattern: string, option
       reply.aborted = true;
       reply.onAbort?.();
     });
-    const authorized = isAuthorized(req, options.apiKey);
+    const authorized = isAuthorized(req, options.apiKeys);
     const rawParams = Array.from({ length: paramCount }, (_, i) => req.getParameter(i));
     const declaredLength = Number(req.getHeader('content-length') || 0);
     const idempotencyKey = options.idempotency ? req.getHeader('idempotency-key') : '';
@@ -95,9 +97,18 @@ function checkKey(key: string): string {
   return key;
 }
 
-function isAuthorized(req: HttpRequest, apiKey: string | undefined): boolean {
-  return apiKey === undefined || req.getHeader('authorization') === `Bearer ${apiKey}`;
+/** Compares in constant time (as digests, so the length of a key does not leak either). */
+function isAuthorized(req: HttpRequest, apiKeys: string[] | undefined): boolean {
+  if (apiKeys === undefined) return true;
+  const header = req.getHeader('authorization');
+  if (!header.startsWith('Bearer ')) return false;
+  const given = digest(header.slice(7));
+  let match = false;
+  for (const key of apiKeys) match = timingSafeEqual(given, digest(key)) || match;
+  return match;
 }
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
 
 export const ok = (body: unknown): Answer => ({ status: 200, body });
 export const created = (body: unknown): Answer => ({ status: 201, body });

@@ -1,3 +1,4 @@
+import type { HttpConfig } from '../config.js';
 import type { Dino } from '../core/dino.js';
 import { Errors } from '../core/errors.js';
 import { groupRoutes } from './groups.js';
@@ -8,22 +9,14 @@ import { sendError } from './reply.js';
 import { uws, type us_listen_socket } from './uws.js';
 import type { IdempotencyStore } from '../core/ports/idempotency.js';
 
-export interface HttpOptions {
-  host: string;
-  port: number;
-  apiKey?: string;
-  bodyLimit: number;
-  notificationBodyLimit: number;
-}
-
 /** The REST API on uWebSockets.js. */
 export class HttpServer {
   private listenSocket: us_listen_socket | null = null;
   private readonly app = uws.App();
   private readonly inFlight = { count: 0 };
 
-  constructor(dino: Dino, private readonly options: HttpOptions, checks: ReadinessCheck[], idempotency?: IdempotencyStore) {
-    const routeOptions = { apiKey: options.apiKey, bodyLimit: options.bodyLimit, inFlight: this.inFlight };
+  constructor(dino: Dino, private readonly options: HttpConfig, checks: ReadinessCheck[], idempotency?: IdempotencyStore) {
+    const routeOptions = { apiKeys: options.apiKeys, bodyLimit: options.bodyLimit, inFlight: this.inFlight };
     healthRoutes(this.app, checks);
     groupRoutes(this.app, dino, routeOptions);
     messageRoutes(this.app, dino, { ...routeOptions, idempotency });

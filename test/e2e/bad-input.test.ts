@@ -78,17 +78,20 @@ describe('bad input', () => {
 describe('API key', () => {
   let dino: DinoProcess;
   beforeAll(async () => {
-    dino = await startDino('start', { DINO_DATA_DIR: mkdtempSync(join(tmpdir(), 'dino-key-')), DINO_API_KEY: 'sesame' });
+    dino = await startDino('start', { DINO_DATA_DIR: mkdtempSync(join(tmpdir(), 'dino-key-')), DINO_API_KEY: 'old-key-being-rotated-out, sesame-open-up-please' });
   });
   afterAll(async () => {
     await dino?.stop();
   });
 
-  it('answers 401 without the key and serves with it; health stays open', async () => {
+  it('answers 401 without a key and serves with any of the configured keys; health stays open', async () => {
     const body = { group_name: 'g', users: [2] };
     expect((await api(dino.base, 'POST', '/v1/users/1/groups/create', body)).status).toBe(401);
     expect((await api(dino.base, 'POST', '/v1/users/1/groups/create', body, { authorization: 'Bearer wrong' })).body.code).toBe(610);
-    expect((await api(dino.base, 'POST', '/v1/users/1/groups/create', body, { authorization: 'Bearer sesame' })).status).toBe(200);
+    expect((await api(dino.base, 'POST', '/v1/users/1/groups/create', body, { authorization: 'Bearer sesame' })).status).toBe(401);
+    for (const key of ['sesame-open-up-please', 'old-key-being-rotated-out']) {
+      expect((await api(dino.base, 'POST', '/v1/users/1/groups/create', body, { authorization: `Bearer ${key}` })).status).toBe(200);
+    }
     expect((await api(dino.base, 'GET', '/healthz')).status).toBe(200);
   });
 });

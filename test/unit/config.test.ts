@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 describe('configuration', () => {
   it('has working defaults: embedded everything', () => {
     const c = loadConfig({});
-    expect(c.http).toMatchObject({ host: '0.0.0.0', port: 8080, bodyLimit: 1024 * 1024, notificationBodyLimit: 16 * 1024 * 1024 });
+    expect(c.http).toMatchObject({ host: '127.0.0.1', port: 8080, bodyLimit: 1024 * 1024, notificationBodyLimit: 16 * 1024 * 1024 });
     expect(c.mqtt).toMatchObject({ port: 1883, wsPort: 8083, topicPrefix: '' });
     expect(c.cassandra).toBeUndefined();
     expect(c.redis).toBeUndefined();
@@ -16,6 +16,22 @@ describe('configuration', () => {
     const c = loadConfig({ DINO_CASSANDRA_CONTACT_POINTS: '10.0.0.1:9042, db2', DINO_REDIS_URL: 'redis://127.0.0.1:6379/2' });
     expect(c.cassandra?.contactPoints).toEqual(['10.0.0.1:9042', 'db2']);
     expect(c.redis).toMatchObject({ url: 'redis://127.0.0.1:6379/2', stream: 'dino:broadcast', group: 'dino-fanout' });
+  });
+
+  it('refuses listeners beyond loopback without credentials, unless DINO_INSECURE=true', () => {
+    expect(() => loadConfig({ DINO_HTTP_HOST: '0.0.0.0' })).toThrow(/^DINO_HTTP_HOST .*DINO_API_KEY/);
+    const key = { DINO_API_KEY: 'k'.repeat(16) };
+    expect(() => loadConfig({ ...key, DINO_HTTP_HOST: '0.0.0.0', DINO_MQTT_HOST: '0.0.0.0' })).toThrow(/^DINO_MQTT_HOST .*DINO_JWT_SECRET/);
+    expect(loadConfig({ ...key, DINO_HTTP_HOST: '0.0.0.0', DINO_MQTT_HOST: '::', DINO_JWT_SECRET: 's'.repeat(32) }).mqtt.host).toBe('::');
+    expect(loadConfig({ DINO_HTTP_HOST: '0.0.0.0', DINO_MQTT_URL: 'mqtt://broker:1883', ...key }).http.apiKeys).toEqual(['k'.repeat(16)]);
+    expect(loadConfig({ DINO_HTTP_HOST: '0.0.0.0', DINO_MQTT_HOST: '0.0.0.0', DINO_INSECURE: 'true' }).auth.insecure).toBe(true);
+    expect(loadConfig({ DINO_HTTP_HOST: '127.0.0.2', DINO_MQTT_HOST: 'localhost' }).http.host).toBe('127.0.0.2');
+  });
+
+  it('reads key lists and durations', () => {
+    expect(loadConfig({ DINO_API_KEY: 'a-key-of-16-chars, another-long-key ' }).http.apiKeys).toEqual(['a-key-of-16-chars', 'another-long-key']);
+    expect(loadConfig({ DINO_JWT_TTL: '15m' }).auth.jwtTtlSeconds).toBe(900);
+    expect(loadConfig({}).auth.jwtTtlSeconds).toBe(86_400);
   });
 
   it('lets a flag win over the environment', () => {
@@ -31,6 +47,10 @@ describe('configuration', () => {
     ['DINO_MQTT_TOPIC_PREFIX', 'dms/#'],
     ['DINO_CASSANDRA_CONTACT_POINTS', 'a b'],
     ['DINO_LOG_LEVEL', 'loud'],
+    ['DINO_API_KEY', 'short'],
+    ['DINO_JWT_SECRET', 'short'],
+    ['DINO_JWT_TTL', '1 week'],
+    ['DINO_INSECURE', 'yes'],
   ])('refuses %s=%s naming the variable and its flag', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} \\(--`));
