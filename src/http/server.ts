@@ -2,6 +2,7 @@ import type { Auth } from '../auth/open.js';
 import type { HttpConfig } from '../config.js';
 import type { Dino } from '../core/dino.js';
 import { Errors } from '../core/errors.js';
+import { brokerHookRoutes } from './broker-hooks.js';
 import { groupRoutes } from './groups.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { messageRoutes } from './messages.js';
@@ -25,6 +26,7 @@ export class HttpServer {
     messageRoutes(this.app, dino, { ...routeOptions, idempotency });
     notificationRoutes(this.app, dino, { ...routeOptions, idempotency, bodyLimit: options.notificationBodyLimit });
     tokenRoutes(this.app, auth?.tokens, routeOptions);
+    brokerHookRoutes(this.app, auth?.policy, routeOptions);
     this.app.any('/*', (res, req) => {
       const reply = { res, aborted: false };
       sendError(reply, Errors.notFound(req.getMethod().toUpperCase(), req.getUrl()));
