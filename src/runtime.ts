@@ -1,3 +1,4 @@
+import { openAuth } from './auth/open.js';
 import type { Config } from './config.js';
 import { EmbeddedBroker } from './broker/embedded.js';
 import { Dino } from './core/dino.js';
@@ -81,7 +82,8 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   closers.push(() => idempotency.close());
   const changes = config.redis ? new RedisGroupChanges(config.redis.url, `${config.redis.stream}:group-changes`) : new InProcessGroupChanges();
   closers.push(() => changes.close());
-  const http = new HttpServer(new Dino({ storage, queue: running.queue, changes }), config.http, checks, idempotency);
+  const auth = await openAuth(config.auth, config.mqtt.topicPrefix);
+  const http = new HttpServer(new Dino({ storage, queue: running.queue, changes }), config.http, checks, idempotency, auth);
   running.httpPort = await http.listen();
   closers.push(() => http.drain());
 }

@@ -16,6 +16,7 @@ export const ErrorCode = {
   STORAGE_UNAVAILABLE: 620,
   QUEUE_UNAVAILABLE: 621,
   IDEMPOTENCY_UNAVAILABLE: 622,
+  MINTING_DISABLED: 630,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -52,4 +53,6 @@ export const Errors = {
   queueFull: (why: string) => new DinoError(ErrorCode.QUEUE_UNAVAILABLE, `broadcast queue is full (${why}): retry later`),
   idempotencyUnavailable: (cause: unknown) =>
     new DinoError(ErrorCode.IDEMPOTENCY_UNAVAILABLE, `idempotency keys unavailable: ${reason(cause)}`, { cause }),
+  mintingDisabled: () =>
+    new DinoError(ErrorCode.MINTING_DISABLED, 'minting tokens needs DINO_JWT_SECRET, which this Dino does not have'),
 } as const;

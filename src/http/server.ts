@@ -1,11 +1,14 @@
+import type { Auth } from '../auth/open.js';
 import type { HttpConfig } from '../config.js';
 import type { Dino } from '../core/dino.js';
 import { Errors } from '../core/errors.js';
+import { brokerHookRoutes } from './broker-hooks.js';
 import { groupRoutes } from './groups.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { messageRoutes } from './messages.js';
 import { notificationRoutes } from './notifications.js';
 import { sendError } from './reply.js';
+import { tokenRoutes } from './tokens.js';
 import { uws, type us_listen_socket } from './uws.js';
 import type { IdempotencyStore } from '../core/ports/idempotency.js';
 
@@ -15,12 +18,15 @@ export class HttpServer {
   private readonly app = uws.App();
   private readonly inFlight = { count: 0 };
 
-  constructor(dino: Dino, private readonly options: HttpConfig, checks: ReadinessCheck[], idempotency?: IdempotencyStore) {
+  constructor(dino: Dino, private readonly options: HttpConfig, checks: ReadinessCheck[], idempotency?: IdempotencyStore,
+    auth?: Auth | null) {
     const routeOptions = { apiKeys: options.apiKeys, bodyLimit: options.bodyLimit, inFlight: this.inFlight };
     healthRoutes(this.app, checks);
     groupRoutes(this.app, dino, routeOptions);
     messageRoutes(this.app, dino, { ...routeOptions, idempotency });
     notificationRoutes(this.app, dino, { ...routeOptions, idempotency, bodyLimit: options.notificationBodyLimit });
+    tokenRoutes(this.app, auth?.tokens, routeOptions);
+    brokerHookRoutes(this.app, auth?.policy, routeOptions);
     this.app.any('/*', (res, req) => {
       const reply = { res, aborted: false };
       sendError(reply, Errors.notFound(req.getMethod().toUpperCase(), req.getUrl()));

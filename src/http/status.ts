@@ -15,6 +15,7 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCode.STORAGE_UNAVAILABLE]: 503,
   [ErrorCode.QUEUE_UNAVAILABLE]: 503,
   [ErrorCode.IDEMPOTENCY_UNAVAILABLE]: 503,
+  [ErrorCode.MINTING_DISABLED]: 501,
 };
 
 export const httpStatus = (code: ErrorCode): number => statusOf[code];
@@ -22,6 +23,7 @@ export const httpStatus = (code: ErrorCode): number => statusOf[code];
 const statusText: Record<number, string> = {
   200: 'OK', 201: 'Created', 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict',
   413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  403: 'Forbidden', 501: 'Not Implemented',
 };
 
 /** The status line uWebSockets.js writes: "404 Not Found". */
