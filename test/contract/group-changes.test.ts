@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LocalGroupChanges } from '../../src/changes/local.js';
 import { RedisGroupChanges } from '../../src/changes/redis.js';
-import { serviceAvailable } from '../helpers/services.js';
+import { serviceAvailable } from '../support/services.js';
 import { groupChangesContract } from './group-changes.contract.js';
 
 // One process has one local feed: "every other subscriber" is a second listener on it.

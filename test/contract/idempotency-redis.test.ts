@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe } from 'vitest';
 import { RedisIdempotencyStore } from '../../src/idempotency/redis.js';
-import { serviceAvailable } from '../helpers/services.js';
+import { serviceAvailable } from '../support/services.js';
 import { idempotencyContract } from './idempotency.contract.js';
 
 if (await serviceAvailable('Redis', '127.0.0.1', 6379)) {

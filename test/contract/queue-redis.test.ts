@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { RedisStreamQueue } from '../../src/queue/redis.js';
-import { serviceAvailable } from '../helpers/services.js';
+import { serviceAvailable } from '../support/services.js';
 import { queueContract } from './queue.contract.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';

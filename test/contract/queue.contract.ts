@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Broadcast, BroadcastQueue } from '../../src/queue/port.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep } from '../support/wait.js';
 
 export interface QueueContractOptions {
   /** Skip the whole suite (its service is absent; the caller has already said so loudly). */

@@ -6,7 +6,7 @@ import { CassandraStorage, type CassandraOptions } from '../../src/storage/cassa
 import {
   CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, migrateCassandra, replicationCql,
 } from '../../src/storage/cassandra-schema.js';
-import { serviceAvailable } from '../helpers/services.js';
+import { serviceAvailable } from '../support/services.js';
 import { storageContract } from './storage.contract.js';
 
 const HOST = '127.0.0.1';

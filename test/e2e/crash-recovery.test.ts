@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
-import { MqttUser } from '../helpers/mqtt-user.js';
-import { serviceAvailable } from '../helpers/services.js';
+import { api, startDino, type DinoProcess } from '../support/dino-process.js';
+import { MqttUser } from '../support/mqtt-user.js';
+import { serviceAvailable } from '../support/services.js';
 
 const mosquittoUp = await serviceAvailable('Mosquitto', '127.0.0.1', 1883);
 

@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
-import { serviceAvailable } from '../helpers/services.js';
+import { api, startDino, type DinoProcess } from '../support/dino-process.js';
+import { serviceAvailable } from '../support/services.js';
 
 const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379);
 

@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { connect } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, isRunning, startDino, type DinoProcess } from '../helpers/dino-process.js';
-import { sleep, until } from '../helpers/wait.js';
-import { MqttUser } from '../helpers/mqtt-user.js';
-import { serviceAvailable } from '../helpers/services.js';
-import { SubscriberFarm, type FarmReport } from '../helpers/subscriber-farm.js';
+import { api, isRunning, startDino, type DinoProcess } from '../support/dino-process.js';
+import { sleep, until } from '../support/wait.js';
+import { MqttUser } from '../support/mqtt-user.js';
+import { serviceAvailable } from '../support/services.js';
+import { SubscriberFarm, type FarmReport } from '../support/subscriber-farm.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const MQTT_URL = 'mqtt://127.0.0.1:1883';

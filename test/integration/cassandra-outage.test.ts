@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storageBackends } from '../helpers/backends.js';
-import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
+import { storageBackends } from '../support/backends.js';
+import { api, startDino, type DinoProcess } from '../support/dino-process.js';
 
 const cassandra = (await storageBackends()).find((b) => b.name === 'cassandra');
 const RUN_DIR = process.env.CASSANDRA_RUN_DIR ?? fileURLToPath(new URL('../../.cassandra-run', import.meta.url));

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/core/errors.js';
 import type { Broadcast } from '../../src/queue/port.js';
 import { RedisStreamQueue, type RedisStreamQueueOptions } from '../../src/queue/redis.js';
-import { portOpen, serviceAvailable } from '../helpers/services.js';
+import { portOpen, serviceAvailable } from '../support/services.js';
 import { sleep, waitFor } from '../contract/queue.contract.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
