@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { MemoryQueue } from '../../src/queue/memory.js';
 import type { Broadcast } from '../../src/queue/port.js';
 import { QueueJournal } from '../../src/queue/sqlite-journal.js';
-import { queueContract, sleep, waitFor } from './queue.contract.js';
+import { sleep, until } from '../support/wait.js';
+import { queueContract } from './queue.contract.js';
 
 const journalIn = (dir = mkdtempSync(join(tmpdir(), 'dino-journal-'))) => QueueJournal.inDataDir(dir);
 
@@ -20,7 +21,7 @@ describe('in-process queue journal', () => {
     const delivered: Broadcast[] = [];
     first.startConsuming(async (b) => void delivered.push(b), { concurrency: 1 });
     await first.enqueue({ payload: 'done-before', userIds: [1] });
-    await waitFor('first delivery', () => delivered.length === 1);
+    await until('first delivery', () => delivered.length === 1);
     await first.stopConsuming();
     await first.enqueue({ payload: 'a', userIds: [1, 2], orderKey: 'g' });
     await first.enqueue({ payload: 'b', userIds: [2 ** 53 - 1] });
@@ -28,7 +29,7 @@ describe('in-process queue journal', () => {
 
     const second = new MemoryQueue({ journal: journalIn(dir) });
     second.startConsuming(async (b) => void delivered.push(b));
-    await waitFor('redelivery', () => delivered.length === 3);
+    await until('redelivery', () => delivered.length === 3);
     await sleep(50);
     expect(delivered.slice(1)).toEqual([{ payload: 'a', userIds: [1, 2], orderKey: 'g' }, { payload: 'b', userIds: [2 ** 53 - 1] }]);
     await second.close();
@@ -45,7 +46,7 @@ describe('in-process queue journal', () => {
     });
     await queue.enqueue({ payload: 'poison', userIds: [1] });
     await queue.enqueue({ payload: 'fine', userIds: [1] });
-    await waitFor('dead letter', () => queue.deadLetters.length === 1 && ok === 1);
+    await until('dead letter', () => queue.deadLetters.length === 1 && ok === 1);
     expect(journal.pending()).toEqual([]);
     await queue.close();
   });
@@ -58,9 +59,9 @@ describe('in-process queue back-pressure', () => {
     await expect(queue.enqueue({ payload: 'b', userIds: [4, 5, 6] })).rejects.toMatchObject({ code: 621 });
     let delivered = 0;
     queue.startConsuming(async () => void delivered++);
-    await waitFor('the first delivered', () => delivered === 1);
+    await until('the first delivered', () => delivered === 1);
     await queue.enqueue({ payload: 'b', userIds: [4, 5, 6] });
-    await waitFor('the second delivered', () => delivered === 2);
+    await until('the second delivered', () => delivered === 2);
     await queue.close();
   });
 });

@@ -10,7 +10,7 @@ import { ErrorCode } from '../../src/core/errors.js';
 import type { Broadcast } from '../../src/queue/port.js';
 import { RedisStreamQueue, type RedisStreamQueueOptions } from '../../src/queue/redis.js';
 import { portOpen, serviceAvailable } from '../support/services.js';
-import { sleep, waitFor } from '../contract/queue.contract.js';
+import { sleep, until } from '../support/wait.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379);
@@ -27,14 +27,6 @@ async function enqueueUntilAccepted(queue: RedisStreamQueue, payload: string): P
       expect((err as { code?: number }).code).toBe(ErrorCode.QUEUE_UNAVAILABLE);
       await sleep(20);
     }
-  }
-}
-
-async function eventually(what: string, condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await sleep(20);
   }
 }
 
@@ -90,7 +82,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     a.startConsuming(handler('a'), { concurrency: 2 });
     b.startConsuming(handler('b'), { concurrency: 2 });
     for (let i = 0; i < 200; i++) await a.enqueue(broadcast(`share-${i}`));
-    await waitFor('200 handled', () => handledBy.size === 200);
+    await until('200 handled', () => handledBy.size === 200);
     await Promise.all([a.stopConsuming(), b.stopConsuming()]);
 
     const all = [...handledBy.values()];
@@ -108,7 +100,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
       await new Promise(() => {}); // never acknowledges
     }, { concurrency: 1 });
     await doomed.enqueue(broadcast('orphan'));
-    await waitFor('the doomed consumer to take the entry', () => taken);
+    await until('the doomed consumer to take the entry', () => taken);
     doomed.terminate();
     queues.splice(queues.indexOf(doomed), 1);
 
@@ -118,7 +110,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     survivor.startConsuming(async (b) => {
       received.push(b.payload);
     });
-    await waitFor('the survivor to reclaim the orphan', () => received.includes('orphan'), 5000);
+    await until('the survivor to reclaim the orphan', () => received.includes('orphan'), 5000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(200); // only after the idle time, not at once
     await survivor.stopConsuming();
     expect(await pendingCount()).toBe(0);
@@ -135,7 +127,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     a.startConsuming(slow('a'), { concurrency: 1 });
     b.startConsuming(slow('b'), { concurrency: 1 });
     await a.enqueue(broadcast('long'));
-    await waitFor('the entry taken', () => handled.length === 1);
+    await until('the entry taken', () => handled.length === 1);
     await sleep(1300); // both keep running the whole time: the idle one must not steal it
     await Promise.all([a.stopConsuming(), b.stopConsuming()]);
     expect(handled).toHaveLength(1);
@@ -153,8 +145,8 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     queue.startConsuming(async (b) => {
       received.push(b.payload);
     });
-    await waitFor('the good entries', () => received.length === 2);
-    await eventually('two dead letters', async () => (await admin.xlen(`${stream}:dead`)) === 2);
+    await until('the good entries', () => received.length === 2);
+    await until('two dead letters', async () => (await admin.xlen(`${stream}:dead`)) === 2);
 
     const dead = await queue.listDeadLetters(10);
     expect(received).toEqual(['before', 'after']);
@@ -182,7 +174,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     });
     for (const payload of ['first', 'doomed', 'last']) await queue.enqueue(broadcast(payload));
 
-    await eventually('a dead letter', async () => (await queue.listDeadLetters()).length === 1);
+    await until('a dead letter', async () => (await queue.listDeadLetters()).length === 1);
     const [letter] = await queue.listDeadLetters();
     expect(attempts).toBe(3);
     expect(received.sort()).toEqual(['first', 'last']);
@@ -192,7 +184,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
 
     brokerDown = false;
     expect(await queue.replayDeadLetters([letter!.id])).toEqual({ replayed: [letter!.id], skipped: [] });
-    await waitFor('the replayed entry', () => received.includes('doomed'));
+    await until('the replayed entry', () => received.includes('doomed'));
     expect(await queue.listDeadLetters()).toEqual([]);
   });
 
@@ -209,7 +201,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     const killer = (async () => {
       for (let round = 0; round < 4; round++) {
         await sleep(150);
-        await eventually('both connections back', async () => (await connectionsOf(queue)).length === 2);
+        await until('both connections back', async () => (await connectionsOf(queue)).length === 2);
         kills += await killConnectionsOf(queue);
       }
     })();
@@ -224,7 +216,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
       await sleep(1); // a steady flow, not a backlog that takes long to drain
     }
     await killer;
-    await waitFor('every accepted entry delivered', () => accepted.every((p) => delivered.has(p)), 20_000);
+    await until('every accepted entry delivered', () => accepted.every((p) => delivered.has(p)), 20_000);
     await queue.stopConsuming();
     const duplicates = [...delivered.values()].reduce((sum, n) => sum + n - 1, 0);
     console.info(`${kills} connections killed, ${accepted.length} entries: ${refused} enqueue refusals retried, ` +
@@ -240,10 +232,10 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
       received.push(b.payload);
     });
     await queue.enqueue(broadcast('before'));
-    await waitFor('the first entry', () => received.includes('before'));
+    await until('the first entry', () => received.includes('before'));
     await admin.del(stream); // what a Redis restart without persistence does to stream and group
     await queue.enqueue(broadcast('after'));
-    await waitFor('the entry enqueued after the group vanished', () => received.includes('after'), 5000);
+    await until('the entry enqueued after the group vanished', () => received.includes('after'), 5000);
   });
 
   it('refuses new entries with 621 while the backlog is near the stream cap, so trimming never drops one', async () => {
@@ -253,10 +245,10 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     await expect(producer.enqueue(broadcast('one too many'))).rejects.toMatchObject({ code: ErrorCode.QUEUE_UNAVAILABLE });
     const received: string[] = [];
     producer.startConsuming(async (b) => void received.push(b.payload));
-    await eventually('backlog delivered', async () => received.length === 12);
+    await until('backlog delivered', async () => received.length === 12);
     await sleep(600);
     await producer.enqueue(broadcast('accepted again'));
-    await eventually('the new one delivered', async () => received.includes('accepted again'));
+    await until('the new one delivered', async () => received.includes('accepted again'));
   });
 
   it('refuses an enqueue promptly when Redis cannot be reached', async () => {
@@ -305,7 +297,7 @@ describe.skipIf(!redisUp || !redisServerInstalled)('Redis stream queue across a 
       refused += await enqueueUntilAccepted(queue, `restart-${i}`);
       accepted.push(`restart-${i}`);
     }
-    await waitFor('every accepted entry delivered', () => accepted.every((p) => delivered.has(p)), 20_000);
+    await until('every accepted entry delivered', () => accepted.every((p) => delivered.has(p)), 20_000);
     await queue.close();
     console.info(`redis restart: backlog ${backlogAtRestart} at restart, ${refused} enqueue refusals retried`);
     expect(backlogAtRestart).toBeGreaterThan(0);

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisStreamQueue } from '../../src/queue/redis.js';
 import { serviceAvailable } from '../support/services.js';
-import { sleep, waitFor } from '../contract/queue.contract.js';
+import { sleep, until } from '../support/wait.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379);
@@ -40,7 +40,7 @@ describe.skipIf(!redisUp)('Redis stream queue ordering across consumers', () => 
     for (let i = 0; i < perGroup; i++) {
       await Promise.all(groups.map((g) => a.enqueue({ payload: String(i), userIds: [1], orderKey: g })));
     }
-    await waitFor('every broadcast handled', () => done === groups.length * perGroup, 20_000);
+    await until('every broadcast handled', () => done === groups.length * perGroup, 20_000);
     for (const g of groups) expect(handed.get(g)).toEqual(Array.from({ length: perGroup }, (_, i) => i));
   });
 });
