@@ -17,12 +17,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, isRunning, startDino, type DinoProcess } from '../support/dino-process.js';
 import { sleep, until } from '../support/wait.js';
 import { MqttUser } from '../support/mqtt-user.js';
-import { serviceAvailable } from '../support/services.js';
+import { mosquittoUrl, redisUrl } from '../support/services.js';
 import { SubscriberFarm, type FarmReport } from '../support/subscriber-farm.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const MQTT_URL = 'mqtt://127.0.0.1:1883';
-const servicesUp = (await serviceAvailable('Redis', '127.0.0.1', 6379)) && (await serviceAvailable('Mosquitto', '127.0.0.1', 1883));
+const [REDIS_URL, MQTT_URL] = [redisUrl()!, mosquittoUrl()!];
+const servicesUp = Boolean(REDIS_URL && MQTT_URL);
 
 const USERS = 5000;
 const MESSAGES = 20;

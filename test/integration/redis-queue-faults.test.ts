@@ -1,7 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -9,11 +7,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/core/errors.js';
 import type { Broadcast } from '../../src/queue/port.js';
 import { RedisStreamQueue, type RedisStreamQueueOptions } from '../../src/queue/redis.js';
-import { portOpen, serviceAvailable } from '../support/services.js';
+import { REDIS_SERVER, redisUrlOf, startRedis, type LocalServer } from '../support/local-server.js';
+import { redisUrl } from '../support/services.js';
 import { sleep, until } from '../support/wait.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379);
+const REDIS_URL = redisUrl()!;
+const redisUp = Boolean(REDIS_URL);
 
 const broadcast = (payload: string): Broadcast => ({ payload, userIds: [1, 2, 3] });
 
@@ -261,23 +260,23 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
   });
 });
 
-// This one runs a redis-server of its own (the shared one is never restarted), so it needs the binary.
-const redisServerInstalled = spawnSync('redis-server', ['--version']).status === 0;
-if (redisUp && !redisServerInstalled) {
-  if (process.env.CI === 'true') throw new Error('the Redis restart test needs redis-server on PATH; CI=true requires it');
-  console.warn('\n!!! SKIPPING the Redis restart test: no redis-server on PATH.\n');
+// This one runs a redis-server of its own (the run's one is never restarted), so it needs the binary.
+if (!REDIS_SERVER) {
+  if (process.env.CI === 'true') throw new Error('the Redis restart test needs redis-server; CI=true requires it');
+  console.warn('\n!!! SKIPPING the Redis restart test: no redis-server installed.\n');
 }
 
-describe.skipIf(!redisUp || !redisServerInstalled)('Redis stream queue across a Redis server restart', () => {
-  let server: PrivateRedis;
+describe.skipIf(!REDIS_SERVER)('Redis stream queue across a Redis server restart', () => {
+  let server: LocalServer | undefined;
   afterEach(async () => {
     await server?.stop();
-    await server?.cleanUp();
+    if (server) await rm(server.dir, { recursive: true, force: true });
   });
 
   it('loses nothing when Redis restarts mid-run (append-only file on)', async () => {
-    server = await PrivateRedis.start();
-    const queue = new RedisStreamQueue({ url: server.url, blockMs: 100, claimIdleMs: 1000 });
+    const own = await startRedis(REDIS_SERVER!, await mkdtemp(join(tmpdir(), 'dino-redis-')), { appendOnly: true });
+    server = own;
+    const queue = new RedisStreamQueue({ url: redisUrlOf(own), blockMs: 100, claimIdleMs: 1000 });
     await queue.connect();
     const delivered = new Set<string>();
     // Slower than the enqueue rate, so a backlog is pending and entries are in hand when the server goes away.
@@ -292,7 +291,7 @@ describe.skipIf(!redisUp || !redisServerInstalled)('Redis stream queue across a 
     for (let i = 0; i < 300; i++) {
       if (i === 150) {
         backlogAtRestart = accepted.length - delivered.size;
-        await server.restart();
+        await own.restart();
       }
       refused += await enqueueUntilAccepted(queue, `restart-${i}`);
       accepted.push(`restart-${i}`);
@@ -303,60 +302,3 @@ describe.skipIf(!redisUp || !redisServerInstalled)('Redis stream queue across a 
     expect(backlogAtRestart).toBeGreaterThan(0);
   });
 });
-
-/** A redis-server of our own on a free loopback port, which this test may stop and start at will. */
-class PrivateRedis {
-  private child: ChildProcess | null = null;
-  private constructor(readonly port: number, private readonly dir: string) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  static async start(): Promise<PrivateRedis> {
-    const server = new PrivateRedis(await freePort(), await mkdtemp(join(tmpdir(), 'dino-redis-')));
-    await server.launch();
-    return server;
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await sleep(200);
-    await this.launch();
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    this.child = null;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-
-  async cleanUp(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
-  }
-
-  private async launch(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '',
-      '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir], { stdio: 'ignore' });
-    await waitForPort(this.port);
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await portOpen('127.0.0.1', port, 200))) {
-    if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
-    await sleep(20);
-  }
-}

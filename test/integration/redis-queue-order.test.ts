@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisStreamQueue } from '../../src/queue/redis.js';
-import { serviceAvailable } from '../support/services.js';
+import { redisUrl } from '../support/services.js';
 import { sleep, until } from '../support/wait.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379);
+const REDIS_URL = redisUrl()!;
 
-describe.skipIf(!redisUp)('Redis stream queue ordering across consumers', () => {
+describe.skipIf(!REDIS_URL)('Redis stream queue ordering across consumers', () => {
   const stream = `dino:test:${randomUUID()}`;
   const queues: RedisStreamQueue[] = [];
   afterEach(async () => {

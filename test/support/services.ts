@@ -1,27 +1,38 @@
-import net from 'node:net';
+/**
+ * Where the services of this test run are: started by the global setup (./services.global.ts), passed with vitest's
+ * provide/inject. Each accessor returns undefined when its service is absent: on a developer's machine the suite is
+ * then skipped with a loud message; under CI=true absence is a failure, never a skip.
+ */
+import { inject } from 'vitest';
+import type { ServiceAddresses, ServiceName } from './services.global.js';
 
-/** True when something accepts TCP connections on host:port within the timeout. */
-export function portOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+const services = (): ServiceAddresses =>
+  inject('services') ?? { problems: { Redis: 'no global setup ran', Mosquitto: 'no global setup ran', Cassandra: 'no global setup ran' } };
+
+const warned = new Set<string>();
+
+function absent(name: string, why: string): undefined {
+  const message = `${name} is not available to this test run: ${why}`;
+  if (process.env.CI === 'true') throw new Error(`${message}; CI=true requires it`);
+  if (!warned.has(message)) {
+    warned.add(message);
+    console.warn(`\n!!! SKIPPING ${name} tests: ${message}. See README, Tests.\n`);
+  }
+  return undefined;
 }
 
-/**
- * Decides whether a suite that needs a real service runs. Absent service: on a developer's machine the suite is
- * skipped with a loud message; under CI=true absence is a failure, never a skip.
- */
-export async function serviceAvailable(name: string, host: string, port: number): Promise<boolean> {
-  if (await portOpen(host, port)) return true;
-  const message = `${name} is not reachable on ${host}:${port}`;
-  if (process.env.CI === 'true') throw new Error(`${message}; CI=true requires it`);
-  console.warn(`\n!!! SKIPPING ${name} tests: ${message}. Start it to run them (see README).\n`);
-  return false;
+const address = (name: ServiceName, value: string | undefined) => value ?? absent(name, services().problems[name] ?? 'not started');
+
+/** redis://127.0.0.1:<port> of this run's own redis-server. */
+export const redisUrl = () => address('Redis', services().redis);
+/** mqtt://127.0.0.1:<port> of this run's own Mosquitto. */
+export const mosquittoUrl = () => address('Mosquitto', services().mosquitto);
+/** host:port of this run's Cassandra node (or the one given with DINO_TEST_CASSANDRA). */
+export const cassandraContactPoint = () => address('Cassandra', services().cassandra);
+
+/** Pid of the Cassandra node, for tests that freeze it: only a node this run started itself has one. */
+export function cassandraPid(): number | undefined {
+  const contactPoint = cassandraContactPoint();
+  if (!contactPoint) return undefined;
+  return services().cassandraPid ?? absent('Cassandra outage', `the node at ${contactPoint} was not started by this run (DINO_TEST_CASSANDRA)`);
 }
