@@ -11,17 +11,21 @@ const services = (): ServiceAddresses =>
 
 const warned = new Set<string>();
 
-function absent(name: string, why: string): undefined {
-  const message = `${name} is not available to this test run: ${why}`;
-  if (process.env.CI === 'true') throw new Error(`${message}; CI=true requires it`);
-  if (!warned.has(message)) {
-    warned.add(message);
-    console.warn(`\n!!! SKIPPING ${name} tests: ${message}. See README, Tests.\n`);
+/** `what` tests cannot run, because `why`: a failure under CI=true, else a loud skip (said once per file). */
+function absent(what: string, why: string): undefined {
+  if (process.env.CI === 'true') throw new Error(`${what} tests cannot run: ${why}; CI=true requires them to`);
+  if (!warned.has(why)) {
+    warned.add(why);
+    console.warn(`\n!!! SKIPPING ${what} tests: ${why}. See README, Tests.\n`);
   }
   return undefined;
 }
 
-const address = (name: ServiceName, value: string | undefined) => value ?? absent(name, services().problems[name] ?? 'not started');
+/** The first line of why the global setup has no `name` (it printed the whole story at the start of the run). */
+const problem = (name: ServiceName) => (services().problems[name] ?? 'not started').split('\n')[0]!.replace(/:$/, '');
+
+const address = (name: ServiceName, value: string | undefined) =>
+  value ?? absent(name, `${name} is not available to this test run (${problem(name)})`);
 
 /** redis://127.0.0.1:<port> of this run's own redis-server. */
 export const redisUrl = () => address('Redis', services().redis);
@@ -34,5 +38,6 @@ export const cassandraContactPoint = () => address('Cassandra', services().cassa
 export function cassandraPid(): number | undefined {
   const contactPoint = cassandraContactPoint();
   if (!contactPoint) return undefined;
-  return services().cassandraPid ?? absent('Cassandra outage', `the node at ${contactPoint} was not started by this run (DINO_TEST_CASSANDRA)`);
+  return services().cassandraPid ??
+    absent('Cassandra outage', `the node at ${contactPoint} was not started by this run (DINO_TEST_CASSANDRA), so it cannot be frozen`);
 }
