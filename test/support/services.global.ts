@@ -68,9 +68,8 @@ async function cassandra(runDir: string): Promise<Running> {
 
 /**
  * Should vitest die without tearing down (SIGKILL, a crash), a detached shell ends what this run started: the pids in
- * <root>/<server>/*.pid that are still ours (their working directory is under <root>; redis-server rewrites its command line)
- * and the Cassandra node through its script.
- * It leaves quietly once the teardown has removed <root>.
+ * <root>/<server>/*.pid that are still ours (their working directory is under <root>: redis-server rewrites its
+ * command line) and the Cassandra node through its script. It leaves quietly once the teardown has removed <root>.
  */
 function startWatchdog(root: string): void {
   const watch = `
