@@ -65,7 +65,7 @@ function describe(options: BenchOptions, fanout: FanoutResult[]): string[] {
   const notes = [
     `Raw mqtt.js baseline: one process, ${BEST_RAW_MQTT.connections} connections × ${BEST_RAW_MQTT.window} PUBLISHes in flight each `
       + '(the best of the sweep in bench/tune-raw-mqtt.ts); each connection owns a fixed share of the users, so per-user order holds.',
-    `Fan-out runs alternate Dino first / baseline first. Dino (\`dino start\`) runs with ${dino.workers} worker threads, `
+    `Fan-out runs alternate Dino first / baseline first. Dino (\`dino start\`) runs with ${dino.fanOut.workers} worker threads, `
       + `${dino.mqtt.connections} MQTT connections per worker, ${dino.mqtt.inflightWindow} PUBLISHes in flight each; Mosquitto runs `
       + 'use a unique topic prefix and user ids ≥ 1e12, and purge the persistent sessions afterwards.',
   ];

@@ -24,10 +24,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { connect } from 'mqtt';
-import { api, isRunning, startDino, type DinoProcess } from '../test/helpers/dino-process.js';
-import { sleep, until } from '../test/helpers/wait.js';
+import { api, isRunning, startDino, type DinoProcess } from '../test/support/dino-process.js';
+import { sleep, until } from '../test/support/wait.js';
 import { median } from './stats.js';
-import { SubscriberFarm } from '../test/helpers/subscriber-farm.js';
+import { SubscriberFarm } from '../test/support/subscriber-farm.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const MQTT_URL = 'mqtt://127.0.0.1:1883';

@@ -8,7 +8,7 @@
  * Settings are tried round-robin, `repeat` times, and reported as medians: the box is shared and noisy.
  */
 import { parseArgs } from 'node:util';
-import { SubscriberFarm } from '../test/helpers/subscriber-farm.js';
+import { SubscriberFarm } from '../test/support/subscriber-farm.js';
 import { RawMqttPublisher, type RawMqttSettings } from './baselines/raw-mqtt.js';
 import { median } from './stats.js';
 import { uniqueTopicPrefix, uniqueUserIds } from './support/ids.js';

@@ -4,8 +4,8 @@
  * sends, the caller's data with a `sent_at` for notifications; per-delivery latency is arrival minus that time.
  */
 import { randomUUID } from 'node:crypto';
-import { api } from '../../test/helpers/dino-process.js';
-import type { SubscriberFarm } from '../../test/helpers/subscriber-farm.js';
+import { api } from '../../test/support/dino-process.js';
+import type { SubscriberFarm } from '../../test/support/subscriber-farm.js';
 import type { RawMqttPublisher } from '../baselines/raw-mqtt.js';
 import type { FanoutRound, FanoutScenario } from '../model.js';
 import { every, progress } from '../progress.js';

@@ -3,8 +3,8 @@
  * (persistent sessions, QoS 1), and in the same run the raw mqtt.js baseline publishing the same events to the same
  * broker and users. Dino and baseline rounds alternate in order so a slow patch of the box hits both alike.
  */
-import { api } from '../../test/helpers/dino-process.js';
-import { SubscriberFarm } from '../../test/helpers/subscriber-farm.js';
+import { api } from '../../test/support/dino-process.js';
+import { SubscriberFarm } from '../../test/support/subscriber-farm.js';
 import { RawMqttPublisher } from '../baselines/raw-mqtt.js';
 import type { BrokerKind, FanoutResult, FanoutRound, FanoutScenario, FanoutSide } from '../model.js';
 import { note, progress } from '../progress.js';

@@ -5,7 +5,7 @@
  * (HTTP ceiling) with the SQLite block, the raw cassandra-driver insert loop (storage ceiling) with the Cassandra one.
  */
 import { randomUUID } from 'node:crypto';
-import { api } from '../../test/helpers/dino-process.js';
+import { api } from '../../test/support/dino-process.js';
 import { startBareUws, type BareUws } from '../baselines/bare-uws.js';
 import { RawCassandraInserts } from '../baselines/raw-cassandra.js';
 import { httpLoad, type LoadRun } from '../load/http-load.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDino, type DinoProcess } from '../../test/helpers/dino-process.js';
+import { startDino, type DinoProcess } from '../../test/support/dino-process.js';
 
 const BIN = fileURLToPath(new URL('../../bin/dino.js', import.meta.url));
 export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));

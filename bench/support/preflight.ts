@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { portOpen } from '../../test/helpers/services.js';
+import { portOpen } from '../../test/support/net.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Single-node throw-away Apache Cassandra 5.0 on 127.0.0.1:9042, run from Maven Central jars.
+# Single-node throw-away Apache Cassandra 5.0 on loopback (127.0.0.1:9042 by default), run from Maven Central jars.
 #
 #   bash scripts/cassandra/cassandra.sh start    # fetch jars if needed, start, wait for CQL (idempotent)
-#   bash scripts/cassandra/cassandra.sh status   # prints "up" and exits 0 if 127.0.0.1:9042 answers
+#   bash scripts/cassandra/cassandra.sh status   # prints "up" and exits 0 if the CQL port answers
 #   bash scripts/cassandra/cassandra.sh stop     # stop the node we started (by pid file), delete the run dir
 #
 # Env:
-#   CASSANDRA_RUN_DIR        run dir (data, logs, pid); default <repo>/.cassandra-run. Wiped on start and stop.
+#   CASSANDRA_RUN_DIR        run dir (data, logs, generated cassandra.yaml, cassandra.pid); default
+#                            <repo>/.cassandra-run. Wiped on start and stop.
+#   CASSANDRA_CQL_PORT       CQL (native transport) port, default 9042
+#   CASSANDRA_STORAGE_PORT   internode (gossip) port, default 7000; also the node's own seed. These two are the only
+#                            ports the node binds (JMX stays off: no jmx port property is set), so a second node with
+#                            its own run dir and two other ports runs beside the first.
 #   CASSANDRA_START_TIMEOUT  seconds to wait for CQL readiness (default 180)
 #   CASSANDRA_JVM_OPTS       extra JVM options appended to the command line (word-split; later -D wins)
 #   CASSANDRA_NO_DRIVER=1    skip the cassandra-driver probe (readiness = port + "Startup complete")
 #
-# Readiness: port 9042 open AND `SELECT release_version FROM system.local` via the npm
+# Readiness: the CQL port open AND `SELECT release_version FROM system.local` via the npm
 # cassandra-driver (resolved from the repo root, i.e. <repo>/node_modules or NODE_PATH).
 # Without the driver: port open AND "Startup complete" in the log.
 set -euo pipefail
@@ -21,9 +26,11 @@ REPO="$(cd "$HERE/../.." && pwd)"
 RUN="${CASSANDRA_RUN_DIR:-$REPO/.cassandra-run}"
 JAVA=/usr/lib/jvm/java-17-openjdk-amd64/bin/java   # pinned: 5.0 needs Java 11/17 (not the Temurin 25 on this box)
 HOST=127.0.0.1
-CQL_PORT=9042
+CQL_PORT="${CASSANDRA_CQL_PORT:-9042}"
+STORAGE_PORT="${CASSANDRA_STORAGE_PORT:-7000}"
 TIMEOUT="${CASSANDRA_START_TIMEOUT:-180}"
 PIDFILE="$RUN/cassandra.pid"
+YAML="$RUN/cassandra.yaml"
 LOG="$RUN/logs/system.log"
 OUT="$RUN/logs/stdout.log"
 MAIN=org.apache.cassandra.service.CassandraDaemon
@@ -81,6 +88,16 @@ fetch_jars() {
   touch "$HERE/lib/.complete"
 }
 
+# conf/cassandra.yaml with this node's ports (the seed is the node itself: it must never gossip with another one).
+write_yaml() {
+  sed -e "s/^storage_port: .*/storage_port: $STORAGE_PORT/" \
+    -e "s/^native_transport_port: .*/native_transport_port: $CQL_PORT/" \
+    -e "s/- seeds: \"$HOST:[0-9]*\"/- seeds: \"$HOST:$STORAGE_PORT\"/" \
+    "$HERE/conf/cassandra.yaml" >"$YAML"
+  grep -q "^storage_port: $STORAGE_PORT\$" "$YAML" && grep -q "^native_transport_port: $CQL_PORT\$" "$YAML" \
+    && grep -q "seeds: \"$HOST:$STORAGE_PORT\"" "$YAML" || { log "could not set the ports in $YAML"; exit 1; }
+}
+
 rss_of() {
   awk '/^VmRSS/ {printf "%d MiB", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"
 }
@@ -100,6 +117,7 @@ cmd_start() {
     # fresh boot every time: no commitlog replay, no stale system tables
     rm -rf "$RUN"
     mkdir -p "$RUN"/{data,logs,triggers,tmp}
+    write_yaml
     local jamm
     jamm="$(ls "$HERE"/lib/jamm-*.jar | head -n1)"
     # shellcheck disable=SC2086
@@ -112,7 +130,7 @@ cmd_start() {
       -Djava.net.preferIPv4Stack=true \
       -Djava.io.tmpdir="$RUN/tmp" -Djna.tmpdir="$RUN/tmp" \
       -Dcassandra-foreground=yes \
-      -Dcassandra.config="file://$HERE/conf/cassandra.yaml" \
+      -Dcassandra.config="file://$YAML" \
       -Dlogback.configurationFile="$HERE/conf/logback.xml" \
       -Dcassandra.storagedir="$RUN/data" \
       -Dcassandra.logdir="$RUN/logs" \

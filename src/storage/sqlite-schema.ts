@@ -45,10 +45,12 @@ export function sqliteSchemaVersion(db: Database.Database): number {
 
 /** Brings the schema to the newest version; running it again changes nothing. */
 export function migrateSqlite(db: Database.Database): number {
-  const from = sqliteSchemaVersion(db);
-  db.transaction(() => {
+  // IMMEDIATE takes the write lock before the version is read: two processes opening one new file at once would
+  // otherwise both see version 0 and both create the tables.
+  return db.transaction(() => {
+    const from = sqliteSchemaVersion(db);
     for (let v = from; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
     db.pragma(`user_version = ${MIGRATIONS.length}`);
-  })();
-  return MIGRATIONS.length - from;
+    return MIGRATIONS.length - from;
+  }).immediate();
 }

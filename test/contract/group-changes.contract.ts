@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GroupChanges } from '../../src/core/ports/changes.js';
+import { until } from '../support/wait.js';
 
 /** `open` returns a new process's view of one shared change feed. */
 export function groupChangesContract(name: string, open: () => Promise<GroupChanges>) {
@@ -31,8 +32,7 @@ export function groupChangesContract(name: string, open: () => Promise<GroupChan
       await new Promise((r) => setTimeout(r, 100)); // let a new subscriber settle in
       const id = randomUUID();
       await a.announce(id);
-      const deadline = Date.now() + 2000;
-      while (!seen.includes(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await until(`announcement ${id} on the other subscriber`, () => seen.includes(id), 2000, 10);
       expect(seen).toContain(id);
     });
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InProcessGroupChanges } from '../../src/changes/in-process.js';
 import { RedisGroupChanges } from '../../src/changes/redis.js';
-import { serviceAvailable } from '../helpers/services.js';
+import { redisUrl } from '../support/services.js';
 import { groupChangesContract } from './group-changes.contract.js';
 
 // One process has one local feed: "every other subscriber" is a second listener on it.
@@ -9,6 +9,7 @@ const local = new InProcessGroupChanges();
 groupChangesContract('local', async () => local);
 
 const channel = `dino:test:${randomUUID()}:group-changes`;
-if (await serviceAvailable('Redis', '127.0.0.1', 6379)) {
-  groupChangesContract('redis', async () => new RedisGroupChanges('redis://127.0.0.1:6379', channel));
+const REDIS_URL = redisUrl();
+if (REDIS_URL) {
+  groupChangesContract('redis', async () => new RedisGroupChanges(REDIS_URL, channel));
 }

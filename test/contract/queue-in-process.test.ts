@@ -6,7 +6,8 @@ import { InProcessQueue } from '../../src/queue/in-process.js';
 import type { Broadcast } from '../../src/core/ports/queue.js';
 import { QueueJournal } from '../../src/queue/sqlite-journal.js';
 import { loadConfig } from '../../src/config.js';
-import { queueContract, sleep, waitFor } from './queue.contract.js';
+import { sleep, until } from '../support/wait.js';
+import { queueContract } from './queue.contract.js';
 
 /** The configured defaults (DINO_MAX_ATTEMPTS, DINO_QUEUE_MAX_RECIPIENTS), changed where a test needs it. */
 const defaults = loadConfig({}).queue;
@@ -23,7 +24,7 @@ describe('in-process queue journal', () => {
     const delivered: Broadcast[] = [];
     first.startConsuming(async (b) => void delivered.push(b), { concurrency: 1 });
     await first.enqueue({ payload: 'done-before', userIds: [1] });
-    await waitFor('first delivery', () => delivered.length === 1);
+    await until('first delivery', () => delivered.length === 1);
     await first.stopConsuming();
     await first.enqueue({ payload: 'a', userIds: [1, 2], orderKey: 'g' });
     await first.enqueue({ payload: 'b', userIds: [2 ** 53 - 1] });
@@ -31,7 +32,7 @@ describe('in-process queue journal', () => {
 
     const second = new InProcessQueue(defaults, { journal: journalIn(dir) });
     second.startConsuming(async (b) => void delivered.push(b));
-    await waitFor('redelivery', () => delivered.length === 3);
+    await until('redelivery', () => delivered.length === 3);
     await sleep(50);
     expect(delivered.slice(1)).toEqual([{ payload: 'a', userIds: [1, 2], orderKey: 'g' }, { payload: 'b', userIds: [2 ** 53 - 1] }]);
     await second.close();
@@ -48,7 +49,7 @@ describe('in-process queue journal', () => {
     });
     await queue.enqueue({ payload: 'poison', userIds: [1] });
     await queue.enqueue({ payload: 'fine', userIds: [1] });
-    await waitFor('dead letter', () => queue.deadLetters.length === 1 && ok === 1);
+    await until('dead letter', () => queue.deadLetters.length === 1 && ok === 1);
     expect(journal.pending()).toEqual([]);
     await queue.close();
   });
@@ -61,9 +62,9 @@ describe('in-process queue back-pressure', () => {
     await expect(queue.enqueue({ payload: 'b', userIds: [4, 5, 6] })).rejects.toMatchObject({ code: 621 });
     let delivered = 0;
     queue.startConsuming(async () => void delivered++);
-    await waitFor('the first delivered', () => delivered === 1);
+    await until('the first delivered', () => delivered === 1);
     await queue.enqueue({ payload: 'b', userIds: [4, 5, 6] });
-    await waitFor('the second delivered', () => delivered === 2);
+    await until('the second delivered', () => delivered === 2);
     await queue.close();
   });
 });

@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { RedisStreamQueue } from '../../src/queue/redis.js';
-import { serviceAvailable } from '../helpers/services.js';
+import { redisUrl } from '../support/services.js';
 import { queueContract } from './queue.contract.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379);
+const REDIS_URL = redisUrl();
 const streams: string[] = [];
 
 // Each test gets its own stream (and so its own group), deleted afterwards; a short claim idle time makes the
@@ -14,13 +13,13 @@ const streams: string[] = [];
 queueContract('redis', async () => {
   const stream = `dino:test:${randomUUID()}`;
   streams.push(stream);
-  const queue = new RedisStreamQueue({ url: REDIS_URL, stream, claimIdleMs: 400, blockMs: 100 });
+  const queue = new RedisStreamQueue({ url: REDIS_URL!, stream, claimIdleMs: 400, blockMs: 100 });
   await queue.connect();
   return queue;
-}, { skip: !redisUp, redeliveryWithinMs: 5000 });
+}, { skip: !REDIS_URL, redeliveryWithinMs: 5000 });
 
 afterAll(async () => {
-  if (!redisUp || streams.length === 0) return;
+  if (!REDIS_URL || streams.length === 0) return;
   const admin = new Redis(REDIS_URL);
   await admin.del(...streams, ...streams.map((stream) => `${stream}:dead`));
   await admin.quit();

@@ -1,23 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Broadcast, BroadcastQueue } from '../../src/core/ports/queue.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, until } from '../support/wait.js';
 
 export interface QueueContractOptions {
   /** Skip the whole suite (its service is absent; the caller has already said so loudly). */
   skip?: boolean;
   /** How long a failed entry may take to be delivered again (Redis: claimIdleMs plus a reclaim round). */
   redeliveryWithinMs?: number;
-}
-
-export { sleep };
-
-/** Polls until `condition` holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await sleep(10);
-  }
 }
 
 const broadcastsFor = (tag: string, count: number, userIds = [1, 2, 3]): Broadcast[] =>
@@ -60,7 +49,7 @@ export function queueContract(name: string, open: () => Promise<BroadcastQueue>,
       ];
       queue.startConsuming(record);
       for (const broadcast of sent) await queue.enqueue(broadcast);
-      await waitFor('all broadcasts', () => received.length === sent.length);
+      await until('all broadcasts', () => received.length === sent.length);
       const byPayload = (a: Broadcast, b: Broadcast) => a.payload.localeCompare(b.payload);
       expect([...received].sort(byPayload)).toEqual([...sent].sort(byPayload));
     });
@@ -69,7 +58,7 @@ export function queueContract(name: string, open: () => Promise<BroadcastQueue>,
       const sent = broadcastsFor('early', 5);
       for (const broadcast of sent) await queue.enqueue(broadcast);
       queue.startConsuming(record);
-      await waitFor('early broadcasts', () => received.length === sent.length);
+      await until('early broadcasts', () => received.length === sent.length);
       expect(new Set(received.map((b) => b.payload))).toEqual(new Set(sent.map((b) => b.payload)));
     });
 
@@ -78,7 +67,7 @@ export function queueContract(name: string, open: () => Promise<BroadcastQueue>,
       for (const broadcast of sent.slice(0, 20)) await queue.enqueue(broadcast);
       queue.startConsuming(record, { concurrency: 1 });
       for (const broadcast of sent.slice(20)) await queue.enqueue(broadcast);
-      await waitFor('ordered broadcasts', () => received.length === sent.length);
+      await until('ordered broadcasts', () => received.length === sent.length);
       expect(received.map((b) => b.payload)).toEqual(sent.map((b) => b.payload));
     });
 
@@ -90,9 +79,9 @@ export function queueContract(name: string, open: () => Promise<BroadcastQueue>,
         received.push(broadcast);
       });
       for (const broadcast of [first!, flaky!, last!]) await queue.enqueue(broadcast);
-      await waitFor('the failed entry again', () => received.some((b) => b.payload === flaky!.payload),
+      await until('the failed entry again', () => received.some((b) => b.payload === flaky!.payload),
         redeliveryWithinMs);
-      await waitFor('the others', () => received.length >= 3);
+      await until('the others', () => received.length >= 3);
       expect(failures).toBeGreaterThanOrEqual(2);
       expect(new Set(received.map((b) => b.payload))).toEqual(new Set([first, flaky, last].map((b) => b!.payload)));
     });
@@ -109,7 +98,7 @@ export function queueContract(name: string, open: () => Promise<BroadcastQueue>,
       };
       for (const broadcast of sent) await queue.enqueue(broadcast);
       queue.startConsuming(slowRecord, { concurrency: 4 });
-      await waitFor('some handlers in hand', () => started >= 5);
+      await until('some handlers in hand', () => started >= 5);
       await queue.stopConsuming();
       expect(finished).toBe(started);
       const startedAtStop = started;
@@ -117,7 +106,7 @@ export function queueContract(name: string, open: () => Promise<BroadcastQueue>,
       expect(started).toBe(startedAtStop);
 
       queue.startConsuming(slowRecord, { concurrency: 4 });
-      await waitFor('the rest after restart', () => new Set(received.map((b) => b.payload)).size === sent.length);
+      await until('the rest after restart', () => new Set(received.map((b) => b.payload)).size === sent.length);
       expect(new Set(received.map((b) => b.payload))).toEqual(new Set(sent.map((b) => b.payload)));
     });
 
@@ -132,7 +121,7 @@ export function queueContract(name: string, open: () => Promise<BroadcastQueue>,
         inHand--;
         received.push(broadcast);
       }, { concurrency: 3 });
-      await waitFor('all limited broadcasts', () => received.length === sent.length);
+      await until('all limited broadcasts', () => received.length === sent.length);
       expect(maxInHand).toBeLessThanOrEqual(3);
       expect(maxInHand).toBeGreaterThan(1);
     });

@@ -6,13 +6,12 @@ import { CassandraStorage, type CassandraOptions } from '../../src/storage/cassa
 import {
   CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, migrateCassandra, replicationCql,
 } from '../../src/storage/cassandra-schema.js';
-import { serviceAvailable } from '../helpers/services.js';
+import { cassandraContactPoint } from '../support/services.js';
 import { storageContract } from './storage.contract.js';
 
-const HOST = '127.0.0.1';
-const available = await serviceAvailable('Cassandra', HOST, 9042);
+const contactPoint = cassandraContactPoint();
 const keyspace = `dino_test_${randomBytes(6).toString('hex')}`;
-const options: CassandraOptions = { contactPoints: [`${HOST}:9042`], keyspace, localDataCenter: 'datacenter1',
+const options: CassandraOptions = { contactPoints: [contactPoint ?? ''], keyspace, localDataCenter: 'datacenter1',
   consistency: 'ONE' };
 
 describe('replication specs', () => {
@@ -23,7 +22,7 @@ describe('replication specs', () => {
   });
 });
 
-describe.skipIf(!available)('cassandra', () => {
+describe.skipIf(!contactPoint)('cassandra', () => {
   // One admin connection creates the run's own keyspace and drops it afterwards.
   const admin = new cassandra.Client({ contactPoints: options.contactPoints, localDataCenter: 'datacenter1',
     isMetadataSyncEnabled: false });
@@ -48,7 +47,7 @@ describe.skipIf(!available)('cassandra', () => {
     });
 
     it('answers 503 STORAGE_UNAVAILABLE when no node is reachable', async () => {
-      const err = await CassandraStorage.connect({ ...options, contactPoints: [`${HOST}:1`] }).catch((e: unknown) => e);
+      const err = await CassandraStorage.connect({ ...options, contactPoints: ['127.0.0.1:1'] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DinoError);
       expect(err).toMatchObject({ code: ErrorCode.STORAGE_UNAVAILABLE });
     });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
+import { api, startDino, type DinoProcess } from '../support/dino-process.js';
 
 const MISSING_GROUP = '00000000-0000-4000-8000-000000000000';
 

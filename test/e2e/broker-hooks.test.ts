@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUBLISHER_USERNAME, publisherPassword, Tokens } from '../../src/auth/tokens.js';
-import { ACC, emqx, goAuth, hookCaller, REFUSED_QOS, vernemq, type Call, type Client } from '../helpers/broker-hooks.js';
-import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
+import { ACC, emqx, goAuth, hookCaller, REFUSED_QOS, vernemq, type Call, type Client } from '../support/broker-hooks.js';
+import { api, startDino, type DinoProcess } from '../support/dino-process.js';
 
 const SECRET = 'the-hooks-test-secret-of-32-chars-or-more';
 const API_KEY = 'broker-hooks-api-key-0123456789';

@@ -3,13 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
-import { MqttUser } from '../helpers/mqtt-user.js';
-import { serviceAvailable } from '../helpers/services.js';
+import { api, startDino, type DinoProcess } from '../support/dino-process.js';
+import { MqttUser } from '../support/mqtt-user.js';
+import { mosquittoUrl } from '../support/services.js';
 
-const mosquittoUp = await serviceAvailable('Mosquitto', '127.0.0.1', 1883);
+const MQTT_URL = mosquittoUrl()!;
 
-describe.skipIf(!mosquittoUp)('crash after accepting, before delivering (single process, embedded queue)', () => {
+describe.skipIf(!MQTT_URL)('crash after accepting, before delivering (single process, embedded queue)', () => {
   const started: DinoProcess[] = [];
   afterAll(async () => {
     await Promise.all(started.map((d) => d.stop('SIGKILL')));
@@ -19,7 +19,7 @@ describe.skipIf(!mosquittoUp)('crash after accepting, before delivering (single 
     const dataDir = mkdtempSync(join(tmpdir(), 'dino-crash-'));
     const prefix = `t/${randomBytes(4).toString('hex')}/`;
     const [alice, bob] = [1e12 + Math.floor(Math.random() * 1e9), 2e12 + Math.floor(Math.random() * 1e9)];
-    const bobApp = await MqttUser.connect('mqtt://127.0.0.1:1883', bob, prefix);
+    const bobApp = await MqttUser.connect(MQTT_URL, bob, prefix);
 
     // First life: the broker it should publish to cannot be reached, so the broadcast stays undelivered.
     const first = await startDino('start', { DINO_DATA_DIR: dataDir, DINO_MQTT_URL: 'mqtt://127.0.0.1:9', DINO_MQTT_TOPIC_PREFIX: prefix });
@@ -30,14 +30,14 @@ describe.skipIf(!mosquittoUp)('crash after accepting, before delivering (single 
     await first.stop('SIGKILL');
 
     // Second life: same data dir, a reachable broker. What the first accepted goes out now.
-    const second = await startDino('start', { DINO_DATA_DIR: dataDir, DINO_MQTT_URL: 'mqtt://127.0.0.1:1883', DINO_MQTT_TOPIC_PREFIX: prefix });
+    const second = await startDino('start', { DINO_DATA_DIR: dataDir, DINO_MQTT_URL: MQTT_URL, DINO_MQTT_TOPIC_PREFIX: prefix });
     started.push(second);
     const [event] = await bobApp.waitFor((e) => e.event_type === 'message', 1, 15_000);
     expect(event).toMatchObject({ message_id: sent.body.message_id, message_payload: 'survives' });
     expect(bobApp.received.filter((e) => e.event_type === 'group')).toHaveLength(1);
     await bobApp.client.endAsync();
-    // Leave no persistent session behind on the shared broker.
-    const cleanup = await MqttUser.connect('mqtt://127.0.0.1:1883', bob, prefix, true);
+    // Leave no persistent session behind on the broker.
+    const cleanup = await MqttUser.connect(MQTT_URL, bob, prefix, true);
     await cleanup.close();
   });
 });

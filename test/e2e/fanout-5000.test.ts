@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
-import { SubscriberFarm } from '../helpers/subscriber-farm.js';
+import { api, startDino, type DinoProcess } from '../support/dino-process.js';
+import { SubscriberFarm } from '../support/subscriber-farm.js';
 
 const USERS = 5000;
 const now = () => performance.timeOrigin + performance.now();

@@ -3,19 +3,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
-import { serviceAvailable } from '../helpers/services.js';
+import { api, startDino, type DinoProcess } from '../support/dino-process.js';
+import { redisUrl } from '../support/services.js';
 
-const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379);
+const REDIS_URL = redisUrl();
 
 /** Two API processes over one storage and one Redis: what one changes, the other must not serve stale. */
-describe.skipIf(!redisUp)('two dino server processes', () => {
+describe.skipIf(!REDIS_URL)('two dino server processes', () => {
   let a: DinoProcess;
   let b: DinoProcess;
   beforeAll(async () => {
     const env = {
       DINO_DATA_DIR: mkdtempSync(join(tmpdir(), 'dino-multi-')),
-      DINO_REDIS_URL: 'redis://127.0.0.1:6379',
+      DINO_REDIS_URL: REDIS_URL!,
       DINO_STREAM: `dino:test:${randomBytes(6).toString('hex')}`,
     };
     [a, b] = await Promise.all([startDino('server', env), startDino('server', env)]);

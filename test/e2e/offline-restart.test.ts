@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { storageBackends } from '../helpers/backends.js';
-import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
-import { MqttUser } from '../helpers/mqtt-user.js';
+import { storageBackends } from '../support/backends.js';
+import { api, startDino, type DinoProcess } from '../support/dino-process.js';
+import { MqttUser } from '../support/mqtt-user.js';
 
 const randomUser = () => 1 + Math.floor(Math.random() * 1e12);
 let running: DinoProcess[] = [];

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
+import { api, startDino, type DinoProcess } from '../support/dino-process.js';
 
 describe('readiness', () => {
   let dino: DinoProcess;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storageBackends } from '../helpers/backends.js';
-import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
-import { MqttUser } from '../helpers/mqtt-user.js';
+import { storageBackends } from '../support/backends.js';
+import { api, startDino, type DinoProcess } from '../support/dino-process.js';
+import { MqttUser } from '../support/mqtt-user.js';
 
 /** The seed's scenario: two users subscribe as the seed shows; a group is created and a message sent. */
 const cases = (await storageBackends()).flatMap((backend) => (['tcp', 'websocket'] as const).map((transport) => ({ backend, transport })));

@@ -1,22 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storageBackends } from '../helpers/backends.js';
-import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
+import { storageBackends } from '../support/backends.js';
+import { api, startDino, type DinoProcess } from '../support/dino-process.js';
+import { cassandraPid } from '../support/services.js';
 
 const cassandra = (await storageBackends()).find((b) => b.name === 'cassandra');
-const RUN_DIR = process.env.CASSANDRA_RUN_DIR ?? fileURLToPath(new URL('../../.cassandra-run', import.meta.url));
+/** The node this run started; freezing it (SIGSTOP) makes every request time out. */
+const nodePid = cassandra ? cassandraPid() : undefined;
 
-/** The node started by scripts/cassandra/cassandra.sh; freezing it (SIGSTOP) makes every request time out. */
-function cassandraPid(): number {
-  return Number(readFileSync(`${RUN_DIR}/cassandra.pid`, 'utf8').trim());
-}
-
-describe.skipIf(!cassandra)('Cassandra outage', () => {
+describe.skipIf(!cassandra || !nodePid)('Cassandra outage', () => {
   let dino: DinoProcess;
   let frozen = false;
   const freeze = (on: boolean) => {
-    process.kill(cassandraPid(), on ? 'SIGSTOP' : 'SIGCONT');
+    process.kill(nodePid!, on ? 'SIGSTOP' : 'SIGCONT');
     frozen = on;
   };
   beforeAll(async () => {

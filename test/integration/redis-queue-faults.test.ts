@@ -1,7 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -9,11 +7,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/core/errors.js';
 import type { Broadcast } from '../../src/core/ports/queue.js';
 import { RedisStreamQueue, type RedisStreamQueueOptions } from '../../src/queue/redis.js';
-import { portOpen, serviceAvailable } from '../helpers/services.js';
-import { sleep, waitFor } from '../contract/queue.contract.js';
+import { REDIS_SERVER, redisUrlOf, startRedis, type LocalServer } from '../support/local-server.js';
+import { redisUrl } from '../support/services.js';
+import { sleep, until } from '../support/wait.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379);
+const REDIS_URL = redisUrl()!;
+const redisUp = Boolean(REDIS_URL);
 
 const broadcast = (payload: string): Broadcast => ({ payload, userIds: [1, 2, 3] });
 
@@ -27,14 +26,6 @@ async function enqueueUntilAccepted(queue: RedisStreamQueue, payload: string): P
       expect((err as { code?: number }).code).toBe(ErrorCode.QUEUE_UNAVAILABLE);
       await sleep(20);
     }
-  }
-}
-
-async function eventually(what: string, condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await sleep(20);
   }
 }
 
@@ -90,7 +81,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     a.startConsuming(handler('a'), { concurrency: 2 });
     b.startConsuming(handler('b'), { concurrency: 2 });
     for (let i = 0; i < 200; i++) await a.enqueue(broadcast(`share-${i}`));
-    await waitFor('200 handled', () => handledBy.size === 200);
+    await until('200 handled', () => handledBy.size === 200);
     await Promise.all([a.stopConsuming(), b.stopConsuming()]);
 
     const all = [...handledBy.values()];
@@ -108,7 +99,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
       await new Promise(() => {}); // never acknowledges
     }, { concurrency: 1 });
     await doomed.enqueue(broadcast('orphan'));
-    await waitFor('the doomed consumer to take the entry', () => taken);
+    await until('the doomed consumer to take the entry', () => taken);
     doomed.terminate();
     queues.splice(queues.indexOf(doomed), 1);
 
@@ -118,7 +109,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     survivor.startConsuming(async (b) => {
       received.push(b.payload);
     });
-    await waitFor('the survivor to reclaim the orphan', () => received.includes('orphan'), 5000);
+    await until('the survivor to reclaim the orphan', () => received.includes('orphan'), 5000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(200); // only after the idle time, not at once
     await survivor.stopConsuming();
     expect(await pendingCount()).toBe(0);
@@ -135,7 +126,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     a.startConsuming(slow('a'), { concurrency: 1 });
     b.startConsuming(slow('b'), { concurrency: 1 });
     await a.enqueue(broadcast('long'));
-    await waitFor('the entry taken', () => handled.length === 1);
+    await until('the entry taken', () => handled.length === 1);
     await sleep(1300); // both keep running the whole time: the idle one must not steal it
     await Promise.all([a.stopConsuming(), b.stopConsuming()]);
     expect(handled).toHaveLength(1);
@@ -153,8 +144,8 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     queue.startConsuming(async (b) => {
       received.push(b.payload);
     });
-    await waitFor('the good entries', () => received.length === 2);
-    await eventually('two dead letters', async () => (await admin.xlen(`${stream}:dead`)) === 2);
+    await until('the good entries', () => received.length === 2);
+    await until('two dead letters', async () => (await admin.xlen(`${stream}:dead`)) === 2);
 
     const dead = await queue.listDeadLetters(10);
     expect(received).toEqual(['before', 'after']);
@@ -182,7 +173,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     });
     for (const payload of ['first', 'doomed', 'last']) await queue.enqueue(broadcast(payload));
 
-    await eventually('a dead letter', async () => (await queue.listDeadLetters()).length === 1);
+    await until('a dead letter', async () => (await queue.listDeadLetters()).length === 1);
     const [letter] = await queue.listDeadLetters();
     expect(attempts).toBe(3);
     expect(received.sort()).toEqual(['first', 'last']);
@@ -192,7 +183,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
 
     brokerDown = false;
     expect(await queue.replayDeadLetters([letter!.id])).toEqual({ replayed: [letter!.id], skipped: [] });
-    await waitFor('the replayed entry', () => received.includes('doomed'));
+    await until('the replayed entry', () => received.includes('doomed'));
     expect(await queue.listDeadLetters()).toEqual([]);
   });
 
@@ -209,7 +200,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     const killer = (async () => {
       for (let round = 0; round < 4; round++) {
         await sleep(150);
-        await eventually('both connections back', async () => (await connectionsOf(queue)).length === 2);
+        await until('both connections back', async () => (await connectionsOf(queue)).length === 2);
         kills += await killConnectionsOf(queue);
       }
     })();
@@ -224,7 +215,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
       await sleep(1); // a steady flow, not a backlog that takes long to drain
     }
     await killer;
-    await waitFor('every accepted entry delivered', () => accepted.every((p) => delivered.has(p)), 20_000);
+    await until('every accepted entry delivered', () => accepted.every((p) => delivered.has(p)), 20_000);
     await queue.stopConsuming();
     const duplicates = [...delivered.values()].reduce((sum, n) => sum + n - 1, 0);
     console.info(`${kills} connections killed, ${accepted.length} entries: ${refused} enqueue refusals retried, ` +
@@ -240,10 +231,10 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
       received.push(b.payload);
     });
     await queue.enqueue(broadcast('before'));
-    await waitFor('the first entry', () => received.includes('before'));
+    await until('the first entry', () => received.includes('before'));
     await admin.del(stream); // what a Redis restart without persistence does to stream and group
     await queue.enqueue(broadcast('after'));
-    await waitFor('the entry enqueued after the group vanished', () => received.includes('after'), 5000);
+    await until('the entry enqueued after the group vanished', () => received.includes('after'), 5000);
   });
 
   it('refuses new entries with 621 while the backlog is near the stream cap, so trimming never drops one', async () => {
@@ -253,10 +244,10 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     await expect(producer.enqueue(broadcast('one too many'))).rejects.toMatchObject({ code: ErrorCode.QUEUE_UNAVAILABLE });
     const received: string[] = [];
     producer.startConsuming(async (b) => void received.push(b.payload));
-    await eventually('backlog delivered', async () => received.length === 12);
+    await until('backlog delivered', async () => received.length === 12);
     await sleep(600);
     await producer.enqueue(broadcast('accepted again'));
-    await eventually('the new one delivered', async () => received.includes('accepted again'));
+    await until('the new one delivered', async () => received.includes('accepted again'));
   });
 
   it('refuses an enqueue promptly when Redis cannot be reached', async () => {
@@ -269,23 +260,23 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
   });
 });
 
-// This one runs a redis-server of its own (the shared one is never restarted), so it needs the binary.
-const redisServerInstalled = spawnSync('redis-server', ['--version']).status === 0;
-if (redisUp && !redisServerInstalled) {
-  if (process.env.CI === 'true') throw new Error('the Redis restart test needs redis-server on PATH; CI=true requires it');
-  console.warn('\n!!! SKIPPING the Redis restart test: no redis-server on PATH.\n');
+// This one runs a redis-server of its own (the run's one is never restarted), so it needs the binary.
+if (!REDIS_SERVER) {
+  if (process.env.CI === 'true') throw new Error('the Redis restart test needs redis-server; CI=true requires it');
+  console.warn('\n!!! SKIPPING the Redis restart test: no redis-server installed.\n');
 }
 
-describe.skipIf(!redisUp || !redisServerInstalled)('Redis stream queue across a Redis server restart', () => {
-  let server: PrivateRedis;
+describe.skipIf(!REDIS_SERVER)('Redis stream queue across a Redis server restart', () => {
+  let server: LocalServer | undefined;
   afterEach(async () => {
     await server?.stop();
-    await server?.cleanUp();
+    if (server) await rm(server.dir, { recursive: true, force: true });
   });
 
   it('loses nothing when Redis restarts mid-run (append-only file on)', async () => {
-    server = await PrivateRedis.start();
-    const queue = new RedisStreamQueue({ url: server.url, blockMs: 100, claimIdleMs: 1000 });
+    const own = await startRedis(REDIS_SERVER!, await mkdtemp(join(tmpdir(), 'dino-redis-')), { appendOnly: true });
+    server = own;
+    const queue = new RedisStreamQueue({ url: redisUrlOf(own), blockMs: 100, claimIdleMs: 1000 });
     await queue.connect();
     const delivered = new Set<string>();
     // Slower than the enqueue rate, so a backlog is pending and entries are in hand when the server goes away.
@@ -300,71 +291,14 @@ describe.skipIf(!redisUp || !redisServerInstalled)('Redis stream queue across a 
     for (let i = 0; i < 300; i++) {
       if (i === 150) {
         backlogAtRestart = accepted.length - delivered.size;
-        await server.restart();
+        await own.restart();
       }
       refused += await enqueueUntilAccepted(queue, `restart-${i}`);
       accepted.push(`restart-${i}`);
     }
-    await waitFor('every accepted entry delivered', () => accepted.every((p) => delivered.has(p)), 20_000);
+    await until('every accepted entry delivered', () => accepted.every((p) => delivered.has(p)), 20_000);
     await queue.close();
     console.info(`redis restart: backlog ${backlogAtRestart} at restart, ${refused} enqueue refusals retried`);
     expect(backlogAtRestart).toBeGreaterThan(0);
   });
 });
-
-/** A redis-server of our own on a free loopback port, which this test may stop and start at will. */
-class PrivateRedis {
-  private child: ChildProcess | null = null;
-  private constructor(readonly port: number, private readonly dir: string) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  static async start(): Promise<PrivateRedis> {
-    const server = new PrivateRedis(await freePort(), await mkdtemp(join(tmpdir(), 'dino-redis-')));
-    await server.launch();
-    return server;
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await sleep(200);
-    await this.launch();
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    this.child = null;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-
-  async cleanUp(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
-  }
-
-  private async launch(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '',
-      '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir], { stdio: 'ignore' });
-    await waitForPort(this.port);
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await portOpen('127.0.0.1', port, 200))) {
-    if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
-    await sleep(20);
-  }
-}

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisStreamQueue } from '../../src/queue/redis.js';
-import { serviceAvailable } from '../helpers/services.js';
-import { sleep, waitFor } from '../contract/queue.contract.js';
+import { redisUrl } from '../support/services.js';
+import { sleep, until } from '../support/wait.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379);
+const REDIS_URL = redisUrl()!;
 
-describe.skipIf(!redisUp)('Redis stream queue ordering across consumers', () => {
+describe.skipIf(!REDIS_URL)('Redis stream queue ordering across consumers', () => {
   const stream = `dino:test:${randomUUID()}`;
   const queues: RedisStreamQueue[] = [];
   afterEach(async () => {
@@ -40,7 +39,7 @@ describe.skipIf(!redisUp)('Redis stream queue ordering across consumers', () => 
     for (let i = 0; i < perGroup; i++) {
       await Promise.all(groups.map((g) => a.enqueue({ payload: String(i), userIds: [1], orderKey: g })));
     }
-    await waitFor('every broadcast handled', () => done === groups.length * perGroup, 20_000);
+    await until('every broadcast handled', () => done === groups.length * perGroup, 20_000);
     for (const g of groups) expect(handed.get(g)).toEqual(Array.from({ length: perGroup }, (_, i) => i));
   });
 });

@@ -1,7 +1,11 @@
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `probe` until it yields a value (not undefined/false), or fails naming what it waited for. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 20): Promise<T> {
+/**
+ * Polls `probe` (sync or async) until it yields a value (not undefined/false), or fails naming what it waited for.
+ * The one polling helper of tests and benches.
+ */
+export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000, everyMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
