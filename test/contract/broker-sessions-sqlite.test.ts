@@ -1,0 +1,3 @@
+import { abstractSuiteAgainst } from './broker-sessions.abstract.js';
+
+abstractSuiteAgainst('sqlite');
