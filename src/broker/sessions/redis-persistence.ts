@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { QueueDrops } from './queue-drops.js';
 import { SessionExpiry, type SessionClock } from './session-expiry.js';
+import { waitUntilQuiet } from './write-batch.js';
 import type { SessionBroker, SessionClient, SessionPacket, SessionSubscription, SubscriptionMatch } from './types.js';
 
 /** What Dino adds to or calls on aedes-persistence-redis (the rest of its aedes persistence API is inherited). */
@@ -57,6 +58,7 @@ export class RedisSessions extends AedesRedisPersistence implements SessionClock
 
   static open(options: RedisSessionsOptions): RedisSessions {
     const db = new Redis(options.url, { keyPrefix: options.keyPrefix, connectionName: `dino:broker-sessions:${process.pid}` });
+    db.on('error', () => {}); // surfaced by the commands that fail; ioredis reconnects by itself
     return new RedisSessions(db, options);
   }
 
@@ -123,8 +125,10 @@ export class RedisSessions extends AedesRedisPersistence implements SessionClock
     await this.db.zrem(SEEN, ...clientIds);
   }
 
+  /** Call after aedes' close(): lets pending writes finish (see waitUntilQuiet), then disconnects. */
   override async destroy(): Promise<void> {
     this.expiry.stop();
+    await waitUntilQuiet(() => this.db.commandQueue.length === 0);
     this.drops.close();
     await super.destroy();
   }

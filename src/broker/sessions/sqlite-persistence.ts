@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { OutgoingQueues } from './outgoing-queues.js';
+import type { QueueDrops } from './queue-drops.js';
 import { SessionExpiry, type SessionClock } from './session-expiry.js';
 import { decode, encode, openSessionFile, prepareStatements, type SessionStatements } from './session-file.js';
 import type {
@@ -37,7 +38,7 @@ export class SqliteSessions extends MemorySessions implements SessionClock {
   private readonly db: Database.Database;
   private readonly q: SessionStatements;
   private readonly batch: WriteBatch;
-  readonly queues: OutgoingQueues;
+  private readonly queues: OutgoingQueues;
   private readonly now: () => number;
   private readonly expiry: SessionExpiry;
 
@@ -49,6 +50,11 @@ export class SqliteSessions extends MemorySessions implements SessionClock {
     this.queues = new OutgoingQueues(this.q, this.batch, options.maxQueued);
     this.now = options.now ?? Date.now;
     this.expiry = new SessionExpiry(this, options.sessionExpiryMs, this.now, options.sweepEveryMs);
+  }
+
+  /** Packets dropped from full queues (DINO_MQTT_MAX_QUEUED), by end. */
+  get drops(): QueueDrops {
+    return this.queues.drops;
   }
 
   override async setup(broker: SessionBroker): Promise<void> {
@@ -182,10 +188,11 @@ export class SqliteSessions extends MemorySessions implements SessionClock {
     });
   }
 
+  /** Call after aedes' close(): commits what is pending (see waitUntilQuiet) and closes the file. */
   override async destroy(): Promise<void> {
-    await super.destroy();
     this.expiry.stop();
-    this.batch.close();
+    await this.batch.close();
+    await super.destroy();
     this.queues.drops.close();
     this.db.close();
   }

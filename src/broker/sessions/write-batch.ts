@@ -9,6 +9,19 @@ interface Pending {
 /** Thrown by a unit of work that found nothing to act on; it fails that unit alone, never the whole commit. */
 export class NothingToDo extends Error {}
 
+/**
+ * Waits until `isQuiet` holds at the start of `turns` event-loop turns in a row (5 s at most). At a stop, aedes has
+ * closed its connections but may still be carrying a PUBLISH it acknowledged towards its persistence (the PUBACK is
+ * written before the packet is stored); a few quiet turns let that write land before the store closes.
+ */
+export async function waitUntilQuiet(isQuiet: () => boolean, turns = 3, maxMs = 5000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  for (let quiet = 0; quiet < turns && Date.now() < deadline;) {
+    await new Promise((resolve) => setImmediate(resolve));
+    quiet = isQuiet() ? quiet + 1 : 0;
+  }
+}
+
 /** Units of work one transaction takes at most, so that a burst does not hold the event loop for long. */
 const MAX_PER_COMMIT = 5000;
 
@@ -38,8 +51,9 @@ export class WriteBatch {
     while (this.queue.length > 0) this.commitSome();
   }
 
-  /** Commits what is queued and refuses any further work. */
-  close(): void {
+  /** Lets the work callers are still preparing land, commits everything and refuses any further work. */
+  async close(): Promise<void> {
+    await waitUntilQuiet(() => this.queue.length === 0 && !this.scheduled);
     this.flush();
     this.closed = true;
   }
