@@ -29,7 +29,7 @@ const AedesRedisPersistence = require('aedes-persistence-redis/asyncPersistence.
 /** aedes-persistence-redis' list of a client's queued packet keys (its key schema, see its asyncPersistence.js). */
 const queueKey = (clientId: string) => `outgoing:${encodeURIComponent(clientId)}`;
 /** Dino's own key beside the package's: persistent clients scored by when they were last seen (ms). */
-const SEEN = 'dino:sessions-seen';
+const SEEN = 'sessions-seen';
 
 export interface RedisSessionsOptions {
   url: string;
