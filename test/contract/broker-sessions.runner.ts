@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { RedisSessions } from '../../src/broker/sessions/redis-persistence.js';
+import type { RedisSessions } from '../../src/broker/sessions/redis-persistence.js';
 import { SqliteSessions } from '../../src/broker/sessions/sqlite-persistence.js';
 
 const require = createRequire(import.meta.url);
@@ -27,7 +27,8 @@ function sqliteStores(): () => SqliteSessions {
 }
 
 /** Each store gets a key prefix of its own (so it starts empty), all removed at the end. */
-function redisStores() {
+async function redisStores() {
+  const { RedisSessions } = await import('../../src/broker/sessions/redis-persistence.js');
   const prefix = `dino:test:broker-sessions:${randomUUID()}:`;
   const opened: RedisSessions[] = [];
   after(async () => {
@@ -46,6 +47,6 @@ function redisStores() {
   };
 }
 
-const persistence = backend === 'sqlite' ? sqliteStores() : backend === 'redis' ? redisStores() : undefined;
+const persistence = backend === 'sqlite' ? sqliteStores() : backend === 'redis' ? await redisStores() : undefined;
 if (!persistence) throw new Error(`BROKER_SESSIONS must be sqlite or redis (got ${backend})`);
 abstractSuite({ test, persistence, testAsync: true });

@@ -78,7 +78,7 @@ describe('broker sessions in SQLite: how they are written', () => {
 
   it('openBrokerPersistence keeps the sessions in DINO_DATA_DIR/broker.sqlite when there is no Redis', async () => {
     const config = loadConfig({ DINO_DATA_DIR: join(dir, 'data'), DINO_MQTT_MAX_QUEUED: '5' });
-    const opened = openBrokerPersistence(config);
+    const opened = await openBrokerPersistence(config);
     store = opened as SqliteSessions;
     expect(opened.kind).toBe('sqlite');
     expect(existsSync(join(dir, 'data', 'broker.sqlite'))).toBe(true);

@@ -41,6 +41,8 @@ export class SqliteSessions extends MemorySessions implements SessionClock {
   private readonly queues: OutgoingQueues;
   private readonly now: () => number;
   private readonly expiry: SessionExpiry;
+  /** Set as destroy() starts: streams asked for from then on end empty rather than fail. */
+  private closing = false;
 
   constructor(options: SqliteSessionsOptions) {
     super();
@@ -190,6 +192,7 @@ export class SqliteSessions extends MemorySessions implements SessionClock {
 
   /** Call after aedes' close(): commits what is pending (see waitUntilQuiet) and closes the file. */
   override async destroy(): Promise<void> {
+    this.closing = true;
     this.expiry.stop();
     await this.batch.close();
     await super.destroy();
@@ -219,12 +222,12 @@ export class SqliteSessions extends MemorySessions implements SessionClock {
   }
 
   private async *readQueue(clientId: string): AsyncGenerator<SessionPacket> {
-    if (!this.db.open) return;
+    if (this.closing) return;
     yield* await this.queues.list(clientId);
   }
 
   private async *readWills(brokers: Record<string, unknown>): AsyncGenerator<SessionPacket> {
-    if (!this.db.open) return;
+    if (this.closing) return;
     const rows = await this.batch.run(() => this.q.allWills.all());
     for (const row of rows) if (brokers[row.broker_id] === undefined) yield decode<SessionPacket>(row.packet);
   }
