@@ -71,6 +71,7 @@ export const settings = {
   DINO_MQTT_MAX_SUBSCRIPTIONS: positiveInt.default(8),
   DINO_MQTT_MAX_FILTERS: positiveInt.default(8),
   DINO_MQTT_MAX_QUEUED: positiveInt.default(1000),
+  DINO_MQTT_SESSION_EXPIRY: duration.default(7 * 86_400),
   DINO_MQTT_CONNECT_RATE: positiveInt.default(100),
   DINO_BODY_LIMIT: positiveInt.default(1024 * 1024),
   DINO_NOTIFICATION_BODY_LIMIT: positiveInt.default(16 * 1024 * 1024),
@@ -92,6 +93,8 @@ export interface Config {
   mqtt: {
     url?: string; host: string; port: number; wsPort: number; topicPrefix: string; connections: number; inflightWindow: number;
     ackTimeoutMs: number;
+    /** The embedded broker forgets a persistent session (clean=false) whose client stays away this long. */
+    sessionExpirySeconds: number;
     /** The embedded broker's limits per client. */
     limits: { maxPacketSize: number; maxSubscriptions: number; maxFiltersPerSubscribe: number; maxQueued: number; connectsPerIpPerSecond: number };
   };
@@ -162,7 +165,7 @@ function toConfig(s: Settings): Config {
     mqtt: {
       url: s.DINO_MQTT_URL, host: s.DINO_MQTT_HOST, port: s.DINO_MQTT_PORT, wsPort: s.DINO_MQTT_WS_PORT,
       topicPrefix: s.DINO_MQTT_TOPIC_PREFIX, connections: s.DINO_MQTT_CONNECTIONS, inflightWindow: s.DINO_MQTT_INFLIGHT,
-      ackTimeoutMs: s.DINO_MQTT_ACK_TIMEOUT_MS,
+      ackTimeoutMs: s.DINO_MQTT_ACK_TIMEOUT_MS, sessionExpirySeconds: s.DINO_MQTT_SESSION_EXPIRY,
       limits: { maxPacketSize: s.DINO_MQTT_MAX_PACKET_SIZE, maxSubscriptions: s.DINO_MQTT_MAX_SUBSCRIPTIONS,
         maxFiltersPerSubscribe: s.DINO_MQTT_MAX_FILTERS, maxQueued: s.DINO_MQTT_MAX_QUEUED, connectsPerIpPerSecond: s.DINO_MQTT_CONNECT_RATE },
     },

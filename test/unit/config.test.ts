@@ -32,6 +32,8 @@ describe('configuration', () => {
     expect(loadConfig({ DINO_API_KEY: 'a-key-of-16-chars, another-long-key ' }).http.apiKeys).toEqual(['a-key-of-16-chars', 'another-long-key']);
     expect(loadConfig({ DINO_JWT_TTL: '15m' }).auth.jwtTtlSeconds).toBe(900);
     expect(loadConfig({}).auth.jwtTtlSeconds).toBe(86_400);
+    expect(loadConfig({}).mqtt.sessionExpirySeconds).toBe(7 * 86_400);
+    expect(loadConfig({ DINO_MQTT_SESSION_EXPIRY: '2h' }).mqtt.sessionExpirySeconds).toBe(7200);
   });
 
   it('lets a flag win over the environment', () => {
