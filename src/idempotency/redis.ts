@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Errors } from '../core/errors.js';
-import { whenReady } from '../queue/redis-connection.js';
+import { clientName, createRedisClient, processName, quit, whenReady } from '../redis/client.js';
 import { DEFAULT_CLAIM_MS, DEFAULT_RETENTION_MS, type Claim, type IdempotencyOptions, type IdempotencyStore, type StoredAnswer } from '../core/ports/idempotency.js';
 
 const PENDING = '';
@@ -15,8 +15,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   private readonly claimMs: number;
 
   constructor(url: string, private readonly prefix: string, options: IdempotencyOptions = {}) {
-    this.redis = new Redis(url, { connectionName: `dino:idempotency:${process.pid}`, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    this.redis.on('error', () => {}); // surfaced by the commands that fail
+    this.redis = createRedisClient(url, { name: clientName(processName(), 'idempotency') });
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.claimMs = options.claimMs ?? DEFAULT_CLAIM_MS;
   }
@@ -42,7 +41,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   private async call<T>(work: () => Promise<T>): Promise<T> {
     try {
-      await whenReady(this.redis, 2000); // rides out a short reconnect; commands are not queued while offline
+      await whenReady(this.redis); // rides out a short reconnect; commands are not queued while offline
       return await work();
     } catch (err) {
       throw Errors.idempotencyUnavailable(err);
@@ -50,6 +49,6 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await quit(this.redis);
   }
 }

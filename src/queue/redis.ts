@@ -4,7 +4,7 @@ import { BROADCAST_FIELD, decodeBroadcast, encodeBroadcast, fieldOf, toEntries, 
 import { DeadLetterStream, type DeadLetter, type ReplayResult } from './redis-dead-letters.js';
 import { DinoError, Errors } from '../core/errors.js';
 import { logger } from '../log.js';
-import { createClients, quit, whenReady } from './redis-connection.js';
+import { clientName, createRedisClient, quit, whenReady } from '../redis/client.js';
 import { StreamBacklog } from './redis-backlog.js';
 import { ORDER_KEY_FIELD, ORDER_SEQ_FIELD, StreamOrder } from './redis-order.js';
 import { settingsFrom, type RedisStreamQueueOptions, type Settings } from './redis-settings.js';
@@ -54,7 +54,10 @@ export class RedisStreamQueue implements BroadcastQueue {
 
   constructor(options: RedisStreamQueueOptions) {
     this.settings = settingsFrom(options);
-    ({ producer: this.producer, reader: this.reader } = createClients(this.settings));
+    const { url, consumer, commandTimeoutMs, blockMs } = this.settings;
+    this.producer = createRedisClient(url, { name: clientName(consumer, 'producer'), commandTimeoutMs });
+    // XREADGROUP BLOCK holds its connection, so reads get their own and never delay enqueue or acks.
+    this.reader = createRedisClient(url, { name: clientName(consumer, 'reader'), commandTimeoutMs, blockMs });
     this.deadLetters = new DeadLetterStream(this.producer, this.settings);
     this.backlog = new StreamBacklog(this.producer, this.settings.stream, this.settings.group);
     this.order = new StreamOrder(this.producer, this.settings.stream, this.settings.orderWaitMs);
