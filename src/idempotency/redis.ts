@@ -1,16 +1,15 @@
-import type { Redis } from 'ioredis';
 import { Errors } from '../core/errors.js';
 import { clientName, createRedisClient, processName, quit, whenReady } from '../redis/client.js';
+import type { DinoRedis } from '../redis/scripts.js';
 import { DEFAULT_CLAIM_MS, DEFAULT_RETENTION_MS, type Claim, type IdempotencyOptions, type IdempotencyStore, type StoredAnswer } from '../core/ports/idempotency.js';
 
+/** The value of a claimed key until the request's answer replaces it. */
 const PENDING = '';
-/** Deletes the key only while it is still an unanswered claim. */
-const RELEASE = `if redis.call('GET', KEYS[1]) == '' then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /** Keys shared by every `dino server`: a retry may reach another process than the first request did. */
 export class RedisIdempotencyStore implements IdempotencyStore {
   readonly kind = 'redis';
-  private readonly redis: Redis;
+  private readonly redis: DinoRedis;
   private readonly retentionMs: number;
   private readonly claimMs: number;
 
@@ -36,7 +35,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   release(key: string): Promise<void> {
-    return this.call(async () => void (await this.redis.eval(RELEASE, 1, this.prefix + key)));
+    return this.call(async () => void (await this.redis.releaseClaim(this.prefix + key, PENDING)));
   }
 
   private async call<T>(work: () => Promise<T>): Promise<T> {

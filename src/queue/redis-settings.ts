@@ -16,7 +16,6 @@ export interface RedisStreamQueueOptions {
   claimIdleMs?: number;
   /** Handler runs before an entry moves to the dead letters. */
   maxAttempts?: number;
-  deadLetterStream?: string;
   /** Longest a keyed broadcast waits for its predecessor (on any node) before it is published anyway. */
   orderWaitMs?: number;
   /** Bound on any non-blocking command, including waiting for a connection: how fast `enqueue` fails when down. */
@@ -39,11 +38,10 @@ export function settingsFrom(options: RedisStreamQueueOptions): Settings {
     batch: options.batch ?? 16,
     claimIdleMs: options.claimIdleMs ?? 30_000,
     maxAttempts: options.maxAttempts ?? 5,
-    deadLetterStream: options.deadLetterStream ?? `${stream}:dead`,
     commandTimeoutMs: options.commandTimeoutMs ?? 2000,
     orderWaitMs: options.orderWaitMs ?? 5000,
   };
-  for (const name of ['url', 'stream', 'group', 'consumer', 'deadLetterStream'] as const) {
+  for (const name of ['url', 'stream', 'group', 'consumer'] as const) {
     if (typeof settings[name] !== 'string' || settings[name] === '') {
       throw new TypeError(`RedisStreamQueue: option ${name} must be a non-empty string`);
     }

@@ -1,12 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { Broadcast, BroadcastHandler, BroadcastQueue } from '../core/ports/queue.js';
-import { BROADCAST_FIELD, decodeBroadcast, encodeBroadcast, fieldOf, toEntries, type StreamEntry } from './redis-codec.js';
+import { decodeBroadcast, encodeBroadcast, FIELD, fieldOf, orderOf, toEntries, type StreamEntry } from './redis-codec.js';
 import { DeadLetterStream, type DeadLetter, type ReplayResult } from './redis-dead-letters.js';
 import { DinoError, Errors } from '../core/errors.js';
 import { logger } from '../log.js';
 import { clientName, createRedisClient, quit, whenReady } from '../redis/client.js';
 import { StreamBacklog } from './redis-backlog.js';
-import { ORDER_KEY_FIELD, ORDER_SEQ_FIELD, StreamOrder } from './redis-order.js';
+import { StreamOrder } from './redis-order.js';
+import { redisKeys, type RedisKeys } from '../redis/keys.js';
+import type { DinoRedis } from '../redis/scripts.js';
 import { settingsFrom, type RedisStreamQueueOptions, type Settings } from './redis-settings.js';
 
 export type { RedisStreamQueueOptions } from './redis-settings.js';
@@ -28,7 +30,8 @@ const backOff = () => sleep(500 + Math.random() * 500);
 export class RedisStreamQueue implements BroadcastQueue {
   readonly kind = 'redis';
   readonly settings: Readonly<Settings>;
-  private readonly producer: Redis;
+  private readonly keys: RedisKeys;
+  private readonly producer: DinoRedis;
   private readonly reader: Redis;
   private readonly deadLetters: DeadLetterStream;
   private readonly order: StreamOrder;
@@ -58,9 +61,10 @@ export class RedisStreamQueue implements BroadcastQueue {
     this.producer = createRedisClient(url, { name: clientName(consumer, 'producer'), commandTimeoutMs });
     // XREADGROUP BLOCK holds its connection, so reads get their own and never delay enqueue or acks.
     this.reader = createRedisClient(url, { name: clientName(consumer, 'reader'), commandTimeoutMs, blockMs });
-    this.deadLetters = new DeadLetterStream(this.producer, this.settings);
-    this.backlog = new StreamBacklog(this.producer, this.settings.stream, this.settings.group);
-    this.order = new StreamOrder(this.producer, this.settings.stream, this.settings.orderWaitMs);
+    this.keys = redisKeys(this.settings);
+    this.deadLetters = new DeadLetterStream(this.producer, this.keys, this.settings);
+    this.backlog = new StreamBacklog(this.producer, this.keys.stream, this.settings.group);
+    this.order = new StreamOrder(this.producer, this.keys, this.settings.orderWaitMs);
   }
 
   get consumer(): string {
@@ -86,7 +90,7 @@ export class RedisStreamQueue implements BroadcastQueue {
       }
       const encoded = encodeBroadcast(broadcast);
       if (broadcast.orderKey !== undefined) await this.order.enqueue(this.settings.maxLen, encoded, broadcast.orderKey);
-      else await this.producer.xadd(this.settings.stream, 'MAXLEN', '~', this.settings.maxLen, '*', BROADCAST_FIELD, encoded);
+      else await this.producer.xadd(this.keys.stream, 'MAXLEN', '~', this.settings.maxLen, '*', FIELD.broadcast, encoded);
     } catch (err) {
       throw err instanceof DinoError ? err : Errors.queueUnavailable('broadcast queue (Redis) is unavailable', err);
     }
@@ -169,7 +173,7 @@ export class RedisStreamQueue implements BroadcastQueue {
   }
 
   private async readForever(): Promise<void> {
-    const { group, consumer, stream, batch, blockMs, commandTimeoutMs } = this.settings;
+    const { group, consumer, batch, blockMs, commandTimeoutMs } = this.settings;
     while (!this.stopping) {
       const free = this.freeSlots();
       if (free === 0) {
@@ -180,7 +184,7 @@ export class RedisStreamQueue implements BroadcastQueue {
         await this.connect();
         await whenReady(this.reader, commandTimeoutMs);
         const reply = await this.reader.xreadgroupBuffer('GROUP', group, consumer,
-          'COUNT', Math.min(batch, free), 'BLOCK', blockMs, 'STREAMS', stream, '>');
+          'COUNT', Math.min(batch, free), 'BLOCK', blockMs, 'STREAMS', this.keys.stream, '>');
         // Entries read are ours (pending) even if we are stopping meanwhile: they are handled, not dropped.
         for (const [, items] of reply ?? []) this.waiting.push(...toEntries(items));
         this.pump();
@@ -196,7 +200,7 @@ export class RedisStreamQueue implements BroadcastQueue {
     if (isNoGroup(err)) {
       // The group (or the whole stream) is gone, e.g. Redis restarted without persistence: everything now in the
       // stream arrived after that and was never delivered, so the new group starts from the beginning.
-      logger.warn({ stream: this.settings.stream, group: this.settings.group }, 'consumer group missing, recreating');
+      logger.warn({ stream: this.keys.stream, group: this.settings.group }, 'consumer group missing, recreating');
       await this.createGroup('0').catch(backOff);
       return;
     }
@@ -205,10 +209,10 @@ export class RedisStreamQueue implements BroadcastQueue {
   }
 
   private async createGroup(startId: '$' | '0'): Promise<void> {
-    const { stream, group, commandTimeoutMs } = this.settings;
+    const { group, commandTimeoutMs } = this.settings;
     await whenReady(this.producer, commandTimeoutMs);
     try {
-      await this.producer.xgroup('CREATE', stream, group, startId, 'MKSTREAM');
+      await this.producer.xgroup('CREATE', this.keys.stream, group, startId, 'MKSTREAM');
     } catch (err) {
       if (!isBusyGroup(err)) throw err;
     }
@@ -233,23 +237,21 @@ export class RedisStreamQueue implements BroadcastQueue {
 
   /** Handles one entry; never rejects. A failure leaves the entry pending, to be reclaimed and retried. */
   private async process(handler: BroadcastHandler, entry: StreamEntry): Promise<void> {
-    const broadcast = decodeBroadcast(fieldOf(entry.fields, BROADCAST_FIELD));
+    const broadcast = decodeBroadcast(fieldOf(entry.fields, FIELD.broadcast));
     if (!broadcast) {
       // Retrying cannot fix bytes that do not decode: straight to the dead letters.
       await this.deadLetters.move(entry, 'poison: payload is not a msgpack broadcast', 1).catch((err) =>
         logger.warn({ err: errorMessage(err), entry: entry.id }, 'could not dead-letter poison entry, will retry'));
       return;
     }
-    const orderKey = fieldOf(entry.fields, ORDER_KEY_FIELD)?.toString();
-    const seq = Number(fieldOf(entry.fields, ORDER_SEQ_FIELD) ?? NaN);
-    const keyed = orderKey !== undefined && Number.isSafeInteger(seq);
+    const order = orderOf(entry.fields);
     try {
-      if (keyed) await this.order.awaitTurn(orderKey, seq);
+      if (order) await this.order.awaitTurn(order.orderKey, order.seq);
       // The handler hands the broadcast to the workers before it returns; its promise settles on the PUBACKs.
-      const delivered = handler(keyed ? { ...broadcast, orderKey } : broadcast);
-      if (keyed) this.order.handedOff(orderKey, seq);
+      const delivered = handler(order ? { ...broadcast, orderKey: order.orderKey } : broadcast);
+      if (order) this.order.handedOff(order.orderKey, order.seq);
       await delivered;
-      if (keyed) await this.order.markDone(orderKey, seq);
+      if (order) await this.order.markDone(order.orderKey, order.seq);
     } catch (err) {
       this.rememberError(entry.id, errorMessage(err));
       logger.warn({ err, entry: entry.id, consumer: this.settings.consumer }, 'broadcast failed, will be retried');
@@ -266,7 +268,7 @@ export class RedisStreamQueue implements BroadcastQueue {
   private async acknowledge(id: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.producer.xack(this.settings.stream, this.settings.group, id);
+        await this.producer.xack(this.keys.stream, this.settings.group, id);
         return;
       } catch (err) {
         if (attempt >= 10) {
@@ -300,7 +302,8 @@ export class RedisStreamQueue implements BroadcastQueue {
   /** One recovery round: keep our own entries fresh, then take over entries idle too long on any consumer. */
   private async reclaim(): Promise<void> {
     await this.touchOwned();
-    const { stream, group, consumer, claimIdleMs } = this.settings;
+    const { group, consumer, claimIdleMs } = this.settings;
+    const { stream } = this.keys;
     for (let round = 0; round < 10 && !this.stopping; round++) {
       const free = this.freeSlots();
       if (free === 0) return;
@@ -322,8 +325,8 @@ export class RedisStreamQueue implements BroadcastQueue {
   private async touchOwned(): Promise<void> {
     const ids = [...this.running.keys(), ...this.waiting.map((entry) => entry.id)];
     if (ids.length === 0) return;
-    const { stream, group, consumer } = this.settings;
-    await this.producer.xclaim(stream, group, consumer, 0, ...ids, 'JUSTID');
+    const { group, consumer } = this.settings;
+    await this.producer.xclaim(this.keys.stream, group, consumer, 0, ...ids, 'JUSTID');
   }
 
   private async admitReclaimed(entries: StreamEntry[]): Promise<void> {
@@ -351,7 +354,7 @@ export class RedisStreamQueue implements BroadcastQueue {
     const counts = new Map<string, number>();
     if (ids.length === 0) return counts;
     const pipeline = this.producer.pipeline();
-    for (const id of ids) pipeline.xpending(this.settings.stream, this.settings.group, id, id, 1);
+    for (const id of ids) pipeline.xpending(this.keys.stream, this.settings.group, id, id, 1);
     for (const [err, rows] of (await pipeline.exec()) ?? []) {
       if (err) throw err;
       for (const [id, , , delivered] of rows as Array<[string, string, number, number]>) counts.set(id, delivered);
@@ -361,7 +364,8 @@ export class RedisStreamQueue implements BroadcastQueue {
 
   /** Deletes our consumer from the group, but only with nothing pending on it: DELCONSUMER drops its pending list. */
   private async releaseConsumerName(): Promise<void> {
-    const { stream, group, consumer } = this.settings;
+    const { group, consumer } = this.settings;
+    const { stream } = this.keys;
     try {
       const pending = (await this.producer.xpending(stream, group, '-', '+', 1, consumer)) as unknown[];
       if (pending.length === 0) await this.producer.xgroup('DELCONSUMER', stream, group, consumer);

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Redis, type RedisOptions } from 'ioredis';
 import { logger } from '../log.js';
+import { withScripts, type DinoRedis } from './scripts.js';
 
 /**
  * Bound on any non-blocking command, and on waiting for a connection before one: how fast a call fails while Redis
@@ -29,9 +30,10 @@ export const processName = (): string => `${hostname()}-${process.pid}`;
 /**
  * A connection as every part of Dino uses one. It connects when first used and has no offline queue, nor resends
  * after a reconnect: while Redis is away a command fails at once (an enqueue answers 503 promptly, a read loop backs
- * off) instead of piling up and running late, after its caller was already told it failed. It reconnects by itself.
+ * off) instead of piling up and running late, after its caller was already told it failed. It reconnects by itself,
+ * and has Dino's Lua scripts as commands.
  */
-export function createRedisClient(url: string, options: ClientOptions): Redis {
+export function createRedisClient(url: string, options: ClientOptions): DinoRedis {
   const commandTimeoutMs = options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
   const timeouts: RedisOptions = options.blockMs === undefined
     ? { commandTimeout: commandTimeoutMs }
@@ -39,7 +41,7 @@ export function createRedisClient(url: string, options: ClientOptions): Redis {
     : { blockingTimeout: options.blockMs + commandTimeoutMs, blockingTimeoutGrace: commandTimeoutMs };
   const client = new Redis(url, { ...commonOptions(options.name), ...timeouts });
   logConnectionErrors(client, options.name);
-  return client;
+  return withScripts(client);
 }
 
 /**
