@@ -78,11 +78,9 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   running.storage = storage;
   closers.push(() => storage.close());
   checks.push(['storage', () => storage.ping()]);
-  const idempotency = config.redis
-    ? new RedisIdempotencyStore(config.redis.url, `${config.redis.stream}:idempotency:`)
-    : new MemoryIdempotencyStore();
+  const idempotency = config.redis ? new RedisIdempotencyStore(config.redis) : new MemoryIdempotencyStore();
   closers.push(() => idempotency.close());
-  const changes = config.redis ? new RedisGroupChanges(config.redis.url, `${config.redis.stream}:group-changes`) : new LocalGroupChanges();
+  const changes = config.redis ? new RedisGroupChanges(config.redis) : new LocalGroupChanges();
   closers.push(() => changes.close());
   const http = new HttpServer(new Dino({ storage, queue: running.queue, changes }), config.http, checks, idempotency);
   running.httpPort = await http.listen();

@@ -1,18 +1,22 @@
 import type { Redis } from 'ioredis';
 import { logger } from '../log.js';
 import { clientName, createRedisClient, createSubscriber, processName, quit, whenReady } from '../redis/client.js';
+import { redisKeys } from '../redis/keys.js';
 import type { GroupChanges } from '../core/ports/changes.js';
+import type { RedisConfig } from '../config.js';
 
 /** Several `dino server` processes: changes go out on a Redis pub/sub channel that all of them listen to. */
 export class RedisGroupChanges implements GroupChanges {
   readonly kind = 'redis';
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
+  private readonly channel: string;
   private readonly listeners: Array<(groupId: string | null) => void> = [];
 
-  constructor(url: string, private readonly channel: string) {
-    this.publisher = createRedisClient(url, { name: clientName(processName(), 'changes-publisher') });
-    this.subscriber = createSubscriber(url, clientName(processName(), 'changes-subscriber'), channel, {
+  constructor(redis: RedisConfig) {
+    this.channel = redisKeys(redis).groupChanges;
+    this.publisher = createRedisClient(redis.url, { name: clientName(processName(), 'changes-publisher') });
+    this.subscriber = createSubscriber(redis.url, clientName(processName(), 'changes-subscriber'), this.channel, {
       message: (groupId) => this.tell(groupId),
       // Announcements made while this process was not listening were missed: whatever is cached may be stale.
       resumed: () => this.tell(null),

@@ -9,9 +9,10 @@ import { StreamBacklog } from './redis-backlog.js';
 import { StreamOrder } from './redis-order.js';
 import { redisKeys, type RedisKeys } from '../redis/keys.js';
 import type { DinoRedis } from '../redis/scripts.js';
-import { settingsFrom, type RedisStreamQueueOptions, type Settings } from './redis-settings.js';
+import { queueSettings, type QueueSettings, type QueueTuning } from './redis-tuning.js';
+import type { RedisConfig } from '../config.js';
 
-export type { RedisStreamQueueOptions } from './redis-settings.js';
+export type { QueueTuning } from './redis-tuning.js';
 export type { DeadLetter, ReplayResult } from './redis-dead-letters.js';
 
 const isBusyGroup = (err: unknown) => err instanceof Error && err.message.startsWith('BUSYGROUP');
@@ -29,7 +30,7 @@ const backOff = () => sleep(500 + Math.random() * 500);
  */
 export class RedisStreamQueue implements BroadcastQueue {
   readonly kind = 'redis';
-  readonly settings: Readonly<Settings>;
+  readonly settings: QueueSettings;
   private readonly keys: RedisKeys;
   private readonly producer: DinoRedis;
   private readonly reader: Redis;
@@ -55,8 +56,8 @@ export class RedisStreamQueue implements BroadcastQueue {
   private wake: (() => void) | null = null;
   private terminated = false;
 
-  constructor(options: RedisStreamQueueOptions) {
-    this.settings = settingsFrom(options);
+  constructor(redis: RedisConfig, tuning: QueueTuning = {}) {
+    this.settings = queueSettings(redis, tuning);
     const { url, consumer, commandTimeoutMs, blockMs } = this.settings;
     this.producer = createRedisClient(url, { name: clientName(consumer, 'producer'), commandTimeoutMs });
     // XREADGROUP BLOCK holds its connection, so reads get their own and never delay enqueue or acks.

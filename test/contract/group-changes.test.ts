@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LocalGroupChanges } from '../../src/changes/local.js';
 import { RedisGroupChanges } from '../../src/changes/redis.js';
+import { redisConfig } from '../helpers/redis-config.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { groupChangesContract } from './group-changes.contract.js';
 
@@ -8,7 +9,8 @@ import { groupChangesContract } from './group-changes.contract.js';
 const local = new LocalGroupChanges();
 groupChangesContract('local', async () => local);
 
-const channel = `dino:test:${randomUUID()}:group-changes`;
+// Every feed opened on one stream name shares its channel.
+const redis = redisConfig({ stream: `dino:test:${randomUUID()}` });
 if (await serviceAvailable('Redis', '127.0.0.1', 6379)) {
-  groupChangesContract('redis', async () => new RedisGroupChanges('redis://127.0.0.1:6379', channel));
+  groupChangesContract('redis', async () => new RedisGroupChanges(redis));
 }

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { RedisStreamQueue } from '../../src/queue/redis.js';
+import { redisKeys } from '../../src/redis/keys.js';
+import { REDIS_URL, redisConfig } from '../helpers/redis-config.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { queueContract } from './queue.contract.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379);
 const streams: string[] = [];
 
@@ -14,7 +15,7 @@ const streams: string[] = [];
 queueContract('redis', async () => {
   const stream = `dino:test:${randomUUID()}`;
   streams.push(stream);
-  const queue = new RedisStreamQueue({ url: REDIS_URL, stream, claimIdleMs: 400, blockMs: 100 });
+  const queue = new RedisStreamQueue(redisConfig({ stream, claimIdleMs: 400 }), { blockMs: 100 });
   await queue.connect();
   return queue;
 }, { skip: !redisUp, redeliveryWithinMs: 5000 });
@@ -22,6 +23,6 @@ queueContract('redis', async () => {
 afterAll(async () => {
   if (!redisUp || streams.length === 0) return;
   const admin = new Redis(REDIS_URL);
-  await admin.del(...streams, ...streams.map((stream) => `${stream}:dead`));
+  await admin.del(...streams.flatMap((stream) => [stream, redisKeys({ stream }).deadLetters]));
   await admin.quit();
 });

@@ -8,11 +8,14 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/core/errors.js';
 import type { Broadcast } from '../../src/core/ports/queue.js';
-import { RedisStreamQueue, type RedisStreamQueueOptions } from '../../src/queue/redis.js';
+import type { RedisConfig } from '../../src/config.js';
+import { FIELD } from '../../src/queue/redis-codec.js';
+import { RedisStreamQueue } from '../../src/queue/redis.js';
+import { redisKeys } from '../../src/redis/keys.js';
+import { REDIS_URL, redisConfig } from '../helpers/redis-config.js';
 import { portOpen, serviceAvailable } from '../helpers/services.js';
 import { sleep, waitFor } from '../contract/queue.contract.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379);
 
 const broadcast = (payload: string): Broadcast => ({ payload, userIds: [1, 2, 3] });
@@ -44,15 +47,15 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
   let queues: RedisStreamQueue[];
 
   /** A queue (one consumer) on this test's stream; closed after the test unless terminated. */
-  const openQueue = async (consumer: string, options: Partial<RedisStreamQueueOptions> = {}) => {
-    const queue = new RedisStreamQueue({
-      url: REDIS_URL, stream, consumer: `${stream}-${consumer}`, blockMs: 100, claimIdleMs: 500, ...options,
-    });
+  const openQueue = async (consumer: string, settings: Partial<RedisConfig> = {}) => {
+    const queue = new RedisStreamQueue(redisConfig({ stream, claimIdleMs: 500, ...settings }),
+      { consumer: `${stream}-${consumer}`, blockMs: 100 });
     queues.push(queue);
     await queue.connect();
     return queue;
   };
-  const pendingCount = async () => ((await admin.xpending(stream, 'dino-fanout')) as [number])[0];
+  const pendingCount = async () => ((await admin.xpending(stream, redisConfig().group)) as [number])[0];
+  const deadLetters = () => redisKeys({ stream }).deadLetters;
 
   /** The addresses of one consumer's connections, found by client name. */
   const connectionsOf = async (queue: RedisStreamQueue) => {
@@ -75,7 +78,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
   });
   afterEach(async () => {
     await Promise.all(queues.map((queue) => queue.close()));
-    await admin.del(stream, `${stream}:dead`);
+    await admin.del(stream, deadLetters());
     await admin.quit();
   });
 
@@ -145,7 +148,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
   it('moves a poison entry to the dead letters at once, without blocking the others', async () => {
     const queue = await openQueue('poison');
     await queue.enqueue(broadcast('before'));
-    await admin.xadd(stream, '*', 'm', Buffer.from([0xc1, 0xff, 0x00]));
+    await admin.xadd(stream, '*', FIELD.broadcast, Buffer.from([0xc1, 0xff, 0x00]));
     await admin.xadd(stream, '*', 'garbage', 'not a broadcast');
     await queue.enqueue(broadcast('after'));
 
@@ -154,7 +157,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
       received.push(b.payload);
     });
     await waitFor('the good entries', () => received.length === 2);
-    await eventually('two dead letters', async () => (await admin.xlen(`${stream}:dead`)) === 2);
+    await eventually('two dead letters', async () => (await admin.xlen(deadLetters())) === 2);
 
     const dead = await queue.listDeadLetters(10);
     expect(received).toEqual(['before', 'after']);
@@ -260,7 +263,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
   });
 
   it('refuses an enqueue promptly when Redis cannot be reached', async () => {
-    const queue = new RedisStreamQueue({ url: 'redis://127.0.0.1:1', stream, commandTimeoutMs: 300 });
+    const queue = new RedisStreamQueue(redisConfig({ url: 'redis://127.0.0.1:1', stream }), { commandTimeoutMs: 300 });
     queues.push(queue);
     const started = Date.now();
     await expect(queue.enqueue(broadcast('nowhere'))).rejects.toMatchObject({ code: ErrorCode.QUEUE_UNAVAILABLE });
@@ -285,7 +288,7 @@ describe.skipIf(!redisUp || !redisServerInstalled)('Redis stream queue across a 
 
   it('loses nothing when Redis restarts mid-run (append-only file on)', async () => {
     server = await PrivateRedis.start();
-    const queue = new RedisStreamQueue({ url: server.url, blockMs: 100, claimIdleMs: 1000 });
+    const queue = new RedisStreamQueue(redisConfig({ url: server.url, claimIdleMs: 1000 }), { blockMs: 100 });
     await queue.connect();
     const delivered = new Set<string>();
     // Slower than the enqueue rate, so a backlog is pending and entries are in hand when the server goes away.

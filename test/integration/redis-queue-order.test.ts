@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisStreamQueue } from '../../src/queue/redis.js';
+import { REDIS_URL, redisConfig } from '../helpers/redis-config.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { sleep, waitFor } from '../contract/queue.contract.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379);
 
 describe.skipIf(!redisUp)('Redis stream queue ordering across consumers', () => {
@@ -23,7 +23,7 @@ describe.skipIf(!redisUp)('Redis stream queue ordering across consumers', () => 
     const handed = new Map<string, number[]>();
     let done = 0;
     const consumer = (name: string) => {
-      const queue = new RedisStreamQueue({ url: REDIS_URL, stream, consumer: `${stream}-${name}`, blockMs: 50, batch: 4 });
+      const queue = new RedisStreamQueue(redisConfig({ stream }), { consumer: `${stream}-${name}`, blockMs: 50, batch: 4 });
       queues.push(queue);
       // Like a fan-out node: the broadcast is handed on at call time, its publishing takes a while.
       queue.startConsuming((b) => {
