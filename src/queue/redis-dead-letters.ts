@@ -1,9 +1,10 @@
 import type { ChainableCommander } from 'ioredis';
 import type { Broadcast } from '../core/ports/queue.js';
-import { decodeBroadcast, FIELD, fieldOf, toEntries, type StreamEntry } from './redis-codec.js';
+import { decodeBroadcast, FIELD, fieldOf, orderOf, toEntries, type StreamEntry } from './redis-codec.js';
+import { appendBroadcast, markDone } from './redis-order.js';
 import { logger } from '../log.js';
 import type { RedisKeys } from '../redis/keys.js';
-import type { DinoRedis } from '../redis/scripts.js';
+import { transaction, type DinoRedis } from '../redis/scripts.js';
 
 /** A broadcast that was given up on, as kept in the dead-letter stream. */
 export interface DeadLetter {
@@ -45,15 +46,21 @@ export class DeadLetterStream {
     private readonly settings: DeadLetterSettings,
   ) {}
 
-  /** Moves a pending entry to the dead letters and acknowledges it, atomically (MULTI), so it is never in both. */
+  /**
+   * Moves a pending entry to the dead letters and acknowledges it, atomically (MULTI), so it is never in both. A
+   * keyed entry is settled too: nobody delivers it any more, so its number is marked done and the key's next
+   * broadcast does not wait DINO_ORDER_WAIT_MS for it.
+   */
   async move(entry: StreamEntry, reason: string, attempts: number): Promise<void> {
     const { group, maxLen } = this.settings;
     const meta = [entry.id, reason, attempts, Date.now()];
-    await execAll(this.redis
-      .multi()
-      .xadd(this.keys.deadLetters, 'MAXLEN', '~', maxLen, '*',
-        ...META_FIELDS.flatMap((name, i) => [name, meta[i]!]), ...entry.fields)
-      .xack(this.keys.stream, group, entry.id));
+    const block = transaction(this.redis);
+    block.xadd(this.keys.deadLetters, 'MAXLEN', '~', maxLen, '*',
+      ...META_FIELDS.flatMap((name, i) => [name, meta[i]!]), ...entry.fields);
+    block.xack(this.keys.stream, group, entry.id);
+    const order = orderOf(entry.fields);
+    if (order) markDone(block, this.keys, order.orderKey, order.seq);
+    await execAll(block);
     logger.error({ entry: entry.id, reason, attempts, stream: this.keys.stream }, 'broadcast moved to dead letters');
   }
 
@@ -66,6 +73,12 @@ export class DeadLetterStream {
   /**
    * Enqueues dead letters again as new broadcast entries (fresh delivery count) and deletes them from the dead
    * letters, each atomically. Without ids, every replayable dead letter is replayed.
+   *
+   * A group's broadcast keeps its order key and is numbered afresh, as if sent now. Its old number points at a
+   * predecessor settled long ago: once the key's "done" mark has expired (24 h quiet) it would wait
+   * DINO_ORDER_WAIT_MS for nothing, and the broadcasts sent after it were delivered meanwhile anyway. A new number
+   * makes it wait only for the key's latest broadcast (settled, or in flight now), keeps replayed ones in their
+   * order, and makes what is sent after the replay wait for it.
    */
   async replay(ids?: string[]): Promise<ReplayResult> {
     const result: ReplayResult = { replayed: [], skipped: [] };
@@ -75,10 +88,10 @@ export class DeadLetterStream {
         result.skipped.push(entry.id);
         continue;
       }
-      await execAll(this.redis
-        .multi()
-        .xadd(this.keys.stream, 'MAXLEN', '~', this.settings.maxLen, '*', FIELD.broadcast, bytes!)
-        .xdel(this.keys.deadLetters, entry.id));
+      const block = transaction(this.redis);
+      appendBroadcast(block, this.keys, this.settings.maxLen, bytes!, orderOf(entry.fields)?.orderKey);
+      block.xdel(this.keys.deadLetters, entry.id);
+      await execAll(block);
       result.replayed.push(entry.id);
     }
     if (result.replayed.length > 0) logger.info({ replayed: result.replayed.length }, 'dead letters replayed');

@@ -1,10 +1,28 @@
 import { logger } from '../log.js';
 import type { RedisKeys } from '../redis/keys.js';
-import type { DinoRedis } from '../redis/scripts.js';
+import type { DinoCommands, DinoRedis } from '../redis/scripts.js';
 import { FIELD } from './redis-codec.js';
 
 /** Keys of an order key's counters expire when the key has been quiet this long. */
-export const COUNTER_TTL_MS = 24 * 3600 * 1000;
+const COUNTER_TTL_MS = 24 * 3600 * 1000;
+
+/** A client (`R`: a promise) or a MULTI block (`R`: the block): what appending and marking done run on. */
+type Commands<R> = DinoCommands<R> & { xadd(key: string, ...args: Array<string | number | Buffer>): R };
+
+/**
+ * Appends a broadcast to the stream. A keyed one is numbered within its key in the same step (enqueueInOrder-2.lua),
+ * so stream order and numbering agree.
+ */
+export function appendBroadcast<R>(to: Commands<R>, keys: RedisKeys, maxLen: number, encoded: Buffer, orderKey?: string): R {
+  if (orderKey === undefined) return to.xadd(keys.stream, 'MAXLEN', '~', maxLen, '*', FIELD.broadcast, encoded);
+  return to.enqueueInOrder(keys.stream, keys.seq(orderKey), maxLen, COUNTER_TTL_MS,
+    FIELD.broadcast, encoded, FIELD.orderKey, orderKey, FIELD.orderSeq);
+}
+
+/** Moves `orderKey`'s "done up to" mark to `seq`, never back (markDone-1.lua): its successors need not wait for it. */
+export function markDone<R>(on: Commands<R>, keys: RedisKeys, orderKey: string, seq: number): R {
+  return on.markDone(keys.done(orderKey), seq, COUNTER_TTL_MS);
+}
 
 /**
  * Keeps one group's broadcasts in order across fan-out nodes. Each keyed broadcast gets the next sequence number of
@@ -26,12 +44,6 @@ export class StreamOrder {
     for (const wake of this.waiters.get(orderKey) ?? []) wake();
   }
 
-  /** Numbers the broadcast within its key and appends it, in one step (enqueueInOrder-2.lua). */
-  enqueue(maxLen: number, encoded: Buffer, orderKey: string): Promise<unknown> {
-    return this.redis.enqueueInOrder(this.keys.stream, this.keys.seq(orderKey), maxLen, COUNTER_TTL_MS,
-      FIELD.broadcast, encoded, FIELD.orderKey, orderKey, FIELD.orderSeq);
-  }
-
   /** Resolves when broadcast `seq` of `orderKey` may be handed to the workers. */
   async awaitTurn(orderKey: string, seq: number): Promise<void> {
     const deadline = Date.now() + this.maxWaitMs;
@@ -48,7 +60,7 @@ export class StreamOrder {
   }
 
   async markDone(orderKey: string, seq: number): Promise<void> {
-    await this.redis.markDone(this.keys.done(orderKey), seq, COUNTER_TTL_MS);
+    await markDone(this.redis, this.keys, orderKey, seq);
     if (this.handed.get(orderKey) === seq && !this.waiters.has(orderKey)) this.handed.delete(orderKey); // keep it small
   }
 

@@ -6,7 +6,7 @@ import { DinoError, Errors } from '../core/errors.js';
 import { logger } from '../log.js';
 import { clientName, createRedisClient, quit, whenReady } from '../redis/client.js';
 import { StreamBacklog } from './redis-backlog.js';
-import { StreamOrder } from './redis-order.js';
+import { appendBroadcast, StreamOrder } from './redis-order.js';
 import { redisKeys, type RedisKeys } from '../redis/keys.js';
 import type { DinoRedis } from '../redis/scripts.js';
 import { queueSettings, type QueueSettings, type QueueTuning } from './redis-tuning.js';
@@ -89,9 +89,7 @@ export class RedisStreamQueue implements BroadcastQueue {
       if ((await this.backlog.current()) >= this.settings.maxLen * BACKLOG_LIMIT) {
         throw Errors.queueFull(`backlog near DINO_STREAM_MAXLEN ${this.settings.maxLen}`);
       }
-      const encoded = encodeBroadcast(broadcast);
-      if (broadcast.orderKey !== undefined) await this.order.enqueue(this.settings.maxLen, encoded, broadcast.orderKey);
-      else await this.producer.xadd(this.keys.stream, 'MAXLEN', '~', this.settings.maxLen, '*', FIELD.broadcast, encoded);
+      await appendBroadcast(this.producer, this.keys, this.settings.maxLen, encodeBroadcast(broadcast), broadcast.orderKey);
     } catch (err) {
       throw err instanceof DinoError ? err : Errors.queueUnavailable('broadcast queue (Redis) is unavailable', err);
     }
