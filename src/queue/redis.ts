@@ -146,11 +146,14 @@ export class RedisStreamQueue implements BroadcastQueue {
     this.reader.disconnect();
   }
 
-  listDeadLetters(limit?: number): Promise<DeadLetter[]> {
+  /** Like every operation, connects first: `dino dead-letters` calls these on a queue that has done nothing else. */
+  async listDeadLetters(limit?: number): Promise<DeadLetter[]> {
+    await this.connect();
     return this.deadLetters.list(limit);
   }
 
-  replayDeadLetters(ids?: string[]): Promise<ReplayResult> {
+  async replayDeadLetters(ids?: string[]): Promise<ReplayResult> {
+    await this.connect(); // also makes sure the group exists, so what is replayed is read from the start
     return this.deadLetters.replay(ids);
   }
 

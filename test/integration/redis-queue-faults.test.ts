@@ -199,6 +199,23 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     expect(await queue.listDeadLetters()).toEqual([]);
   });
 
+  it('lists and replays dead letters through a queue that has not connected yet, as `dino dead-letters` does', async () => {
+    const failing = await openQueue('fails', { maxAttempts: 1 });
+    failing.startConsuming(async () => {
+      throw new Error('broker said no');
+    });
+    await failing.enqueue(broadcast('doomed'));
+    await eventually('a dead letter', async () => (await admin.xlen(deadLetters())) === 1);
+    await failing.stopConsuming();
+
+    const cli = new RedisStreamQueue(redisConfig({ stream }));
+    queues.push(cli);
+    const [letter] = await cli.listDeadLetters();
+    expect(letter?.broadcast).toEqual(broadcast('doomed'));
+    expect(await cli.replayDeadLetters()).toEqual({ replayed: [letter!.id], skipped: [] });
+    expect(await admin.xlen(deadLetters())).toBe(0);
+  });
+
   it('loses nothing when its connections are dropped mid-run', async () => {
     const queue = await openQueue('dropped', { claimIdleMs: 1000 });
     const delivered = new Map<string, number>();
