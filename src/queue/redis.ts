@@ -164,10 +164,21 @@ export class RedisStreamQueue implements BroadcastQueue {
     this.wake?.();
     await this.readLoop;
     await this.reclaiming;
-    while (this.running.size > 0 || this.waiting.length > 0) {
-      this.pump();
-      await Promise.race(this.running.values());
+    // What is in hand stays ours while it drains: were its idle time not reset, a drain longer than claimIdleMs would
+    // let another node take it over and deliver it a second time.
+    let touching: Promise<void> = Promise.resolve();
+    const keepOwned = () => void (touching = this.touchOwned().catch(() => undefined));
+    keepOwned();
+    const keeper = setInterval(keepOwned, this.touchEveryMs());
+    try {
+      while (this.running.size > 0 || this.waiting.length > 0) {
+        this.pump();
+        await Promise.race(this.running.values());
+      }
+    } finally {
+      clearInterval(keeper);
     }
+    await touching; // a late XCLAIM would bring back the consumer name removed next
     await this.releaseConsumerName();
     this.handler = null;
     this.readLoop = null;
@@ -288,8 +299,12 @@ export class RedisStreamQueue implements BroadcastQueue {
     this.lastErrors.set(id, message);
   }
 
+  /** How often entries in hand get their idle time reset: well within claimIdleMs. */
+  private touchEveryMs(): number {
+    return Math.max(50, Math.floor(this.settings.claimIdleMs / 2));
+  }
+
   private scheduleReclaim(): void {
-    const every = Math.max(50, Math.floor(this.settings.claimIdleMs / 2));
     this.reclaimTimer = setTimeout(() => {
       this.reclaiming = this.reclaim()
         .catch((err) => (isNoGroup(err) ? this.recover(err, 'reclaim') : logger.warn(
@@ -298,7 +313,7 @@ export class RedisStreamQueue implements BroadcastQueue {
           this.reclaiming = null;
           if (!this.stopping) this.scheduleReclaim();
         });
-    }, every);
+    }, this.touchEveryMs());
   }
 
   /** One recovery round: keep our own entries fresh, then take over entries idle too long on any consumer. */
