@@ -109,6 +109,9 @@ export type FanOutConfig = Config['fanOut'];
 export type AuthConfig = Config['auth'];
 export type MqttLimits = MqttConfig['limits'];
 
+/** The Redis section, present when DINO_REDIS_URL is set: the queue, idempotency keys and group changes get it whole. */
+export type RedisConfig = NonNullable<Config['redis']>;
+
 export class ConfigError extends Error {}
 
 export const flagOf = (name: SettingName): string => '--' + name.slice('DINO_'.length).toLowerCase().replace(/_/g, '-');

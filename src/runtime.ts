@@ -76,11 +76,9 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   running.storage = storage;
   closers.push(() => storage.close());
   checks.push(['storage', () => storage.ping()]);
-  const idempotency = config.redis
-    ? new RedisIdempotencyStore(config.redis.url, `${config.redis.stream}:idempotency:`)
-    : new MemoryIdempotencyStore();
+  const idempotency = config.redis ? new RedisIdempotencyStore(config.redis) : new MemoryIdempotencyStore();
   closers.push(() => idempotency.close());
-  const changes = config.redis ? new RedisGroupChanges(config.redis.url, `${config.redis.stream}:group-changes`) : new InProcessGroupChanges();
+  const changes = config.redis ? new RedisGroupChanges(config.redis) : new InProcessGroupChanges();
   closers.push(() => changes.close());
   const auth = await openAuth(config.auth, config.mqtt.topicPrefix);
   const http = new HttpServer(new Dino({ storage, queue: running.queue, changes }), config.http, checks, idempotency, auth);

@@ -1,30 +1,32 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { logger } from '../log.js';
-import { whenReady } from '../queue/redis-connection.js';
+import { clientName, createRedisClient, createSubscriber, processName, quit, whenReady } from '../redis/client.js';
+import { redisKeys } from '../redis/keys.js';
 import type { GroupChanges } from '../core/ports/changes.js';
+import type { RedisConfig } from '../config.js';
 
 /** Several `dino server` processes: changes go out on a Redis pub/sub channel that all of them listen to. */
 export class RedisGroupChanges implements GroupChanges {
   readonly kind = 'redis';
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
+  private readonly channel: string;
   private readonly listeners: Array<(groupId: string | null) => void> = [];
 
-  constructor(url: string, private readonly channel: string) {
-    const options = { connectionName: `dino:changes:${process.pid}`, maxRetriesPerRequest: 1 };
-    this.publisher = new Redis(url, { ...options, enableOfflineQueue: false });
-    this.subscriber = new Redis(url, options);
-    for (const client of [this.publisher, this.subscriber]) client.on('error', () => {}); // surfaced by commands
-    void this.subscriber.subscribe(channel).catch(() => undefined); // ioredis subscribes again after reconnects
-    this.subscriber.on('message', (_channel: string, groupId: string) => this.tell(groupId));
-    // While disconnected, announcements were missed: whatever is cached may be stale.
-    this.subscriber.on('ready', () => this.tell(null));
+  constructor(redis: RedisConfig) {
+    this.channel = redisKeys(redis).groupChanges;
+    this.publisher = createRedisClient(redis.url, { name: clientName(processName(), 'changes-publisher') });
+    this.subscriber = createSubscriber(redis.url, clientName(processName(), 'changes-subscriber'), this.channel, {
+      message: (groupId) => this.tell(groupId),
+      // Announcements made while this process was not listening were missed: whatever is cached may be stale.
+      resumed: () => this.tell(null),
+    });
   }
 
   async announce(groupId: string): Promise<void> {
     this.tell(groupId); // this process at once, before the answer goes out
     try {
-      await whenReady(this.publisher, 2000);
+      await whenReady(this.publisher);
       await this.publisher.publish(this.channel, groupId);
     } catch (err) {
       // The change is stored: failing the request now would not undo it. The others' caches expire on their own.
@@ -37,7 +39,7 @@ export class RedisGroupChanges implements GroupChanges {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.publisher, this.subscriber].map((c) => c.quit().catch(() => c.disconnect())));
+    await Promise.all([quit(this.publisher), quit(this.subscriber)]);
   }
 
   private tell(groupId: string | null): void {

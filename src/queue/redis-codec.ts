@@ -1,8 +1,15 @@
 import { pack, unpack } from 'msgpackr';
 import type { Broadcast } from '../core/ports/queue.js';
 
-/** The single stream field that carries a broadcast (msgpack of `{payload, userIds}`). */
-export const BROADCAST_FIELD = 'm';
+/** The fields of a broadcast's stream entry, named here only: the Lua scripts get the names as arguments. */
+export const FIELD = {
+  /** The broadcast: msgpack of `{payload, userIds}`. */
+  broadcast: 'm',
+  /** A keyed broadcast's order key (a group id)... */
+  orderKey: 'k',
+  /** ...and its sequence number within that key (see redis-order.ts). */
+  orderSeq: 's',
+} as const;
 
 /** A stream entry as Redis returns it in binary mode: alternating field names and values. */
 export interface StreamEntry {
@@ -37,6 +44,13 @@ export function fieldOf(fields: Buffer[], name: string): Buffer | undefined {
     if (fields[i]!.toString() === name) return fields[i + 1];
   }
   return undefined;
+}
+
+/** A keyed broadcast's order key and number, or null for an entry without (or with a broken) one. */
+export function orderOf(fields: Buffer[]): { orderKey: string; seq: number } | null {
+  const orderKey = fieldOf(fields, FIELD.orderKey)?.toString();
+  const seq = Number(fieldOf(fields, FIELD.orderSeq) ?? NaN);
+  return orderKey !== undefined && Number.isSafeInteger(seq) ? { orderKey, seq } : null;
 }
 
 /** Entries from a binary XRANGE/XREADGROUP/XAUTOCLAIM reply; a deleted entry (null fields) has no fields. */

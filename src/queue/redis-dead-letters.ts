@@ -1,7 +1,10 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import type { Broadcast } from '../core/ports/queue.js';
-import { BROADCAST_FIELD, decodeBroadcast, fieldOf, toEntries, type StreamEntry } from './redis-codec.js';
+import { decodeBroadcast, FIELD, fieldOf, orderOf, toEntries, type StreamEntry } from './redis-codec.js';
+import { appendBroadcast, markDone } from './redis-order.js';
 import { logger } from '../log.js';
+import type { RedisKeys } from '../redis/keys.js';
+import { transaction, type DinoRedis } from '../redis/scripts.js';
 
 /** A broadcast that was given up on, as kept in the dead-letter stream. */
 export interface DeadLetter {
@@ -24,13 +27,12 @@ export interface ReplayResult {
 }
 
 export interface DeadLetterSettings {
-  stream: string;
   group: string;
-  deadLetterStream: string;
   maxLen: number;
 }
 
 const PAGE = 100;
+/** What a dead entry holds before the original's fields: its id there, why it died, after how many tries, when (ms). */
 const META_FIELDS = ['id', 'reason', 'attempts', 'at'] as const;
 
 /**
@@ -39,44 +41,57 @@ const META_FIELDS = ['id', 'reason', 'attempts', 'at'] as const;
  */
 export class DeadLetterStream {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: DinoRedis,
+    private readonly keys: RedisKeys,
     private readonly settings: DeadLetterSettings,
   ) {}
 
-  /** Moves a pending entry to the dead letters and acknowledges it, atomically (MULTI), so it is never in both. */
+  /**
+   * Moves a pending entry to the dead letters and acknowledges it, atomically (MULTI), so it is never in both. A
+   * keyed entry is settled too: nobody delivers it any more, so its number is marked done and the key's next
+   * broadcast does not wait DINO_ORDER_WAIT_MS for it.
+   */
   async move(entry: StreamEntry, reason: string, attempts: number): Promise<void> {
-    const { stream, group, deadLetterStream, maxLen } = this.settings;
-    await execAll(this.redis
-      .multi()
-      .xadd(deadLetterStream, 'MAXLEN', '~', maxLen, '*',
-        'id', entry.id, 'reason', reason, 'attempts', attempts, 'at', Date.now(), ...entry.fields)
-      .xack(stream, group, entry.id));
-    logger.error({ entry: entry.id, reason, attempts, stream }, 'broadcast moved to dead letters');
+    const { group, maxLen } = this.settings;
+    const meta = [entry.id, reason, attempts, Date.now()];
+    const block = transaction(this.redis);
+    block.xadd(this.keys.deadLetters, 'MAXLEN', '~', maxLen, '*',
+      ...META_FIELDS.flatMap((name, i) => [name, meta[i]!]), ...entry.fields);
+    block.xack(this.keys.stream, group, entry.id);
+    const order = orderOf(entry.fields);
+    if (order) markDone(block, this.keys, order.orderKey, order.seq);
+    await execAll(block);
+    logger.error({ entry: entry.id, reason, attempts, stream: this.keys.stream }, 'broadcast moved to dead letters');
   }
 
   /** The oldest `limit` dead letters. */
   async list(limit = PAGE): Promise<DeadLetter[]> {
-    const raw = await this.redis.xrangeBuffer(this.settings.deadLetterStream, '-', '+', 'COUNT', limit);
+    const raw = await this.redis.xrangeBuffer(this.keys.deadLetters, '-', '+', 'COUNT', limit);
     return toEntries(raw).map(toDeadLetter);
   }
 
   /**
    * Enqueues dead letters again as new broadcast entries (fresh delivery count) and deletes them from the dead
    * letters, each atomically. Without ids, every replayable dead letter is replayed.
+   *
+   * A group's broadcast keeps its order key and is numbered afresh, as if sent now. Its old number points at a
+   * predecessor settled long ago: once the key's "done" mark has expired (24 h quiet) it would wait
+   * DINO_ORDER_WAIT_MS for nothing, and the broadcasts sent after it were delivered meanwhile anyway. A new number
+   * makes it wait only for the key's latest broadcast (settled, or in flight now), keeps replayed ones in their
+   * order, and makes what is sent after the replay wait for it.
    */
   async replay(ids?: string[]): Promise<ReplayResult> {
     const result: ReplayResult = { replayed: [], skipped: [] };
     for await (const entry of ids ? this.entries(ids, result.skipped) : this.allEntries()) {
-      const bytes = fieldOf(entry.fields, BROADCAST_FIELD);
+      const bytes = fieldOf(entry.fields, FIELD.broadcast);
       if (!decodeBroadcast(bytes)) {
         result.skipped.push(entry.id);
         continue;
       }
-      const { stream, deadLetterStream, maxLen } = this.settings;
-      await execAll(this.redis
-        .multi()
-        .xadd(stream, 'MAXLEN', '~', maxLen, '*', BROADCAST_FIELD, bytes!)
-        .xdel(deadLetterStream, entry.id));
+      const block = transaction(this.redis);
+      appendBroadcast(block, this.keys, this.settings.maxLen, bytes!, orderOf(entry.fields)?.orderKey);
+      block.xdel(this.keys.deadLetters, entry.id);
+      await execAll(block);
       result.replayed.push(entry.id);
     }
     if (result.replayed.length > 0) logger.info({ replayed: result.replayed.length }, 'dead letters replayed');
@@ -85,7 +100,7 @@ export class DeadLetterStream {
 
   private async *entries(ids: string[], missing: string[]): AsyncGenerator<StreamEntry> {
     for (const id of ids) {
-      const [entry] = toEntries(await this.redis.xrangeBuffer(this.settings.deadLetterStream, id, id));
+      const [entry] = toEntries(await this.redis.xrangeBuffer(this.keys.deadLetters, id, id));
       if (entry) yield entry;
       else missing.push(id);
     }
@@ -95,7 +110,7 @@ export class DeadLetterStream {
   private async *allEntries(): AsyncGenerator<StreamEntry> {
     let start = '-';
     for (;;) {
-      const page = toEntries(await this.redis.xrangeBuffer(this.settings.deadLetterStream, start, '+', 'COUNT', PAGE));
+      const page = toEntries(await this.redis.xrangeBuffer(this.keys.deadLetters, start, '+', 'COUNT', PAGE));
       yield* page;
       if (page.length < PAGE) return;
       start = `(${page[page.length - 1]!.id}`;
@@ -119,6 +134,6 @@ function toDeadLetter(entry: StreamEntry): DeadLetter {
     reason: reason!,
     attempts: Number(attempts),
     failedAt: Number(at),
-    broadcast: decodeBroadcast(fieldOf(entry.fields, BROADCAST_FIELD)),
+    broadcast: decodeBroadcast(fieldOf(entry.fields, FIELD.broadcast)),
   };
 }

@@ -1,29 +1,28 @@
-import type { Redis } from 'ioredis';
 import { logger } from '../log.js';
-
-interface Scripts {
-  dinoEnqueueInOrder(stream: string, seqKey: string, maxLen: number, encoded: Buffer, orderKey: string, ttlMs: number): Promise<unknown>;
-  dinoMarkDone(doneKey: string, seq: number, ttlMs: number): Promise<unknown>;
-}
-
-/** Stream fields beside the payload: the broadcast's order key and its sequence number within that key. */
-export const ORDER_KEY_FIELD = 'k';
-export const ORDER_SEQ_FIELD = 's';
+import type { RedisKeys } from '../redis/keys.js';
+import type { DinoCommands, DinoRedis } from '../redis/scripts.js';
+import { FIELD } from './redis-codec.js';
 
 /** Keys of an order key's counters expire when the key has been quiet this long. */
 const COUNTER_TTL_MS = 24 * 3600 * 1000;
 
-/** Numbers the broadcast within its key and appends it, in one step, so stream order and numbering agree. */
-const ENQUEUE_IN_ORDER = `
-local seq = redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
-return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'm', ARGV[2], 'k', ARGV[3], 's', seq)`;
+/** A client (`R`: a promise) or a MULTI block (`R`: the block): what appending and marking done run on. */
+type Commands<R> = DinoCommands<R> & { xadd(key: string, ...args: Array<string | number | Buffer>): R };
 
-/** Moves the "done up to" mark forward, never back. */
-const MARK_DONE = `
-local done = tonumber(redis.call('GET', KEYS[1]) or '0')
-if done < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
-return 0`;
+/**
+ * Appends a broadcast to the stream. A keyed one is numbered within its key in the same step (enqueueInOrder-2.lua),
+ * so stream order and numbering agree.
+ */
+export function appendBroadcast<R>(to: Commands<R>, keys: RedisKeys, maxLen: number, encoded: Buffer, orderKey?: string): R {
+  if (orderKey === undefined) return to.xadd(keys.stream, 'MAXLEN', '~', maxLen, '*', FIELD.broadcast, encoded);
+  return to.enqueueInOrder(keys.stream, keys.seq(orderKey), maxLen, COUNTER_TTL_MS,
+    FIELD.broadcast, encoded, FIELD.orderKey, orderKey, FIELD.orderSeq);
+}
+
+/** Moves `orderKey`'s "done up to" mark to `seq`, never back (markDone-1.lua): its successors need not wait for it. */
+export function markDone<R>(on: Commands<R>, keys: RedisKeys, orderKey: string, seq: number): R {
+  return on.markDone(keys.done(orderKey), seq, COUNTER_TTL_MS);
+}
 
 /**
  * Keeps one group's broadcasts in order across fan-out nodes. Each keyed broadcast gets the next sequence number of
@@ -37,14 +36,7 @@ export class StreamOrder {
   private readonly handed = new Map<string, number>();
   private readonly waiters = new Map<string, Set<() => void>>();
 
-  /** The scripts, sent once and then run by their hash (EVALSHA): the text is not resent with every broadcast. */
-  private readonly scripts: Redis & Scripts;
-
-  constructor(private readonly redis: Redis, private readonly stream: string, private readonly maxWaitMs: number) {
-    redis.defineCommand('dinoEnqueueInOrder', { numberOfKeys: 2, lua: ENQUEUE_IN_ORDER });
-    redis.defineCommand('dinoMarkDone', { numberOfKeys: 1, lua: MARK_DONE });
-    this.scripts = redis as Redis & Scripts;
-  }
+  constructor(private readonly redis: DinoRedis, private readonly keys: RedisKeys, private readonly maxWaitMs: number) {}
 
   /** Records that `seq` of `orderKey` went to this node's workers, and wakes its successor if it waits here. */
   handedOff(orderKey: string, seq: number): void {
@@ -52,16 +44,12 @@ export class StreamOrder {
     for (const wake of this.waiters.get(orderKey) ?? []) wake();
   }
 
-  enqueue(maxLen: number, encoded: Buffer, orderKey: string): Promise<unknown> {
-    return this.scripts.dinoEnqueueInOrder(this.stream, this.seqKey(orderKey), maxLen, encoded, orderKey, COUNTER_TTL_MS);
-  }
-
   /** Resolves when broadcast `seq` of `orderKey` may be handed to the workers. */
   async awaitTurn(orderKey: string, seq: number): Promise<void> {
     const deadline = Date.now() + this.maxWaitMs;
     for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
       if ((this.handed.get(orderKey) ?? 0) >= seq - 1) return;
-      const done = Number((await this.redis.get(this.doneKey(orderKey))) ?? 0);
+      const done = Number((await this.redis.get(this.keys.done(orderKey))) ?? 0);
       if (done >= seq - 1 || (this.handed.get(orderKey) ?? 0) >= seq - 1) return;
       if (Date.now() >= deadline) {
         logger.warn({ orderKey, seq, done }, 'predecessor not done in time: publishing out of order');
@@ -72,7 +60,7 @@ export class StreamOrder {
   }
 
   async markDone(orderKey: string, seq: number): Promise<void> {
-    await this.scripts.dinoMarkDone(this.doneKey(orderKey), seq, COUNTER_TTL_MS);
+    await markDone(this.redis, this.keys, orderKey, seq);
     if (this.handed.get(orderKey) === seq && !this.waiters.has(orderKey)) this.handed.delete(orderKey); // keep it small
   }
 
@@ -90,13 +78,5 @@ export class StreamOrder {
       const timer = setTimeout(wake, ms);
       waiting.add(wake);
     });
-  }
-
-  private seqKey(orderKey: string) {
-    return `${this.stream}:seq:${orderKey}`;
-  }
-
-  private doneKey(orderKey: string) {
-    return `${this.stream}:done:${orderKey}`;
   }
 }

@@ -1,15 +1,18 @@
 import type { Redis } from 'ioredis';
 import type { Broadcast, BroadcastHandler, BroadcastQueue } from '../core/ports/queue.js';
-import { BROADCAST_FIELD, decodeBroadcast, encodeBroadcast, fieldOf, toEntries, type StreamEntry } from './redis-codec.js';
+import { decodeBroadcast, encodeBroadcast, FIELD, fieldOf, orderOf, toEntries, type StreamEntry } from './redis-codec.js';
 import { DeadLetterStream, type DeadLetter, type ReplayResult } from './redis-dead-letters.js';
 import { DinoError, Errors } from '../core/errors.js';
 import { logger } from '../log.js';
-import { createClients, quit, whenReady } from './redis-connection.js';
+import { clientName, createRedisClient, quit, whenReady } from '../redis/client.js';
 import { StreamBacklog } from './redis-backlog.js';
-import { ORDER_KEY_FIELD, ORDER_SEQ_FIELD, StreamOrder } from './redis-order.js';
-import { settingsFrom, type RedisStreamQueueOptions, type Settings } from './redis-settings.js';
+import { appendBroadcast, StreamOrder } from './redis-order.js';
+import { redisKeys, type RedisKeys } from '../redis/keys.js';
+import type { DinoRedis } from '../redis/scripts.js';
+import { queueSettings, type QueueSettings, type QueueTuning } from './redis-tuning.js';
+import type { RedisConfig } from '../config.js';
 
-export type { RedisStreamQueueOptions } from './redis-settings.js';
+export type { QueueTuning } from './redis-tuning.js';
 export type { DeadLetter, ReplayResult } from './redis-dead-letters.js';
 
 const isBusyGroup = (err: unknown) => err instanceof Error && err.message.startsWith('BUSYGROUP');
@@ -27,8 +30,9 @@ const backOff = () => sleep(500 + Math.random() * 500);
  */
 export class RedisStreamQueue implements BroadcastQueue {
   readonly kind = 'redis';
-  readonly settings: Readonly<Settings>;
-  private readonly producer: Redis;
+  readonly settings: QueueSettings;
+  private readonly keys: RedisKeys;
+  private readonly producer: DinoRedis;
   private readonly reader: Redis;
   private readonly deadLetters: DeadLetterStream;
   private readonly order: StreamOrder;
@@ -52,12 +56,16 @@ export class RedisStreamQueue implements BroadcastQueue {
   private wake: (() => void) | null = null;
   private terminated = false;
 
-  constructor(options: RedisStreamQueueOptions) {
-    this.settings = settingsFrom(options);
-    ({ producer: this.producer, reader: this.reader } = createClients(this.settings));
-    this.deadLetters = new DeadLetterStream(this.producer, this.settings);
-    this.backlog = new StreamBacklog(this.producer, this.settings.stream, this.settings.group);
-    this.order = new StreamOrder(this.producer, this.settings.stream, this.settings.orderWaitMs);
+  constructor(redis: RedisConfig, tuning: QueueTuning = {}) {
+    this.settings = queueSettings(redis, tuning);
+    const { url, consumer, commandTimeoutMs, blockMs } = this.settings;
+    this.producer = createRedisClient(url, { name: clientName(consumer, 'producer'), commandTimeoutMs });
+    // XREADGROUP BLOCK holds its connection, so reads get their own and never delay enqueue or acks.
+    this.reader = createRedisClient(url, { name: clientName(consumer, 'reader'), commandTimeoutMs, blockMs });
+    this.keys = redisKeys(this.settings);
+    this.deadLetters = new DeadLetterStream(this.producer, this.keys, this.settings);
+    this.backlog = new StreamBacklog(this.producer, this.keys.stream, this.settings.group);
+    this.order = new StreamOrder(this.producer, this.keys, this.settings.orderWaitMs);
   }
 
   get consumer(): string {
@@ -81,9 +89,7 @@ export class RedisStreamQueue implements BroadcastQueue {
       if ((await this.backlog.current()) >= this.settings.maxLen * BACKLOG_LIMIT) {
         throw Errors.queueFull(`backlog near DINO_STREAM_MAXLEN ${this.settings.maxLen}`);
       }
-      const encoded = encodeBroadcast(broadcast);
-      if (broadcast.orderKey !== undefined) await this.order.enqueue(this.settings.maxLen, encoded, broadcast.orderKey);
-      else await this.producer.xadd(this.settings.stream, 'MAXLEN', '~', this.settings.maxLen, '*', BROADCAST_FIELD, encoded);
+      await appendBroadcast(this.producer, this.keys, this.settings.maxLen, encodeBroadcast(broadcast), broadcast.orderKey);
     } catch (err) {
       throw err instanceof DinoError ? err : Errors.queueUnavailable('broadcast queue (Redis) is unavailable', err);
     }
@@ -140,11 +146,14 @@ export class RedisStreamQueue implements BroadcastQueue {
     this.reader.disconnect();
   }
 
-  listDeadLetters(limit?: number): Promise<DeadLetter[]> {
+  /** Like every operation, connects first: `dino dead-letters` calls these on a queue that has done nothing else. */
+  async listDeadLetters(limit?: number): Promise<DeadLetter[]> {
+    await this.connect();
     return this.deadLetters.list(limit);
   }
 
-  replayDeadLetters(ids?: string[]): Promise<ReplayResult> {
+  async replayDeadLetters(ids?: string[]): Promise<ReplayResult> {
+    await this.connect(); // also makes sure the group exists, so what is replayed is read from the start
     return this.deadLetters.replay(ids);
   }
 
@@ -155,10 +164,21 @@ export class RedisStreamQueue implements BroadcastQueue {
     this.wake?.();
     await this.readLoop;
     await this.reclaiming;
-    while (this.running.size > 0 || this.waiting.length > 0) {
-      this.pump();
-      await Promise.race(this.running.values());
+    // What is in hand stays ours while it drains: were its idle time not reset, a drain longer than claimIdleMs would
+    // let another node take it over and deliver it a second time.
+    let touching: Promise<void> = Promise.resolve();
+    const keepOwned = () => void (touching = this.touchOwned().catch(() => undefined));
+    keepOwned();
+    const keeper = setInterval(keepOwned, this.touchEveryMs());
+    try {
+      while (this.running.size > 0 || this.waiting.length > 0) {
+        this.pump();
+        await Promise.race(this.running.values());
+      }
+    } finally {
+      clearInterval(keeper);
     }
+    await touching; // a late XCLAIM would bring back the consumer name removed next
     await this.releaseConsumerName();
     this.handler = null;
     this.readLoop = null;
@@ -166,7 +186,7 @@ export class RedisStreamQueue implements BroadcastQueue {
   }
 
   private async readForever(): Promise<void> {
-    const { group, consumer, stream, batch, blockMs, commandTimeoutMs } = this.settings;
+    const { group, consumer, batch, blockMs, commandTimeoutMs } = this.settings;
     while (!this.stopping) {
       const free = this.freeSlots();
       if (free === 0) {
@@ -177,7 +197,7 @@ export class RedisStreamQueue implements BroadcastQueue {
         await this.connect();
         await whenReady(this.reader, commandTimeoutMs);
         const reply = await this.reader.xreadgroupBuffer('GROUP', group, consumer,
-          'COUNT', Math.min(batch, free), 'BLOCK', blockMs, 'STREAMS', stream, '>');
+          'COUNT', Math.min(batch, free), 'BLOCK', blockMs, 'STREAMS', this.keys.stream, '>');
         // Entries read are ours (pending) even if we are stopping meanwhile: they are handled, not dropped.
         for (const [, items] of reply ?? []) this.waiting.push(...toEntries(items));
         this.pump();
@@ -193,7 +213,7 @@ export class RedisStreamQueue implements BroadcastQueue {
     if (isNoGroup(err)) {
       // The group (or the whole stream) is gone, e.g. Redis restarted without persistence: everything now in the
       // stream arrived after that and was never delivered, so the new group starts from the beginning.
-      logger.warn({ stream: this.settings.stream, group: this.settings.group }, 'consumer group missing, recreating');
+      logger.warn({ stream: this.keys.stream, group: this.settings.group }, 'consumer group missing, recreating');
       await this.createGroup('0').catch(backOff);
       return;
     }
@@ -202,10 +222,10 @@ export class RedisStreamQueue implements BroadcastQueue {
   }
 
   private async createGroup(startId: '$' | '0'): Promise<void> {
-    const { stream, group, commandTimeoutMs } = this.settings;
+    const { group, commandTimeoutMs } = this.settings;
     await whenReady(this.producer, commandTimeoutMs);
     try {
-      await this.producer.xgroup('CREATE', stream, group, startId, 'MKSTREAM');
+      await this.producer.xgroup('CREATE', this.keys.stream, group, startId, 'MKSTREAM');
     } catch (err) {
       if (!isBusyGroup(err)) throw err;
     }
@@ -230,23 +250,21 @@ export class RedisStreamQueue implements BroadcastQueue {
 
   /** Handles one entry; never rejects. A failure leaves the entry pending, to be reclaimed and retried. */
   private async process(handler: BroadcastHandler, entry: StreamEntry): Promise<void> {
-    const broadcast = decodeBroadcast(fieldOf(entry.fields, BROADCAST_FIELD));
+    const broadcast = decodeBroadcast(fieldOf(entry.fields, FIELD.broadcast));
     if (!broadcast) {
       // Retrying cannot fix bytes that do not decode: straight to the dead letters.
       await this.deadLetters.move(entry, 'poison: payload is not a msgpack broadcast', 1).catch((err) =>
         logger.warn({ err: errorMessage(err), entry: entry.id }, 'could not dead-letter poison entry, will retry'));
       return;
     }
-    const orderKey = fieldOf(entry.fields, ORDER_KEY_FIELD)?.toString();
-    const seq = Number(fieldOf(entry.fields, ORDER_SEQ_FIELD) ?? NaN);
-    const keyed = orderKey !== undefined && Number.isSafeInteger(seq);
+    const order = orderOf(entry.fields);
     try {
-      if (keyed) await this.order.awaitTurn(orderKey, seq);
+      if (order) await this.order.awaitTurn(order.orderKey, order.seq);
       // The handler hands the broadcast to the workers before it returns; its promise settles on the PUBACKs.
-      const delivered = handler(keyed ? { ...broadcast, orderKey } : broadcast);
-      if (keyed) this.order.handedOff(orderKey, seq);
+      const delivered = handler(order ? { ...broadcast, orderKey: order.orderKey } : broadcast);
+      if (order) this.order.handedOff(order.orderKey, order.seq);
       await delivered;
-      if (keyed) await this.order.markDone(orderKey, seq);
+      if (order) await this.order.markDone(order.orderKey, order.seq);
     } catch (err) {
       this.rememberError(entry.id, errorMessage(err));
       logger.warn({ err, entry: entry.id, consumer: this.settings.consumer }, 'broadcast failed, will be retried');
@@ -263,7 +281,7 @@ export class RedisStreamQueue implements BroadcastQueue {
   private async acknowledge(id: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.producer.xack(this.settings.stream, this.settings.group, id);
+        await this.producer.xack(this.keys.stream, this.settings.group, id);
         return;
       } catch (err) {
         if (attempt >= 10) {
@@ -281,8 +299,12 @@ export class RedisStreamQueue implements BroadcastQueue {
     this.lastErrors.set(id, message);
   }
 
+  /** How often entries in hand get their idle time reset: well within claimIdleMs. */
+  private touchEveryMs(): number {
+    return Math.max(50, Math.floor(this.settings.claimIdleMs / 2));
+  }
+
   private scheduleReclaim(): void {
-    const every = Math.max(50, Math.floor(this.settings.claimIdleMs / 2));
     this.reclaimTimer = setTimeout(() => {
       this.reclaiming = this.reclaim()
         .catch((err) => (isNoGroup(err) ? this.recover(err, 'reclaim') : logger.warn(
@@ -291,13 +313,14 @@ export class RedisStreamQueue implements BroadcastQueue {
           this.reclaiming = null;
           if (!this.stopping) this.scheduleReclaim();
         });
-    }, every);
+    }, this.touchEveryMs());
   }
 
   /** One recovery round: keep our own entries fresh, then take over entries idle too long on any consumer. */
   private async reclaim(): Promise<void> {
     await this.touchOwned();
-    const { stream, group, consumer, claimIdleMs } = this.settings;
+    const { group, consumer, claimIdleMs } = this.settings;
+    const { stream } = this.keys;
     for (let round = 0; round < 10 && !this.stopping; round++) {
       const free = this.freeSlots();
       if (free === 0) return;
@@ -319,8 +342,8 @@ export class RedisStreamQueue implements BroadcastQueue {
   private async touchOwned(): Promise<void> {
     const ids = [...this.running.keys(), ...this.waiting.map((entry) => entry.id)];
     if (ids.length === 0) return;
-    const { stream, group, consumer } = this.settings;
-    await this.producer.xclaim(stream, group, consumer, 0, ...ids, 'JUSTID');
+    const { group, consumer } = this.settings;
+    await this.producer.xclaim(this.keys.stream, group, consumer, 0, ...ids, 'JUSTID');
   }
 
   private async admitReclaimed(entries: StreamEntry[]): Promise<void> {
@@ -348,7 +371,7 @@ export class RedisStreamQueue implements BroadcastQueue {
     const counts = new Map<string, number>();
     if (ids.length === 0) return counts;
     const pipeline = this.producer.pipeline();
-    for (const id of ids) pipeline.xpending(this.settings.stream, this.settings.group, id, id, 1);
+    for (const id of ids) pipeline.xpending(this.keys.stream, this.settings.group, id, id, 1);
     for (const [err, rows] of (await pipeline.exec()) ?? []) {
       if (err) throw err;
       for (const [id, , , delivered] of rows as Array<[string, string, number, number]>) counts.set(id, delivered);
@@ -358,7 +381,8 @@ export class RedisStreamQueue implements BroadcastQueue {
 
   /** Deletes our consumer from the group, but only with nothing pending on it: DELCONSUMER drops its pending list. */
   private async releaseConsumerName(): Promise<void> {
-    const { stream, group, consumer } = this.settings;
+    const { group, consumer } = this.settings;
+    const { stream } = this.keys;
     try {
       const pending = (await this.producer.xpending(stream, group, '-', '+', 1, consumer)) as unknown[];
       if (pending.length === 0) await this.producer.xgroup('DELCONSUMER', stream, group, consumer);

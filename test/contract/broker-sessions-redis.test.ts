@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { RedisSessions } from '../../src/broker/sessions/redis-persistence.js';
-import { serviceAvailable } from '../helpers/services.js';
+import { REDIS_URL as RUN_REDIS } from '../support/redis-config.js';
 import { abstractSuiteAgainst } from './broker-sessions.abstract.js';
 import { brokerSessionsContract } from './broker-sessions.contract.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379);
+const REDIS_URL = RUN_REDIS!;
+const redisUp = Boolean(RUN_REDIS);
 
 // Each store writes under a key prefix of its own, removed at the end: nothing else in Redis is touched.
 abstractSuiteAgainst('redis', { skip: !redisUp });

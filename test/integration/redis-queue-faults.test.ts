@@ -6,12 +6,14 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/core/errors.js';
 import type { Broadcast } from '../../src/core/ports/queue.js';
-import { RedisStreamQueue, type RedisStreamQueueOptions } from '../../src/queue/redis.js';
+import type { RedisConfig } from '../../src/config.js';
+import { FIELD } from '../../src/queue/redis-codec.js';
+import { RedisStreamQueue } from '../../src/queue/redis.js';
+import { redisKeys } from '../../src/redis/keys.js';
 import { REDIS_SERVER, redisUrlOf, startRedis, type LocalServer } from '../support/local-server.js';
-import { redisUrl } from '../support/services.js';
+import { REDIS_URL, redisConfig } from '../support/redis-config.js';
 import { sleep, until } from '../support/wait.js';
 
-const REDIS_URL = redisUrl()!;
 const redisUp = Boolean(REDIS_URL);
 
 const broadcast = (payload: string): Broadcast => ({ payload, userIds: [1, 2, 3] });
@@ -35,15 +37,15 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
   let queues: RedisStreamQueue[];
 
   /** A queue (one consumer) on this test's stream; closed after the test unless terminated. */
-  const openQueue = async (consumer: string, options: Partial<RedisStreamQueueOptions> = {}) => {
-    const queue = new RedisStreamQueue({
-      url: REDIS_URL, stream, consumer: `${stream}-${consumer}`, blockMs: 100, claimIdleMs: 500, ...options,
-    });
+  const openQueue = async (consumer: string, settings: Partial<RedisConfig> = {}) => {
+    const queue = new RedisStreamQueue(redisConfig({ stream, claimIdleMs: 500, ...settings }),
+      { consumer: `${stream}-${consumer}`, blockMs: 100 });
     queues.push(queue);
     await queue.connect();
     return queue;
   };
-  const pendingCount = async () => ((await admin.xpending(stream, 'dino-fanout')) as [number])[0];
+  const pendingCount = async () => ((await admin.xpending(stream, redisConfig().group)) as [number])[0];
+  const deadLetters = () => redisKeys({ stream }).deadLetters;
 
   /** The addresses of one consumer's connections, found by client name. */
   const connectionsOf = async (queue: RedisStreamQueue) => {
@@ -61,12 +63,12 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
 
   beforeEach(() => {
     stream = `dino:test:${randomUUID()}`;
-    admin = new Redis(REDIS_URL);
+    admin = new Redis(REDIS_URL!);
     queues = [];
   });
   afterEach(async () => {
     await Promise.all(queues.map((queue) => queue.close()));
-    await admin.del(stream, `${stream}:dead`);
+    await admin.del(stream, deadLetters());
     await admin.quit();
   });
 
@@ -136,7 +138,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
   it('moves a poison entry to the dead letters at once, without blocking the others', async () => {
     const queue = await openQueue('poison');
     await queue.enqueue(broadcast('before'));
-    await admin.xadd(stream, '*', 'm', Buffer.from([0xc1, 0xff, 0x00]));
+    await admin.xadd(stream, '*', FIELD.broadcast, Buffer.from([0xc1, 0xff, 0x00]));
     await admin.xadd(stream, '*', 'garbage', 'not a broadcast');
     await queue.enqueue(broadcast('after'));
 
@@ -145,7 +147,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
       received.push(b.payload);
     });
     await until('the good entries', () => received.length === 2);
-    await until('two dead letters', async () => (await admin.xlen(`${stream}:dead`)) === 2);
+    await until('two dead letters', async () => (await admin.xlen(deadLetters())) === 2);
 
     const dead = await queue.listDeadLetters(10);
     expect(received).toEqual(['before', 'after']);
@@ -185,6 +187,23 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     expect(await queue.replayDeadLetters([letter!.id])).toEqual({ replayed: [letter!.id], skipped: [] });
     await until('the replayed entry', () => received.includes('doomed'));
     expect(await queue.listDeadLetters()).toEqual([]);
+  });
+
+  it('lists and replays dead letters through a queue that has not connected yet, as `dino dead-letters` does', async () => {
+    const failing = await openQueue('fails', { maxAttempts: 1 });
+    failing.startConsuming(async () => {
+      throw new Error('broker said no');
+    });
+    await failing.enqueue(broadcast('doomed'));
+    await until('a dead letter', async () => (await admin.xlen(deadLetters())) === 1);
+    await failing.stopConsuming();
+
+    const cli = new RedisStreamQueue(redisConfig({ stream }));
+    queues.push(cli);
+    const [letter] = await cli.listDeadLetters();
+    expect(letter?.broadcast).toEqual(broadcast('doomed'));
+    expect(await cli.replayDeadLetters()).toEqual({ replayed: [letter!.id], skipped: [] });
+    expect(await admin.xlen(deadLetters())).toBe(0);
   });
 
   it('loses nothing when its connections are dropped mid-run', async () => {
@@ -251,7 +270,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
   });
 
   it('refuses an enqueue promptly when Redis cannot be reached', async () => {
-    const queue = new RedisStreamQueue({ url: 'redis://127.0.0.1:1', stream, commandTimeoutMs: 300 });
+    const queue = new RedisStreamQueue(redisConfig({ url: 'redis://127.0.0.1:1', stream }), { commandTimeoutMs: 300 });
     queues.push(queue);
     const started = Date.now();
     await expect(queue.enqueue(broadcast('nowhere'))).rejects.toMatchObject({ code: ErrorCode.QUEUE_UNAVAILABLE });
@@ -276,7 +295,7 @@ describe.skipIf(!REDIS_SERVER)('Redis stream queue across a Redis server restart
   it('loses nothing when Redis restarts mid-run (append-only file on)', async () => {
     const own = await startRedis(REDIS_SERVER!, await mkdtemp(join(tmpdir(), 'dino-redis-')), { appendOnly: true });
     server = own;
-    const queue = new RedisStreamQueue({ url: redisUrlOf(own), blockMs: 100, claimIdleMs: 1000 });
+    const queue = new RedisStreamQueue(redisConfig({ url: redisUrlOf(own), claimIdleMs: 1000 }), { blockMs: 100 });
     await queue.connect();
     const delivered = new Set<string>();
     // Slower than the enqueue rate, so a backlog is pending and entries are in hand when the server goes away.

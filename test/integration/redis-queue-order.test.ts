@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Broadcast, BroadcastHandler } from '../../src/core/ports/queue.js';
 import { RedisStreamQueue } from '../../src/queue/redis.js';
-import { redisUrl } from '../support/services.js';
+import { REDIS_URL, redisConfig } from '../support/redis-config.js';
 import { sleep, until } from '../support/wait.js';
-
-const REDIS_URL = redisUrl()!;
 
 describe.skipIf(!REDIS_URL)('Redis stream queue ordering across consumers', () => {
   const stream = `dino:test:${randomUUID()}`;
   const queues: RedisStreamQueue[] = [];
   afterEach(async () => {
     await Promise.all(queues.map((q) => q.close()));
-    const admin = new Redis(REDIS_URL);
+    const admin = new Redis(REDIS_URL!);
     const keys = await admin.keys(`${stream}*`);
     if (keys.length) await admin.del(...keys);
     await admin.quit();
@@ -22,7 +21,7 @@ describe.skipIf(!REDIS_URL)('Redis stream queue ordering across consumers', () =
     const handed = new Map<string, number[]>();
     let done = 0;
     const consumer = (name: string) => {
-      const queue = new RedisStreamQueue({ url: REDIS_URL, stream, consumer: `${stream}-${name}`, blockMs: 50, batch: 4 });
+      const queue = new RedisStreamQueue(redisConfig({ stream }), { consumer: `${stream}-${name}`, blockMs: 50, batch: 4 });
       queues.push(queue);
       // Like a fan-out node: the broadcast is handed on at call time, its publishing takes a while.
       queue.startConsuming((b) => {
@@ -41,5 +40,33 @@ describe.skipIf(!REDIS_URL)('Redis stream queue ordering across consumers', () =
     }
     await until('every broadcast handled', () => done === groups.length * perGroup, 20_000);
     for (const g of groups) expect(handed.get(g)).toEqual(Array.from({ length: perGroup }, (_, i) => i));
+  });
+
+  it('replays a dead group broadcast with its order key, without waiting for a predecessor long done', async () => {
+    const orderWaitMs = 4000;
+    const open = (name: string, handler: BroadcastHandler) => {
+      const queue = new RedisStreamQueue(redisConfig({ stream, claimIdleMs: 300, maxAttempts: 2, orderWaitMs }),
+        { consumer: `${stream}-${name}`, blockMs: 50 });
+      queues.push(queue);
+      queue.startConsuming(handler);
+      return queue;
+    };
+    const failing = open('failing', async (b) => {
+      if (b.payload === 'doomed') throw new Error('broker said no');
+    });
+    for (const payload of ['first', 'doomed']) await failing.enqueue({ payload, userIds: [1], orderKey: 'g' });
+    await until('the dead letter', async () => (await failing.listDeadLetters()).length === 1, 10_000);
+    await failing.stopConsuming();
+
+    // Another node, which never saw the group's earlier broadcasts, replays it and goes on with the group.
+    const handed: Broadcast[] = [];
+    const node = open('replaying', async (b) => void handed.push(b));
+    await node.connect();
+    const started = Date.now();
+    expect((await node.replayDeadLetters()).replayed).toHaveLength(1);
+    await node.enqueue({ payload: 'next', userIds: [1], orderKey: 'g' });
+    await until('the replayed and the next broadcast', () => handed.length === 2, 10_000);
+    expect(handed.map((b) => [b.payload, b.orderKey])).toEqual([['doomed', 'g'], ['next', 'g']]);
+    expect(Date.now() - started).toBeLessThan(orderWaitMs / 2);
   });
 });

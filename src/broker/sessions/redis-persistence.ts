@@ -14,6 +14,12 @@ interface RedisSessionsBase {
   cleanSubscriptions(client: SessionClient): Promise<void>;
   cleanIncoming(client: SessionClient): Promise<void>;
   outgoingEnqueueCombi(subs: SubscriptionMatch[], packet: SessionPacket): Promise<void>;
+  outgoingUpdate(client: SessionClient, packet: SessionPacket): Promise<void>;
+  outgoingClearMessageId(client: SessionClient, packet: SessionPacket): Promise<SessionPacket | undefined>;
+  subscriptionsByClient(client: SessionClient): Promise<SessionSubscription[]>;
+  subscriptionsByTopic(topic: string): Promise<SubscriptionMatch[]>;
+  countOffline(): Promise<{ subsCount: number; clientsCount: number }>;
+  putWill(client: SessionClient, packet: SessionPacket): Promise<void>;
   outgoingStream(client: SessionClient): AsyncIterable<SessionPacket>;
   createRetainedStream(pattern: string): AsyncIterable<SessionPacket>;
   createRetainedStreamCombi(patterns: string[]): AsyncIterable<SessionPacket>;

@@ -1,0 +1,116 @@
+import { hostname } from 'node:os';
+import { Redis, type RedisOptions } from 'ioredis';
+import { logger } from '../log.js';
+import { withScripts, type DinoRedis } from './scripts.js';
+
+/**
+ * Bound on any non-blocking command, and on waiting for a connection before one: how fast a call fails while Redis
+ * is away (an enqueue answers 503, an idempotency check 503, an announcement gives up).
+ */
+export const COMMAND_TIMEOUT_MS = 2000;
+
+/** Reconnect delay: doubling from 50 ms up to 2 s, so Redis coming back is noticed soon; jitter keeps processes apart. */
+export const retryDelayMs = (attempt: number): number =>
+  Math.min(50 * 2 ** Math.min(attempt - 1, 10), 2000) + Math.floor(Math.random() * 200);
+
+export interface ClientOptions {
+  /** The connection's name in CLIENT LIST (see `clientName`), also used in log lines. */
+  name: string;
+  commandTimeoutMs?: number;
+  /** For a connection that runs blocking reads of up to this long: their deadline replaces the command timeout. */
+  blockMs?: number;
+}
+
+/** Names a connection `dino:<owner>:<role>`, so an operator (or a test) can tell connections apart in CLIENT LIST. */
+export const clientName = (owner: string, role: string): string => `dino:${owner.replace(/[^\w.:-]/g, '_')}:${role}`;
+
+/** This process, as the owner part of its connections' names. */
+export const processName = (): string => `${hostname()}-${process.pid}`;
+
+/**
+ * A connection as every part of Dino uses one. It connects when first used and has no offline queue, nor resends
+ * after a reconnect: while Redis is away a command fails at once (an enqueue answers 503 promptly, a read loop backs
+ * off) instead of piling up and running late, after its caller was already told it failed. It reconnects by itself,
+ * and has Dino's Lua scripts as commands.
+ */
+export function createRedisClient(url: string, options: ClientOptions): DinoRedis {
+  const commandTimeoutMs = options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
+  const timeouts: RedisOptions = options.blockMs === undefined
+    ? { commandTimeout: commandTimeoutMs }
+    // A blocking read outlasts the command timeout; its own client-side deadline still stops a silently dead socket.
+    : { blockingTimeout: options.blockMs + commandTimeoutMs, blockingTimeoutGrace: commandTimeoutMs };
+  const client = new Redis(url, { ...commonOptions(options.name), ...timeouts });
+  logConnectionErrors(client, options.name);
+  return withScripts(client);
+}
+
+/**
+ * A connection that listens to `channel`. It subscribes on every (re)connection itself (ioredis' resubscription is
+ * off, so the moment listening resumed is known) and then calls `resumed`: whatever was sent meanwhile was missed.
+ */
+export function createSubscriber(url: string, name: string, channel: string,
+  on: { message(text: string): void; resumed(): void }): Redis {
+  const client = new Redis(url, { ...commonOptions(name), commandTimeout: COMMAND_TIMEOUT_MS, autoResubscribe: false });
+  logConnectionErrors(client, name);
+  client.on('message', (_channel: string, text: string) => on.message(text));
+  client.on('ready', () => {
+    client.subscribe(channel).then(() => on.resumed(), (err: Error) => {
+      logger.warn({ err: err.message, name, channel }, 'redis subscribe failed, reconnecting');
+      if (client.status === 'ready') client.disconnect(true); // a fresh connection subscribes again
+    });
+  });
+  client.connect().catch(() => undefined); // a failed first attempt is logged and retried like any reconnect
+  return client;
+}
+
+function commonOptions(name: string): RedisOptions {
+  return {
+    connectionName: name, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false, retryStrategy: retryDelayMs,
+  };
+}
+
+/** Resolves once the client is connected, starting a lazy connection; rejects after `timeoutMs` or if closed. */
+export async function whenReady(client: Redis, timeoutMs = COMMAND_TIMEOUT_MS): Promise<void> {
+  if (client.status === 'ready') return;
+  if (client.status === 'end') throw new Error('connection closed');
+  if (client.status === 'wait') client.connect().catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  let settle = () => {};
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onEnd = () => reject(new Error('connection closed'));
+      settle = () => {
+        client.off('ready', resolve);
+        client.off('end', onEnd);
+      };
+      client.once('ready', resolve);
+      client.once('end', onEnd);
+      timer = setTimeout(() => reject(new Error(`not connected within ${timeoutMs} ms`)), timeoutMs);
+    });
+  } finally {
+    clearTimeout(timer);
+    settle();
+  }
+}
+
+/** Closes gracefully when connected (QUIT after the replies in flight), else at once. */
+export async function quit(client: Redis): Promise<void> {
+  if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+  else client.disconnect();
+}
+
+/** ioredis reports every failed reconnect attempt; one line per outage (and per 10 s) is enough. */
+function logConnectionErrors(client: Redis, name: string): void {
+  client.setMaxListeners(0); // every caller waiting for a connection listens for 'ready'
+  let lastLogged = 0;
+  client.on('error', (err: Error) => {
+    if (Date.now() - lastLogged < 10_000) return;
+    lastLogged = Date.now();
+    logger.warn({ err: err.message, name }, 'redis connection error, reconnecting');
+  });
+  client.on('ready', () => {
+    if (lastLogged !== 0) logger.info({ name }, 'redis connection restored');
+    lastLogged = 0;
+  });
+}
