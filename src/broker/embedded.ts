@@ -2,13 +2,15 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import type { MqttConfig } from '../config.js';
+import type { AuthConfig, MqttConfig } from '../config.js';
 import { logger } from '../log.js';
-
+import { BrokerGuard } from './guard.js';
+import { sessionStoreOf } from './session-store.js';
 
 /**
  * The embedded MQTT broker (aedes): MQTT over TCP and over WebSocket at `/mqtt`. To the fan-out workers it is just
  * another broker they connect to by URL. Sessions and queued messages live in memory, for as long as the process.
+ * The BrokerGuard decides who gets in and what they may do.
  */
 export class EmbeddedBroker {
   private constructor(
@@ -16,10 +18,13 @@ export class EmbeddedBroker {
     private readonly tcp: TcpServer,
     private readonly http: HttpServer,
     private readonly wss: WebSocketServer,
+    private readonly guard: BrokerGuard,
   ) {}
 
-  static async start(options: MqttConfig): Promise<EmbeddedBroker> {
-    const aedes = await Aedes.createBroker({ id: `dino-${process.pid}` });
+  static async start(mqtt: MqttConfig, auth: AuthConfig): Promise<EmbeddedBroker> {
+    const guard = await BrokerGuard.create(mqtt.topicPrefix, auth, mqtt.limits.maxSubscriptions);
+    const aedes = await Aedes.createBroker({ id: `dino-${process.pid}`, ...guard.hooks() });
+    guard.watch(aedes, sessionStoreOf(aedes));
     const tcp = createTcpServer(aedes.handle);
     const http = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only, at /mqtt\n'));
     const wss = new WebSocketServer({ server: http, path: '/mqtt' });
@@ -30,15 +35,19 @@ export class EmbeddedBroker {
     });
     aedes.on('clientError', (client, err) => logger.debug({ client: client?.id, err: err.message }, 'mqtt client error'));
     try {
-      await listen(tcp, options.port, options.host, 'DINO_MQTT_PORT');
-      await listen(http, options.wsPort, options.host, 'DINO_MQTT_WS_PORT');
+      await listen(tcp, mqtt.port, mqtt.host, 'DINO_MQTT_PORT');
+      await listen(http, mqtt.wsPort, mqtt.host, 'DINO_MQTT_WS_PORT');
     } catch (err) {
       await new Promise((resolve) => aedes.close(() => resolve(null)));
       tcp.close();
       http.close();
       throw err;
     }
-    return new EmbeddedBroker(aedes, tcp, http, wss);
+    if (!guard.secure) {
+      logger.info('embedded MQTT broker is open (no DINO_JWT_SECRET or DINO_JWT_PUBLIC_KEY_FILE): '
+        + 'any client that reaches it may subscribe and publish to any user topic');
+    }
+    return new EmbeddedBroker(aedes, tcp, http, wss, guard);
   }
 
   get tcpPort(): number {
@@ -52,6 +61,11 @@ export class EmbeddedBroker {
   /** The URL the fan-out workers use to reach this broker. */
   get url(): string {
     return `mqtt://127.0.0.1:${this.tcpPort}`;
+  }
+
+  /** What Dino's publishers derive their password from (undefined: open broker, no password needed). */
+  get publisherSecret(): string | undefined {
+    return this.guard.publisherSecret;
   }
 
   async close(): Promise<void> {
