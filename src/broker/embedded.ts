@@ -1,16 +1,21 @@
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { AuthConfig, MqttConfig } from '../config.js';
 import { logger } from '../log.js';
+import { ConnectRate } from './connect-rate.js';
+import { FrameScanner, ScannedConnection } from './frames.js';
 import { BrokerGuard } from './guard.js';
+import { OfflineQueueCap } from './offline-queues.js';
 import { sessionStoreOf } from './session-store.js';
 
 /**
  * The embedded MQTT broker (aedes): MQTT over TCP and over WebSocket at `/mqtt`. To the fan-out workers it is just
  * another broker they connect to by URL. Sessions and queued messages live in memory, for as long as the process.
- * The BrokerGuard decides who gets in and what they may do.
+ * Every connection is counted against its address's connect rate and read through a FrameScanner before aedes sees
+ * a byte; the BrokerGuard decides who gets in and what they may do.
  */
 export class EmbeddedBroker {
   private constructor(
@@ -19,19 +24,37 @@ export class EmbeddedBroker {
     private readonly http: HttpServer,
     private readonly wss: WebSocketServer,
     private readonly guard: BrokerGuard,
+    private readonly rate: ConnectRate,
+    private readonly queues: OfflineQueueCap,
   ) {}
 
   static async start(mqtt: MqttConfig, auth: AuthConfig): Promise<EmbeddedBroker> {
-    const guard = await BrokerGuard.create(mqtt.topicPrefix, auth, mqtt.limits.maxSubscriptions);
+    const { limits } = mqtt;
+    const guard = await BrokerGuard.create(mqtt.topicPrefix, auth, limits.maxSubscriptions);
     const aedes = await Aedes.createBroker({ id: `dino-${process.pid}`, ...guard.hooks() });
-    guard.watch(aedes, sessionStoreOf(aedes));
-    const tcp = createTcpServer(aedes.handle);
+    const store = sessionStoreOf(aedes);
+    guard.watch(aedes, store);
+    const queues = new OfflineQueueCap(limits.maxQueued);
+    queues.install(store);
+    const rate = new ConnectRate(limits.connectsPerIpPerSecond);
+    const admit = (socket: Socket): boolean => {
+      if (rate.admit(socket.remoteAddress)) return true;
+      socket.destroy();
+      return false;
+    };
+    const handle = (stream: Duplex, peer: string | undefined, req?: IncomingMessage) => {
+      const refuse = (reason: string) => logger.info({ peer }, `mqtt connection closed: ${reason}`);
+      aedes.handle(new ScannedConnection(stream, new FrameScanner(limits), refuse), req);
+    };
+    const tcp = createTcpServer((socket) => admit(socket) && handle(socket, socket.remoteAddress));
     const http = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only, at /mqtt\n'));
-    const wss = new WebSocketServer({ server: http, path: '/mqtt' });
+    http.on('connection', admit);
+    // ws buffers a whole message before handing it on: no message may be larger than the largest packet.
+    const wss = new WebSocketServer({ server: http, path: '/mqtt', maxPayload: limits.maxPacketSize });
     wss.on('connection', (socket, req) => {
       const stream = createWebSocketStream(socket);
       stream.on('error', (err) => logger.debug({ err }, 'mqtt websocket stream error'));
-      aedes.handle(stream, req);
+      handle(stream, req.socket.remoteAddress, req);
     });
     aedes.on('clientError', (client, err) => logger.debug({ client: client?.id, err: err.message }, 'mqtt client error'));
     try {
@@ -39,6 +62,8 @@ export class EmbeddedBroker {
       await listen(http, mqtt.wsPort, mqtt.host, 'DINO_MQTT_WS_PORT');
     } catch (err) {
       await new Promise((resolve) => aedes.close(() => resolve(null)));
+      rate.close();
+      queues.close();
       tcp.close();
       http.close();
       throw err;
@@ -47,7 +72,7 @@ export class EmbeddedBroker {
       logger.info('embedded MQTT broker is open (no DINO_JWT_SECRET or DINO_JWT_PUBLIC_KEY_FILE): '
         + 'any client that reaches it may subscribe and publish to any user topic');
     }
-    return new EmbeddedBroker(aedes, tcp, http, wss, guard);
+    return new EmbeddedBroker(aedes, tcp, http, wss, guard, rate, queues);
   }
 
   get tcpPort(): number {
@@ -71,6 +96,8 @@ export class EmbeddedBroker {
   async close(): Promise<void> {
     for (const client of this.wss.clients) client.terminate();
     await Promise.all([closeServer(this.tcp), closeServer(this.http), new Promise((r) => this.aedes.close(() => r(null)))]);
+    this.rate.close();
+    this.queues.close();
   }
 }
 
