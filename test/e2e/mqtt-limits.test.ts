@@ -131,10 +131,14 @@ describe.each(modes)('embedded broker limits in $name', (mode) => {
     const quiet = await pollHealth(dino.base, sleep(1000));
     const loud = await pollHealth(dino.base, storm.run(4000));
     console.log(`[${mode.name}] /healthz every ~10 ms, quiet: ${describeLatency(quiet)}; during the storm: ${describeLatency(loud)}; `
-      + `storm: ${storm.bigSent} SUBSCRIBEs of 8000 filters (each connection closed), ${storm.smallSent} of 8 filters, ${storm.subacks} SUBACKs`);
+      + `storm: ${storm.bigSent} SUBSCRIBEs of 8000 filters (${storm.bigRefused} connections closed for it), ${storm.smallSent} of 8 filters, `
+      + `${storm.subacks} SUBACKs`);
     expect(storm.bigSent).toBeGreaterThan(20);
+    expect(storm.bigRefused).toBe(storm.bigSent);
     expect(storm.subacks).toBeGreaterThan(1000);
-    expect(Math.max(...loud)).toBeLessThan(1000);
+    // A stall is tens of seconds (the issue measured 82 s); on a shared 2-core box single answers take up to ~0.5 s
+    // even without a storm, so the bound leaves room for that noise.
+    expect(Math.max(...loud)).toBeLessThan(2000);
   });
 
   it(`keeps at most ${MAX_QUEUED} messages for a session while its app is away: the oldest, in order`, async () => {
@@ -184,6 +188,7 @@ function describeLatency(ms: number[]): string {
  */
 class SubscribeStorm {
   bigSent = 0;
+  bigRefused = 0;
   smallSent = 0;
   subacks = 0;
   private readonly big = subscribePacket(1, Array.from({ length: 8000 }, (_, i) => `dms/${100000 + i}`));
@@ -195,20 +200,30 @@ class SubscribeStorm {
     await Promise.all([...Array.from({ length: 4 }, () => this.bigOnes(until)), this.smallOnes(until)]);
   }
 
+  /** Persistent sessions, as the client recipe and the issue's attacker: aedes stores their filters. */
   private async bigOnes(until: number): Promise<void> {
     while (Date.now() < until) {
       const user = randomUser();
       const raw = await RawMqtt.open(this.port);
-      raw.send(Buffer.concat([connectPacket(String(user), await this.login(user)), this.big]));
+      // As a client library does it: SUBSCRIBE once the CONNACK came.
+      raw.send(connectPacket(String(user), await this.login(user), false));
+      if ((await raw.connack(10_000)) !== 0) {
+        raw.destroy();
+        continue;
+      }
+      raw.send(this.big);
       this.bigSent++;
-      await raw.closed;
+      // CONNACK is 4 bytes; anything more is a SUBACK: the broker took the packet instead of closing the connection.
+      await raw.until(() => raw.isClosed || raw.received > 4, 10_000);
+      if (raw.isClosed && raw.received <= 4) this.bigRefused++;
+      raw.destroy();
     }
   }
 
   private async smallOnes(until: number): Promise<void> {
     const user = randomUser();
     const raw = await RawMqtt.open(this.port);
-    raw.send(connectPacket(String(user), await this.login(user)));
+    raw.send(connectPacket(String(user), await this.login(user), false));
     await raw.connack();
     const burst = Buffer.concat(Array.from({ length: 200 }, (_, i) => subscribePacket(i + 1, Array.from({ length: 8 }, (_, j) => `s/${i}/${j}`))));
     while (Date.now() < until && !raw.isClosed) {
@@ -216,8 +231,8 @@ class SubscribeStorm {
       this.smallSent += 200;
       const expected = this.smallSent;
       // A SUBACK of 8 filters is 2 + 2 + 8 bytes: wait for this burst's answers before sending the next.
-      await raw.until(() => Math.floor((raw.bytes.length - 4) / 12) >= expected, 5000);
-      this.subacks = Math.floor((raw.bytes.length - 4) / 12);
+      await raw.until(() => Math.floor((raw.received - 4) / 12) >= expected, 5000);
+      this.subacks = Math.floor((raw.received - 4) / 12);
     }
     raw.destroy();
   }

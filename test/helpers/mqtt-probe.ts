@@ -101,14 +101,17 @@ export function publishPacket(topic: string, payload: Buffer, qos: 0 | 1 = 0, pa
 
 /** A TCP connection to the broker that writes whatever it is given and keeps what comes back. */
 export class RawMqtt {
-  private data = Buffer.alloc(0);
+  private readonly chunks: Buffer[] = [];
+  /** Bytes received so far. */
+  received = 0;
   private readonly waiters = new Set<() => void>();
   readonly closed: Promise<void>;
   isClosed = false;
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk) => {
-      this.data = Buffer.concat([this.data, chunk]);
+      this.chunks.push(chunk);
+      this.received += chunk.length;
       this.wake();
     });
     socket.on('error', () => undefined);
@@ -134,13 +137,9 @@ export class RawMqtt {
 
   /** The CONNACK return code, or null when the connection closed (or `ms` passed) without one. */
   async connack(ms = 5000): Promise<number | null> {
-    await this.until(() => this.data.length >= 4 || this.isClosed, ms);
-    return this.data.length >= 4 && this.data[0] === 0x20 ? this.data[3]! : null;
-  }
-
-  /** Bytes received so far. */
-  get bytes(): Buffer {
-    return this.data;
+    await this.until(() => this.received >= 4 || this.isClosed, ms);
+    const start = Buffer.concat(this.chunks).subarray(0, 4);
+    return start.length === 4 && start[0] === 0x20 ? start[3]! : null;
   }
 
   /** Resolves once `ready()` holds, or after `ms`. */
