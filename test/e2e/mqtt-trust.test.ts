@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { importPKCS8, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUBLISHER_USERNAME, publisherPassword, Tokens } from '../../src/auth/tokens.js';
 import { api, startDino, type DinoProcess } from '../helpers/dino-process.js';
@@ -175,12 +176,61 @@ describe('embedded broker in secure mode', () => {
     const back = await app(victim, { subscribe: false });
     await waitForPayload(back, 'queued_for', victim);
   });
+});
 
-  it('logs no secret, publisher password or token', async () => {
-    await sleep(200);
-    const logs = dino.logs.join('\n');
+/** Other Dino processes: publishing through this file's broker, or secured by a public key only. */
+const others: DinoProcess[] = [];
+
+describe("Dino's own publishers", () => {
+  const another = async (env: Record<string, string>) => {
+    const started = await startDino('start', { DINO_DATA_DIR: mkdtempSync(join(tmpdir(), 'dino-trust-')), ...env });
+    others.push(started);
+    return started;
+  };
+  afterAll(async () => {
+    for (const other of others) expect(await other.stop()).toBe(0);
+  });
+
+  it('log in to an external broker with the password derived from DINO_JWT_SECRET, and are refused with another', async () => {
+    const user = randomUser();
+    const userApp = await app(user);
+    const external = { DINO_MQTT_URL: tcp, DINO_MQTT_TOPIC_PREFIX: PREFIX };
+    const [sameSecret, otherSecret] = await Promise.all([
+      another({ ...external, DINO_JWT_SECRET: SECRET }),
+      another({ ...external, DINO_JWT_SECRET: `${SECRET}-other` }),
+    ]);
+    const sent = await api(sameSecret.base, 'POST', '/v1/notification/send', { event_type: 'probe', notification: [{ user_ids: [user], data: { via: 'external' } }] });
+    expect(sent.status).toBe(201);
+    await waitForPayload(userApp, 'via', 'external');
+
+    await until('the refused login line', async () => otherSecret.logs.some((l) => l.includes('refused the fan-out publisher login')), 10_000);
+    expect((await api(otherSecret.base, 'GET', '/readyz')).body.parts.broker).not.toBe('ok');
+  });
+
+  it('publish with only a public key configured (a secret shared with the embedded broker at start); DINO_INSECURE warns', async () => {
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'dino-trust-key-')), 'public.pem');
+    writeFileSync(keyFile, pair.publicKey.export({ type: 'spki', format: 'pem' }));
+    const signer = await importPKCS8(pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'ES256');
+    const keyOnly = await another({ DINO_JWT_PUBLIC_KEY_FILE: keyFile, DINO_INSECURE: 'true' });
+    expect(keyOnly.logs.some((l) => l.includes('DINO_INSECURE=true') && l.includes('REST API without DINO_API_KEY'))).toBe(true);
+
+    const user = randomUser();
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setSubject(String(user)).setExpirationTime('1h').sign(signer);
+    const userApp = await App.connect(`mqtt://127.0.0.1:${keyOnly.mqttPort}`, { clientId: String(user), username: String(user), password: token, clean: true });
+    apps.push(userApp);
+    expect(await userApp.subscribe([String(user)])).toEqual([1]);
+    const sent = await api(keyOnly.base, 'POST', '/v1/notification/send', { event_type: 'probe', notification: [{ user_ids: [user], data: { signed: 'ES256' } }] });
+    expect(sent.status).toBe(201);
+    await waitForPayload(userApp, 'signed', 'ES256');
+  });
+});
+
+describe('logs', () => {
+  it('name no secret, publisher password or token', async () => {
+    const logs = [dino, ...others].flatMap((d) => d.logs).join('\n');
     expect(logs).toContain('mqtt connection refused');
     expect(minted.length).toBeGreaterThan(5);
-    for (const secret of [SECRET, publisherPassword(SECRET), ...minted]) expect(logs.includes(secret)).toBe(false);
+    for (const secret of [SECRET, publisherPassword(SECRET), publisherPassword(`${SECRET}-other`), ...minted]) expect(logs.includes(secret)).toBe(false);
   });
 });
