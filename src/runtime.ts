@@ -35,7 +35,7 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
   if (role === 'fanout' && !config.redis) {
     throw new Error('`dino fanout` consumes the shared queue: set DINO_REDIS_URL');
   }
-  warnIfInsecure(config);
+  warnIfInsecure(config, role);
   const closers: Array<() => Promise<void> | void> = [];
   const stop = async () => {
     for (const close of closers.reverse()) await close();
@@ -91,12 +91,13 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   closers.push(() => http.drain());
 }
 
-/** DINO_INSECURE=true says so at every start, naming what runs without credentials. */
-function warnIfInsecure({ auth, http, mqtt }: Config): void {
+/** DINO_INSECURE=true says so at every start, naming what this process runs without credentials. */
+function warnIfInsecure({ auth, http, mqtt }: Config, role: Role): void {
   if (!auth.insecure) return;
+  const brokerSecured = auth.jwtSecret !== undefined || auth.jwtPublicKeyFile !== undefined;
   const open = [
-    ...(http.apiKeys ? [] : ['REST API without DINO_API_KEY']),
-    ...(mqtt.url || auth.jwtSecret !== undefined || auth.jwtPublicKeyFile !== undefined ? [] : ['embedded MQTT broker without DINO_JWT_SECRET']),
+    ...(role !== 'fanout' && !http.apiKeys ? ['REST API without DINO_API_KEY'] : []),
+    ...(role !== 'server' && !mqtt.url && !brokerSecured ? ['embedded MQTT broker without DINO_JWT_SECRET'] : []),
   ];
   logger.warn({ open }, 'DINO_INSECURE=true: listeners may face the network without credentials; anyone who reaches an open one can '
     + 'read and send every user\'s messages');

@@ -1,12 +1,10 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { AuthConfig, MqttConfig } from '../config.js';
 import { logger } from '../log.js';
-import { ConnectRate } from './connect-rate.js';
-import { FrameScanner, ScannedConnection } from './frames.js';
+import { Entrance } from './entrance.js';
 import { BrokerGuard } from './guard.js';
 import { OfflineQueueCap } from './offline-queues.js';
 import { sessionStoreOf } from './session-store.js';
@@ -14,8 +12,8 @@ import { sessionStoreOf } from './session-store.js';
 /**
  * The embedded MQTT broker (aedes): MQTT over TCP and over WebSocket at `/mqtt`. To the fan-out workers it is just
  * another broker they connect to by URL. Sessions and queued messages live in memory, for as long as the process.
- * Every connection is counted against its address's connect rate and read through a FrameScanner before aedes sees
- * a byte; the BrokerGuard decides who gets in and what they may do.
+ * Connections come in through the Entrance (connect rate, packet limits); the BrokerGuard decides who gets in and
+ * what they may do; the OfflineQueueCap bounds what a session keeps.
  */
 export class EmbeddedBroker {
   private constructor(
@@ -24,8 +22,7 @@ export class EmbeddedBroker {
     private readonly http: HttpServer,
     private readonly wss: WebSocketServer,
     private readonly guard: BrokerGuard,
-    private readonly rate: ConnectRate,
-    private readonly queues: OfflineQueueCap,
+    private readonly watchers: Array<{ close(): void }>,
   ) {}
 
   static async start(mqtt: MqttConfig, auth: AuthConfig): Promise<EmbeddedBroker> {
@@ -36,25 +33,19 @@ export class EmbeddedBroker {
     guard.watch(aedes, store);
     const queues = new OfflineQueueCap(limits.maxQueued);
     queues.install(store);
-    const rate = new ConnectRate(limits.connectsPerIpPerSecond);
-    const admit = (socket: Socket): boolean => {
-      if (rate.admit(socket.remoteAddress)) return true;
-      socket.destroy();
-      return false;
-    };
-    const handle = (stream: Duplex, peer: string | undefined, req?: IncomingMessage) => {
-      const refuse = (reason: string) => logger.info({ peer }, `mqtt connection closed: ${reason}`);
-      aedes.handle(new ScannedConnection(stream, new FrameScanner(limits), refuse), req);
-    };
-    const tcp = createTcpServer((socket) => admit(socket) && handle(socket, socket.remoteAddress));
+    const entrance = new Entrance(aedes, limits);
+    const watchers = [guard, queues, entrance];
+    const tcp = createTcpServer((socket) => {
+      if (entrance.admit(socket)) entrance.hand(socket, socket.remoteAddress);
+    });
     const http = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only, at /mqtt\n'));
-    http.on('connection', admit);
+    http.on('connection', (socket: Socket) => entrance.admit(socket));
     // ws buffers a whole message before handing it on: no message may be larger than the largest packet.
     const wss = new WebSocketServer({ server: http, path: '/mqtt', maxPayload: limits.maxPacketSize });
     wss.on('connection', (socket, req) => {
       const stream = createWebSocketStream(socket);
       stream.on('error', (err) => logger.debug({ err }, 'mqtt websocket stream error'));
-      handle(stream, req.socket.remoteAddress, req);
+      entrance.hand(stream, req.socket.remoteAddress, req);
     });
     aedes.on('clientError', (client, err) => logger.debug({ client: client?.id, err: err.message }, 'mqtt client error'));
     try {
@@ -62,8 +53,7 @@ export class EmbeddedBroker {
       await listen(http, mqtt.wsPort, mqtt.host, 'DINO_MQTT_WS_PORT');
     } catch (err) {
       await new Promise((resolve) => aedes.close(() => resolve(null)));
-      rate.close();
-      queues.close();
+      for (const watcher of watchers) watcher.close();
       tcp.close();
       http.close();
       throw err;
@@ -72,7 +62,7 @@ export class EmbeddedBroker {
       logger.info('embedded MQTT broker is open (no DINO_JWT_SECRET or DINO_JWT_PUBLIC_KEY_FILE): '
         + 'any client that reaches it may subscribe and publish to any user topic');
     }
-    return new EmbeddedBroker(aedes, tcp, http, wss, guard, rate, queues);
+    return new EmbeddedBroker(aedes, tcp, http, wss, guard, watchers);
   }
 
   get tcpPort(): number {
@@ -96,8 +86,7 @@ export class EmbeddedBroker {
   async close(): Promise<void> {
     for (const client of this.wss.clients) client.terminate();
     await Promise.all([closeServer(this.tcp), closeServer(this.http), new Promise((r) => this.aedes.close(() => r(null)))]);
-    this.rate.close();
-    this.queues.close();
+    for (const watcher of this.watchers) watcher.close();
   }
 }
 

@@ -6,6 +6,7 @@ import { Tokens } from '../auth/tokens.js';
 import type { AuthConfig } from '../config.js';
 import { logger } from '../log.js';
 import type { SessionStore } from './session-store.js';
+import { Tally } from './tally.js';
 
 /** What one connection was let in as, and the topic filters it holds. */
 interface Session {
@@ -26,6 +27,9 @@ const NOT_AUTHORIZED = 5;
  */
 export class BrokerGuard {
   private readonly sessions = new WeakMap<Client, Session>();
+  // Each refusal is a debug line; a flood of them (a password guesser, a forger reconnecting) one warning per 10 s.
+  private readonly refusedLogins = new Tally('mqtt logins refused (not authorized)', {});
+  private readonly refusedPublishes = new Tally('mqtt publishes refused (connection closed)', {});
 
   private constructor(
     private readonly policy: AccessPolicy | null,
@@ -79,6 +83,11 @@ export class BrokerGuard {
     });
   }
 
+  close(): void {
+    this.refusedLogins.close();
+    this.refusedPublishes.close();
+  }
+
   private async authenticate(client: Client, username: string | undefined, password: string | undefined): Promise<boolean> {
     if (!this.policy) {
       this.sessions.set(client, { identity: null, topics: new Set() });
@@ -86,7 +95,8 @@ export class BrokerGuard {
     }
     const identity = await this.policy.authenticate({ clientId: client.id, username, password }).catch(() => null);
     if (!identity) {
-      logger.info({ client: client.id }, 'mqtt connection refused: not authorized');
+      logger.debug({ client: client.id }, 'mqtt connection refused: not authorized');
+      this.refusedLogins.count(client.id);
       return false;
     }
     this.sessions.set(client, { identity, topics: new Set() });
@@ -115,7 +125,8 @@ export class BrokerGuard {
     else if (packet.topic.startsWith('$')) reason = '$ topics are reserved';
     else if (this.policy && !(identity && this.policy.mayPublish(identity, packet.topic, packet.retain))) reason = 'not allowed to publish';
     if (reason === null) return null;
-    logger.info({ client: client?.id, topic: packet.topic }, `mqtt publish refused: ${reason}`);
+    logger.debug({ client: client?.id, topic: packet.topic }, `mqtt publish refused: ${reason}`);
+    this.refusedPublishes.count(client?.id ?? '(will)');
     return new Error(`publish refused: ${reason}`);
   }
 
