@@ -9,8 +9,6 @@ import { Tally } from './tally.js';
  */
 export class OfflineQueueCap {
   private readonly queued = new Map<string, number>();
-  /** Sessions that had a message dropped since their queue was last empty. */
-  private readonly capped = new Set<string>();
   private readonly dropped: Tally;
 
   constructor(private readonly max: number) {
@@ -26,10 +24,10 @@ export class OfflineQueueCap {
       if (this.admit(sub.clientId)) await enqueue(sub, packet);
     };
     store.outgoingEnqueueCombi = (subs, packet) => enqueueCombi(subs.filter((sub) => this.admit(sub.clientId)), packet);
-    // aedes stores a message, then hands it to the online client and updates the stored copy; a dropped one has
-    // none, which aedes takes as a broken session and closes the connection. Send it without the stored copy.
+    // aedes stores a message, then hands it to an online client and updates the stored copy; a message the cap did
+    // not keep has none, which aedes would take for a broken session and close the connection. It goes out without.
     store.outgoingUpdate = (client, packet) => update(client, packet).catch((err: Error) => {
-      if (!(this.capped.has(client.id) && err.message === 'no such packet')) throw err;
+      if (err.message !== 'no such packet') throw err;
     });
     store.outgoingClearMessageId = async (client, packet) => {
       const removed = await clear(client, packet);
@@ -45,7 +43,6 @@ export class OfflineQueueCap {
   private admit(clientId: string): boolean {
     const queued = this.queued.get(clientId) ?? 0;
     if (queued >= this.max) {
-      this.capped.add(clientId);
       this.dropped.count(clientId);
       return false;
     }
@@ -55,8 +52,7 @@ export class OfflineQueueCap {
 
   private release(clientId: string): void {
     const queued = (this.queued.get(clientId) ?? 1) - 1;
-    if (queued > 0) return void this.queued.set(clientId, queued);
-    this.queued.delete(clientId);
-    this.capped.delete(clientId);
+    if (queued > 0) this.queued.set(clientId, queued);
+    else this.queued.delete(clientId);
   }
 }

@@ -159,6 +159,28 @@ describe.each(modes)('embedded broker limits in $name', (mode) => {
     expect(back.received.map((m) => JSON.parse(m.payload).seq)).toEqual([0, 1, 2, 3, 4]);
     await until('the drop log line', async () => dino.logs.some((l) => l.includes('mqtt session queues full')), 15_000);
   });
+
+  it(`still sends messages beyond the ${MAX_QUEUED} kept to a client that is online, and keeps it connected`, async () => {
+    const [slow, witness] = [randomUser(), randomUser()];
+    const witnessApp = await app(witness);
+    await witnessApp.subscribe([String(witness)]);
+    // A raw client that never acknowledges: its session holds every message it was sent.
+    const raw = await RawMqtt.open(dino.mqttPort!);
+    raw.send(connectPacket(String(slow), await mode.login(slow), false));
+    expect(await raw.connack()).toBe(0);
+    raw.send(subscribePacket(1, [String(slow)]));
+    await raw.until(() => raw.packets().some((p) => p.type === 9), 5000);
+    for (let seq = 0; seq < 2 * MAX_QUEUED; seq++) {
+      await api(dino.base, 'POST', '/v1/notification/send', { event_type: 'probe', notification: [{ user_ids: [slow, witness], data: { seq } }] });
+    }
+    await until('the witness has every message', async () => witnessApp.received.length === 2 * MAX_QUEUED, 10_000);
+    const PUBLISH = 3;
+    await raw.until(() => raw.packets().filter((p) => p.type === PUBLISH).length === 2 * MAX_QUEUED, 5000);
+    expect(raw.packets().filter((p) => p.type === PUBLISH)).toHaveLength(2 * MAX_QUEUED);
+    await sleep(300);
+    expect(raw.isClosed).toBe(false);
+    raw.destroy();
+  });
 });
 
 /** GETs /healthz every ~10 ms until `done` resolves; the latency of each answer, in ms. */

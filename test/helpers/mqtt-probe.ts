@@ -135,6 +135,25 @@ export class RawMqtt {
     return this.socket.write(bytes);
   }
 
+  /** The packets received so far: type (the high nibble of the first byte) and body. */
+  packets(): Array<{ type: number; body: Buffer }> {
+    const bytes = Buffer.concat(this.chunks);
+    const found = [];
+    for (let at = 0; at < bytes.length;) {
+      let length = 0;
+      let i = at + 1;
+      for (let shift = 0; i < bytes.length; shift += 7) {
+        const byte = bytes[i++]!;
+        length += (byte & 0x7f) * 2 ** shift;
+        if (!(byte & 0x80)) break;
+      }
+      if (i + length > bytes.length) break;
+      found.push({ type: bytes[at]! >> 4, body: bytes.subarray(i, i + length) });
+      at = i + length;
+    }
+    return found;
+  }
+
   /** The CONNACK return code, or null when the connection closed (or `ms` passed) without one. */
   async connack(ms = 5000): Promise<number | null> {
     await this.until(() => this.received >= 4 || this.isClosed, ms);
