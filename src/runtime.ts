@@ -14,6 +14,7 @@ import { MemoryIdempotencyStore } from './idempotency/memory.js';
 import { RedisIdempotencyStore } from './idempotency/redis.js';
 import type { Storage } from './core/ports/storage.js';
 import { FanOut } from './workers/fan-out.js';
+import { publisherLogin } from './workers/mqtt-publisher.js';
 
 /** `start`: everything in one process; `server`: the HTTP API only; `fanout`: queue consumer and workers only. */
 export type Role = 'start' | 'server' | 'fanout';
@@ -35,6 +36,7 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
   if (role === 'fanout' && !config.redis) {
     throw new Error('`dino fanout` consumes the shared queue: set DINO_REDIS_URL');
   }
+  warnIfInsecure(config, role);
   const closers: Array<() => Promise<void> | void> = [];
   const stop = async () => {
     for (const close of closers.reverse()) await close();
@@ -56,14 +58,17 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
 
 async function startFanOut(config: Config, running: RunningDino, closers: Array<() => Promise<void> | void>, checks: ReadinessCheck[]) {
   let brokerUrl = config.mqtt.url;
+  // An external broker checks Dino's publishers with the password derived from DINO_JWT_SECRET (its auth hooks).
+  let publisherSecret = config.auth.jwtSecret;
   if (!brokerUrl) {
-    const broker = await EmbeddedBroker.start(config.mqtt);
+    const broker = await EmbeddedBroker.start(config.mqtt, config.auth);
     closers.push(() => broker.close());
     running.mqttPort = broker.tcpPort;
     running.mqttWsPort = broker.wsPort;
     brokerUrl = broker.url;
+    publisherSecret = broker.publisherSecret;
   }
-  const fanOut = new FanOut(brokerUrl, config.mqtt, config.fanOut);
+  const fanOut = new FanOut(brokerUrl, config.mqtt, config.fanOut, publisherLogin(publisherSecret));
   closers.push(() => fanOut.close());
   running.queue.startConsuming((broadcast) => fanOut.deliver(broadcast), { concurrency: config.fanOut.concurrency });
   // Stopping consumption first lets in-hand broadcasts finish while the workers are still there.
@@ -84,4 +89,16 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   const http = new HttpServer(new Dino({ storage, queue: running.queue, changes }), config.http, checks, idempotency, auth);
   running.httpPort = await http.listen();
   closers.push(() => http.drain());
+}
+
+/** DINO_INSECURE=true says so at every start, naming what this process runs without credentials. */
+function warnIfInsecure({ auth, http, mqtt }: Config, role: Role): void {
+  if (!auth.insecure) return;
+  const brokerSecured = auth.jwtSecret !== undefined || auth.jwtPublicKeyFile !== undefined;
+  const open = [
+    ...(role !== 'fanout' && !http.apiKeys ? ['REST API without DINO_API_KEY'] : []),
+    ...(role !== 'server' && !mqtt.url && !brokerSecured ? ['embedded MQTT broker without DINO_JWT_SECRET'] : []),
+  ];
+  logger.warn({ open }, 'DINO_INSECURE=true: listeners may face the network without credentials; anyone who reaches an open one can '
+    + 'read and send every user\'s messages');
 }

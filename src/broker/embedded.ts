@@ -1,14 +1,19 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import type { MqttConfig } from '../config.js';
+import type { AuthConfig, MqttConfig } from '../config.js';
 import { logger } from '../log.js';
-
+import { Entrance } from './entrance.js';
+import { BrokerGuard } from './guard.js';
+import { OfflineQueueCap } from './offline-queues.js';
+import { sessionStoreOf } from './session-store.js';
 
 /**
  * The embedded MQTT broker (aedes): MQTT over TCP and over WebSocket at `/mqtt`. To the fan-out workers it is just
  * another broker they connect to by URL. Sessions and queued messages live in memory, for as long as the process.
+ * Connections come in through the Entrance (connect rate, packet limits); the BrokerGuard decides who gets in and
+ * what they may do; the OfflineQueueCap bounds what a session keeps.
  */
 export class EmbeddedBroker {
   private constructor(
@@ -16,29 +21,48 @@ export class EmbeddedBroker {
     private readonly tcp: TcpServer,
     private readonly http: HttpServer,
     private readonly wss: WebSocketServer,
+    private readonly guard: BrokerGuard,
+    private readonly watchers: Array<{ close(): void }>,
   ) {}
 
-  static async start(options: MqttConfig): Promise<EmbeddedBroker> {
-    const aedes = await Aedes.createBroker({ id: `dino-${process.pid}` });
-    const tcp = createTcpServer(aedes.handle);
+  static async start(mqtt: MqttConfig, auth: AuthConfig): Promise<EmbeddedBroker> {
+    const { limits } = mqtt;
+    const guard = await BrokerGuard.create(mqtt.topicPrefix, auth, limits.maxSubscriptions);
+    const aedes = await Aedes.createBroker({ id: `dino-${process.pid}`, ...guard.hooks() });
+    const store = sessionStoreOf(aedes);
+    guard.watch(aedes, store);
+    const queues = new OfflineQueueCap(limits.maxQueued);
+    queues.install(store);
+    const entrance = new Entrance(aedes, limits);
+    const watchers = [guard, queues, entrance];
+    const tcp = createTcpServer((socket) => {
+      if (entrance.admit(socket)) entrance.hand(socket, socket.remoteAddress);
+    });
     const http = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only, at /mqtt\n'));
-    const wss = new WebSocketServer({ server: http, path: '/mqtt' });
+    http.on('connection', (socket: Socket) => entrance.admit(socket));
+    // ws buffers a whole message before handing it on: no message may be larger than the largest packet.
+    const wss = new WebSocketServer({ server: http, path: '/mqtt', maxPayload: limits.maxPacketSize });
     wss.on('connection', (socket, req) => {
       const stream = createWebSocketStream(socket);
       stream.on('error', (err) => logger.debug({ err }, 'mqtt websocket stream error'));
-      aedes.handle(stream, req);
+      entrance.hand(stream, req.socket.remoteAddress, req);
     });
     aedes.on('clientError', (client, err) => logger.debug({ client: client?.id, err: err.message }, 'mqtt client error'));
     try {
-      await listen(tcp, options.port, options.host, 'DINO_MQTT_PORT');
-      await listen(http, options.wsPort, options.host, 'DINO_MQTT_WS_PORT');
+      await listen(tcp, mqtt.port, mqtt.host, 'DINO_MQTT_PORT');
+      await listen(http, mqtt.wsPort, mqtt.host, 'DINO_MQTT_WS_PORT');
     } catch (err) {
       await new Promise((resolve) => aedes.close(() => resolve(null)));
+      for (const watcher of watchers) watcher.close();
       tcp.close();
       http.close();
       throw err;
     }
-    return new EmbeddedBroker(aedes, tcp, http, wss);
+    if (!guard.secure) {
+      logger.info('embedded MQTT broker is open (no DINO_JWT_SECRET or DINO_JWT_PUBLIC_KEY_FILE): '
+        + 'any client that reaches it may subscribe and publish to any user topic');
+    }
+    return new EmbeddedBroker(aedes, tcp, http, wss, guard, watchers);
   }
 
   get tcpPort(): number {
@@ -54,9 +78,15 @@ export class EmbeddedBroker {
     return `mqtt://127.0.0.1:${this.tcpPort}`;
   }
 
+  /** What Dino's publishers derive their password from (undefined: open broker, no password needed). */
+  get publisherSecret(): string | undefined {
+    return this.guard.publisherSecret;
+  }
+
   async close(): Promise<void> {
     for (const client of this.wss.clients) client.terminate();
     await Promise.all([closeServer(this.tcp), closeServer(this.http), new Promise((r) => this.aedes.close(() => r(null)))]);
+    for (const watcher of this.watchers) watcher.close();
   }
 }
 

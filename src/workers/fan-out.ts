@@ -4,6 +4,7 @@ import type { FanOutConfig, MqttConfig } from '../config.js';
 import type { Broadcast } from '../core/ports/queue.js';
 import { logger } from '../log.js';
 import { splitByWorker } from './shards.js';
+import type { PublisherLogin } from './mqtt-publisher.js';
 import type { WorkerSettings, WorkerTask } from './publish-worker.js';
 
 /** Rounds of publishing the recipients whose PUBACK did not come, before the broadcast counts as failed. */
@@ -25,9 +26,9 @@ function workerEntry(): { filename: string; execArgv: string[] } {
 export class FanOut {
   private readonly pools: Piscina[];
 
-  constructor(brokerUrl: string, mqtt: MqttConfig, { workers }: FanOutConfig) {
+  constructor(brokerUrl: string, mqtt: MqttConfig, { workers }: FanOutConfig, login?: PublisherLogin) {
     const { filename, execArgv } = workerEntry();
-    const settings: WorkerSettings = { brokerUrl, mqtt, workers };
+    const settings: WorkerSettings = { brokerUrl, mqtt, workers, login };
     this.pools = Array.from({ length: workers }, () => new Piscina({
       filename,
       execArgv,

@@ -1,6 +1,22 @@
 import { connect, type MqttClient } from 'mqtt';
+import { PUBLISHER_USERNAME, publisherPassword } from '../auth/tokens.js';
+import { logger } from '../log.js';
 import type { WorkerSettings } from './publish-worker.js';
 import { connectionOf } from './shards.js';
+
+/** How Dino's publishers log in to a broker that checks them (the embedded one in secure mode, or an external one). */
+export interface PublisherLogin {
+  username: string;
+  password: string;
+}
+
+/** The publishers' login derived from a secret (DINO_JWT_SECRET, or the embedded broker's own); none without one. */
+export function publisherLogin(secret: string | undefined): PublisherLogin | undefined {
+  return secret === undefined ? undefined : { username: PUBLISHER_USERNAME, password: publisherPassword(secret) };
+}
+
+/** CONNACK codes of MQTT 3.1.1 and 5 for a refused login. */
+const LOGIN_REFUSED = new Set([4, 5, 134, 135]);
 
 /** One shard of a broadcast being published: which recipients the broker acknowledged. */
 class Batch {
@@ -74,7 +90,8 @@ export class MqttPublisher {
    * coordinator publishes it again.
    */
   constructor(private readonly settings: WorkerSettings, clientIdPrefix: string) {
-    const { brokerUrl, mqtt } = settings;
+    const { brokerUrl, mqtt, login } = settings;
+    let loginRefused = false;
     this.lanes = Array.from({ length: mqtt.connections }, (_, i) => {
       const client = connect(brokerUrl, {
         clientId: `${clientIdPrefix}-${i}`,
@@ -82,8 +99,15 @@ export class MqttPublisher {
         reconnectPeriod: 500,
         connectTimeout: 5_000,
         keepalive: 30,
+        ...login,
       });
-      client.on('error', () => {}); // errors surface as failed publishes; the client reconnects by itself
+      // Errors surface as failed publishes and the client reconnects by itself; a refused login is worth one line.
+      client.on('error', (err: Error & { code?: number }) => {
+        if (loginRefused || err.code === undefined || !LOGIN_REFUSED.has(err.code)) return;
+        loginRefused = true;
+        logger.error({ username: login?.username ?? null, code: err.code },
+          'the MQTT broker refused the fan-out publisher login: check DINO_JWT_SECRET and the broker\'s auth hooks');
+      });
       return new Lane(client, mqtt.inflightWindow, mqtt.topicPrefix);
     });
   }

@@ -2,7 +2,7 @@ import { threadId, workerData } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { MqttConfig } from '../config.js';
-import { MqttPublisher } from './mqtt-publisher.js';
+import { MqttPublisher, type PublisherLogin } from './mqtt-publisher.js';
 
 /** What every worker thread receives from the coordinator (Piscina `workerData`). */
 export interface WorkerSettings {
@@ -11,6 +11,8 @@ export interface WorkerSettings {
   mqtt: MqttConfig;
   /** Worker threads in the process: part of how a user id maps to a connection. */
   workers: number;
+  /** Credentials for a broker that checks Dino's publishers; none for an open one. */
+  login?: PublisherLogin;
 }
 
 export interface PublishTask {
