@@ -61,7 +61,7 @@ async function startFanOut(config: Config, running: RunningDino, closers: Array<
   // An external broker checks Dino's publishers with the password derived from DINO_JWT_SECRET (its auth hooks).
   let publisherSecret = config.auth.jwtSecret;
   if (!brokerUrl) {
-    const broker = await EmbeddedBroker.start(config.mqtt, config.auth);
+    const broker = await EmbeddedBroker.start(config);
     closers.push(() => broker.close());
     running.mqttPort = broker.tcpPort;
     running.mqttWsPort = broker.wsPort;

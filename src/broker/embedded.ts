@@ -2,18 +2,19 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import type { AuthConfig, MqttConfig } from '../config.js';
+import type { Config } from '../config.js';
 import { logger } from '../log.js';
 import { Entrance } from './entrance.js';
 import { BrokerGuard } from './guard.js';
-import { OfflineQueueCap } from './offline-queues.js';
-import { sessionStoreOf } from './session-store.js';
+import { sessionStoreOf, tolerateDroppedMessages } from './session-store.js';
+import { openBrokerPersistence, type BrokerPersistence } from './sessions/open.js';
 
 /**
  * The embedded MQTT broker (aedes): MQTT over TCP and over WebSocket at `/mqtt`. To the fan-out workers it is just
- * another broker they connect to by URL. Sessions and queued messages live in memory, for as long as the process.
+ * another broker they connect to by URL. Sessions, subscriptions and queued messages are kept in its persistence
+ * (./sessions: a SQLite file in the data dir, or Redis), capped and expired there, so they outlive a restart.
  * Connections come in through the Entrance (connect rate, packet limits); the BrokerGuard decides who gets in and
- * what they may do; the OfflineQueueCap bounds what a session keeps.
+ * what they may do.
  */
 export class EmbeddedBroker {
   private constructor(
@@ -23,18 +24,20 @@ export class EmbeddedBroker {
     private readonly wss: WebSocketServer,
     private readonly guard: BrokerGuard,
     private readonly watchers: Array<{ close(): void }>,
+    private readonly persistence: BrokerPersistence,
   ) {}
 
-  static async start(mqtt: MqttConfig, auth: AuthConfig): Promise<EmbeddedBroker> {
+  static async start(config: Pick<Config, 'mqtt' | 'auth' | 'dataDir' | 'redis'>): Promise<EmbeddedBroker> {
+    const { mqtt, auth } = config;
     const { limits } = mqtt;
     const guard = await BrokerGuard.create(mqtt.topicPrefix, auth, limits.maxSubscriptions);
-    const aedes = await Aedes.createBroker({ id: `dino-${process.pid}`, ...guard.hooks() });
+    const persistence = await openBrokerPersistence(config);
+    const aedes = await Aedes.createBroker({ id: `dino-${process.pid}`, persistence, ...guard.hooks() });
     const store = sessionStoreOf(aedes);
     guard.watch(aedes, store);
-    const queues = new OfflineQueueCap(limits.maxQueued);
-    queues.install(store);
+    tolerateDroppedMessages(store);
     const entrance = new Entrance(aedes, limits);
-    const watchers = [guard, queues, entrance];
+    const watchers = [guard, entrance];
     const tcp = createTcpServer((socket) => {
       if (entrance.admit(socket)) entrance.hand(socket, socket.remoteAddress);
     });
@@ -53,6 +56,7 @@ export class EmbeddedBroker {
       await listen(http, mqtt.wsPort, mqtt.host, 'DINO_MQTT_WS_PORT');
     } catch (err) {
       await new Promise((resolve) => aedes.close(() => resolve(null)));
+      await persistence.destroy();
       for (const watcher of watchers) watcher.close();
       tcp.close();
       http.close();
@@ -62,7 +66,7 @@ export class EmbeddedBroker {
       logger.info('embedded MQTT broker is open (no DINO_JWT_SECRET or DINO_JWT_PUBLIC_KEY_FILE): '
         + 'any client that reaches it may subscribe and publish to any user topic');
     }
-    return new EmbeddedBroker(aedes, tcp, http, wss, guard, watchers);
+    return new EmbeddedBroker(aedes, tcp, http, wss, guard, watchers, persistence);
   }
 
   get tcpPort(): number {
@@ -86,6 +90,8 @@ export class EmbeddedBroker {
   async close(): Promise<void> {
     for (const client of this.wss.clients) client.terminate();
     await Promise.all([closeServer(this.tcp), closeServer(this.http), new Promise((r) => this.aedes.close(() => r(null)))]);
+    // aedes does not close its persistence: what it has not committed yet is written now.
+    await this.persistence.destroy();
     for (const watcher of this.watchers) watcher.close();
   }
 }

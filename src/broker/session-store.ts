@@ -6,9 +6,8 @@ export interface SessionRef {
 }
 
 /**
- * The parts of aedes' session persistence (aedes-persistence, in memory) that the guard and the queue cap wrap.
- * The queue of a session holds its QoS 1 messages not yet acknowledged: sent and in flight, or waiting for the
- * client to come back.
+ * The parts of aedes' session persistence (./sessions: SQLite or Redis) that the broker wraps. The queue of a session
+ * holds its QoS 1 messages not yet acknowledged: sent and in flight, or waiting for the client to come back.
  */
 export interface SessionStore {
   addSubscriptions(client: Client, subs: Subscription[]): Promise<void>;
@@ -20,3 +19,15 @@ export interface SessionStore {
 
 /** aedes sets its persistence up in `listen()` (which `createBroker` awaits) and does not type it. */
 export const sessionStoreOf = (aedes: Aedes): SessionStore => (aedes as unknown as { persistence: SessionStore }).persistence;
+
+/**
+ * aedes stores a message, then hands it to an online client and updates the stored copy. A message the queue cap
+ * dropped (DINO_MQTT_MAX_QUEUED) has no stored copy, which aedes would take for a broken session and close the
+ * connection: the message goes out without one instead.
+ */
+export function tolerateDroppedMessages(store: SessionStore): void {
+  const update = store.outgoingUpdate.bind(store);
+  store.outgoingUpdate = (client, packet) => update(client, packet).catch((err: Error) => {
+    if (err.message !== 'no such packet') throw err;
+  });
+}
