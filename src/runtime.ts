@@ -1,6 +1,6 @@
 import { openAuth } from './auth/open.js';
 import type { Config } from './config.js';
-import { EmbeddedBroker } from './broker/embedded.js';
+import { BrokerThread } from './broker/thread.js';
 import { Dino } from './core/dino.js';
 import { HttpServer } from './http/server.js';
 import type { ReadinessCheck } from './http/health.js';
@@ -61,12 +61,9 @@ async function startFanOut(config: Config, running: RunningDino, closers: Array<
   // An external broker checks Dino's publishers with the password derived from DINO_JWT_SECRET (its auth hooks).
   let publisherSecret = config.auth.jwtSecret;
   if (!brokerUrl) {
-    const broker = await EmbeddedBroker.start(config);
+    const broker = await BrokerThread.start(config);
     closers.push(() => broker.close());
-    running.mqttPort = broker.tcpPort;
-    running.mqttWsPort = broker.wsPort;
-    brokerUrl = broker.url;
-    publisherSecret = broker.publisherSecret;
+    ({ tcpPort: running.mqttPort, wsPort: running.mqttWsPort, url: brokerUrl, publisherSecret } = broker.ready);
   }
   const fanOut = new FanOut(brokerUrl, config.mqtt, config.fanOut, publisherLogin(publisherSecret));
   closers.push(() => fanOut.close());

@@ -1,21 +1,14 @@
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { FanOutConfig, MqttConfig } from '../config.js';
 import type { Broadcast } from '../core/ports/queue.js';
 import { logger } from '../log.js';
+import { siblingEntry } from '../thread-entry.js';
 import { splitByWorker } from './shards.js';
 import type { PublisherLogin } from './mqtt-publisher.js';
 import type { WorkerSettings, WorkerTask } from './publish-worker.js';
 
 /** Rounds of publishing the recipients whose PUBACK did not come, before the broadcast counts as failed. */
 const MAX_ROUNDS = 3;
-
-/** Running from sources (tests, tsx) the worker is TypeScript and needs the tsx loader in its thread. */
-function workerEntry(): { filename: string; execArgv: string[] } {
-  const self = fileURLToPath(import.meta.url);
-  if (self.endsWith('.ts')) return { filename: self.replace(/fan-out\.ts$/, 'publish-worker.ts'), execArgv: ['--import', 'tsx'] };
-  return { filename: self.replace(/fan-out\.js$/, 'publish-worker.js'), execArgv: [] };
-}
 
 /**
  * The fan-out coordinator. Each worker thread (a one-thread Piscina pool, so a recipient always lands on the same
@@ -27,7 +20,7 @@ export class FanOut {
   private readonly pools: Piscina[];
 
   constructor(brokerUrl: string, mqtt: MqttConfig, { workers }: FanOutConfig, login?: PublisherLogin) {
-    const { filename, execArgv } = workerEntry();
+    const { filename, execArgv } = siblingEntry(import.meta.url, 'publish-worker');
     const settings: WorkerSettings = { brokerUrl, mqtt, workers, login };
     this.pools = Array.from({ length: workers }, () => new Piscina({
       filename,
