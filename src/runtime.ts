@@ -80,7 +80,7 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   checks.push(['storage', () => storage.ping()]);
   const idempotency = config.redis
     ? new RedisIdempotencyStore(config.redis.url, `${config.redis.stream}:idempotency:`)
-    : new MemoryIdempotencyStore();
+    : new MemoryIdempotencyStore({ maxKeys: config.idempotency.maxKeys });
   closers.push(() => idempotency.close());
   const changes = config.redis ? new RedisGroupChanges(config.redis.url, `${config.redis.stream}:group-changes`) : new LocalGroupChanges();
   closers.push(() => changes.close());
