@@ -1,18 +1,21 @@
-import { Errors } from '../core/errors.js';
+import { Errors, type DinoError } from '../core/errors.js';
+import { nestsDeeperThan } from './json-depth.js';
 import type { Reply } from './reply.js';
 
+/** Arrays and objects nested deeper than this are refused before parsing (nothing Dino takes nests past 4). */
+export const MAX_JSON_DEPTH = 64;
 
 /**
- * Reads the whole request body, refusing it (413) as soon as it passes `limit`. uWebSockets.js hands out chunks
- * that are only valid during the callback, so each is copied.
+ * Reads the whole request body, refusing it (413) as soon as it passes `limit`, or at once with `refusal` (a body
+ * that is not JSON, say). uWebSockets.js hands out chunks that are only valid during the callback, so each is copied.
  */
-export function readBody(reply: Reply, declaredLength: number, limit: number): Promise<Buffer> {
+export function readBody(reply: Reply, declaredLength: number, limit: number, refusal?: DinoError): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     // Refused bodies are still read to their end, and dropped (see sendError).
-    let failed = declaredLength > limit;
-    if (failed) reject(Errors.bodyTooLarge(limit));
+    let failed = refusal !== undefined || declaredLength > limit;
+    if (failed) reject(refusal ?? Errors.bodyTooLarge(limit));
     reply.onAbort = () => {
       failed = true;
       reject(new Error('request aborted'));
@@ -32,6 +35,7 @@ export function readBody(reply: Reply, declaredLength: number, limit: number): P
 
 export function parseJson(body: Buffer): unknown {
   if (body.length === 0) return {};
+  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) throw Errors.invalidParameters('body', `nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (err) {
