@@ -1,9 +1,11 @@
 import type { Dino } from '../core/dino.js';
 import { Errors } from '../core/errors.js';
 import { groupRoutes } from './groups.js';
+import { guarded } from './guard.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { messageRoutes } from './messages.js';
 import { notificationRoutes } from './notifications.js';
+import { preflightRoutes } from './preflight.js';
 import { sendError } from './reply.js';
 import { uws, type us_listen_socket } from './uws.js';
 import type { IdempotencyStore } from '../core/ports/idempotency.js';
@@ -14,6 +16,10 @@ export interface HttpOptions {
   apiKey?: string;
   bodyLimit: number;
   notificationBodyLimit: number;
+  /** User ids one `notification/send` may list, over all its entries. */
+  maxRecipients: number;
+  /** Browser origins allowed by CORS; empty: no CORS headers, and OPTIONS is an unknown route. */
+  corsOrigins: readonly string[];
 }
 
 /** The REST API on uWebSockets.js. */
@@ -23,15 +29,15 @@ export class HttpServer {
   private readonly inFlight = { count: 0 };
 
   constructor(dino: Dino, private readonly options: HttpOptions, checks: ReadinessCheck[], idempotency?: IdempotencyStore) {
-    const routeOptions = { apiKey: options.apiKey, bodyLimit: options.bodyLimit, inFlight: this.inFlight };
+    const { corsOrigins } = options;
+    const routeOptions = { apiKey: options.apiKey, bodyLimit: options.bodyLimit, corsOrigins, inFlight: this.inFlight };
     healthRoutes(this.app, checks);
     groupRoutes(this.app, dino, routeOptions);
     messageRoutes(this.app, dino, { ...routeOptions, idempotency });
-    notificationRoutes(this.app, dino, { ...routeOptions, idempotency, bodyLimit: options.notificationBodyLimit });
-    this.app.any('/*', (res, req) => {
-      const reply = { res, aborted: false };
-      sendError(reply, Errors.notFound(req.getMethod().toUpperCase(), req.getUrl()));
-    });
+    notificationRoutes(this.app, dino, { ...routeOptions, idempotency, bodyLimit: options.notificationBodyLimit }, options.maxRecipients);
+    preflightRoutes(this.app, corsOrigins);
+    this.app.any('/*', guarded(corsOrigins, (reply, req) =>
+      sendError(reply, Errors.notFound(req.getMethod().toUpperCase(), req.getUrl()))));
   }
 
   /** Starts listening; resolves with the bound port (port 0 picks a free one). */
