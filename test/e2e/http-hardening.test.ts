@@ -142,11 +142,9 @@ describe('REST inputs that cannot hurt', () => {
       expect(answer.body).toEqual({ code: 605, detail: '605: invalid parameters: body: nested deeper than 64 levels' });
     });
 
-    it('refuses 16 MiB of [[[[ at once', async () => {
-      const started = Date.now();
+    it('refuses 16 MiB of [[[[ before parsing it', async () => {
       const answer = await call('POST', '/v1/notification/send', json, '['.repeat(16 * 1024 * 1024 - 1));
-      expect(answer.body.code).toBe(605);
-      expect(Date.now() - started).toBeLessThan(5000);
+      expect(answer.body).toEqual({ code: 605, detail: '605: invalid parameters: body: nested deeper than 64 levels' });
     });
   });
 

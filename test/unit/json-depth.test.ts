@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nestsDeeperThan } from '../../src/http/json-depth.js';
+import { JsonDepthScanner, nestsDeeperThan } from '../../src/http/json-depth.js';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 
@@ -11,7 +11,7 @@ function depthOf(value: unknown): number {
   return 0;
 }
 
-describe('nestsDeeperThan (JSON depth, before parsing)', () => {
+describe('JSON depth, before parsing (JsonDepthScanner)', () => {
   it('counts arrays and objects', () => {
     expect(nestsDeeperThan(bytes('[[[]]]'), 3)).toBe(false);
     expect(nestsDeeperThan(bytes('[[[[]]]]'), 3)).toBe(true);
@@ -48,5 +48,29 @@ describe('nestsDeeperThan (JSON depth, before parsing)', () => {
     fc.assert(fc.property(value, fc.integer({ min: 0, max: 6 }), (v, max) => {
       expect(nestsDeeperThan(bytes(JSON.stringify(v)), max)).toBe(depthOf(v) > max);
     }), { numRuns: 500 });
+  });
+
+  it('reads a body chunk by chunk as well as whole, however it is cut', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 8 });
+    const json = fc.oneof(fc.jsonValue({ maxDepth: 6 }), fc.array(fc.array(fc.array(text))), fc.dictionary(text, fc.array(text)))
+      .map((v) => bytes(JSON.stringify(v)));
+    const cuts = fc.array(fc.nat(), { maxLength: 6 });
+    fc.assert(fc.property(json, cuts, fc.integer({ min: 0, max: 6 }), (whole, at, max) => {
+      const scanner = new JsonDepthScanner(max);
+      const points = [...new Set(at.map((n) => n % (whole.length + 1)))].sort((a, b) => a - b);
+      let deep = false;
+      points.concat(whole.length).reduce((from, to) => {
+        deep = scanner.tooDeep(whole.subarray(from, to)) || deep;
+        return to;
+      }, 0);
+      expect(deep).toBe(nestsDeeperThan(whole, max));
+    }), { numRuns: 1000 });
+  });
+
+  it('carries an escape across a cut right after the backslash', () => {
+    const scanner = new JsonDepthScanner(1);
+    expect(scanner.tooDeep(bytes('["\\'))).toBe(false); // ends inside a string, on one backslash
+    expect(scanner.tooDeep(bytes('"[[[[" ]'))).toBe(false); // that quote was escaped: the brackets are text
+    expect(nestsDeeperThan(bytes('["\\"[[[[" ]'), 1)).toBe(false);
   });
 });
