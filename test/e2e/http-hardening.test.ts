@@ -29,14 +29,15 @@ describe('REST inputs that cannot hurt', () => {
     httpCall(dino.httpPort, method, path, { headers, body });
 
   describe('bodies must be JSON (415, code 614)', () => {
-    it.each([
+    const notJson: Array<[type: string | undefined, method: string, path: () => string]> = [
       ['text/plain', 'POST', () => `/v1/users/${owner}/groups/create`],
       ['application/x-www-form-urlencoded', 'POST', () => `/v1/users/${owner}/groups/create`],
       ['multipart/form-data; boundary=x', 'POST', () => '/v1/notification/send'],
       ['application/jsonp', 'POST', () => `/v1/groups/${groupId}/user/${owner}/send`],
       [undefined, 'POST', () => `/v1/users/${owner}/groups/create`],
       ['text/plain', 'PUT', () => `/v1/groups/${groupId}`],
-    ])('Content-Type %s on %s → 415, nothing written', async (type, method, path) => {
+    ];
+    it.each(notJson)('Content-Type %s on %s → 415, nothing written', async (type, method, path) => {
       const before = snapshot();
       const headers: Record<string, string> = type === undefined ? {} : { 'content-type': type };
       const answer = await call(method, path(), headers, createBody);
