@@ -78,7 +78,8 @@ for (let run = 1; run <= Number(values.runs); run++) {
     console.log(`  /healthz while accepting: ${summary(during)}; Dino's loop: ${loopGaps(dino.logs, startedAt, acceptedAt)}`);
     console.log(`  /healthz in the ${values['after-ms']} ms after (fan-out): ${summary(after)}; Dino's loop: ${loopGaps(dino.logs, acceptedAt, Date.now())}`);
   } finally {
-    await dino.close();
+    const troubles = await dino.close();
+    if (troubles.length > 0) console.log(`  Dino logged: ${troubles.slice(0, 3).join('\n    ').slice(0, 600)}`);
   }
 }
 agent.destroy();
