@@ -29,6 +29,22 @@ const url = (schemes: string[]) =>
       return false;
     }
   }, `expected a ${schemes.join(' or ')} URL`).optional();
+/** Browser origins (`https://app.example.com`), compared as the browser sends them in `Origin`. */
+const origins = z
+  .string()
+  .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+  .refine((list) => list.every(isOrigin), 'expected comma-separated origins such as https://app.example.com')
+  .transform((list) => list.map((o) => new URL(o).origin))
+  .default([]);
+
+function isOrigin(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return ['http:', 'https:'].includes(u.protocol) && u.pathname === '/' && !u.search && !u.hash && !u.username && !u.password;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The configuration contract: each `DINO_*` variable with its default. The same names, lower-cased with dashes,
@@ -76,6 +92,9 @@ export const settings = {
   DINO_BODY_LIMIT: positiveInt.default(1024 * 1024),
   DINO_NOTIFICATION_BODY_LIMIT: positiveInt.default(16 * 1024 * 1024),
   DINO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DINO_MAX_RECIPIENTS: positiveInt.default(1_000_000),
+  DINO_CORS_ORIGINS: origins,
+  DINO_IDEMPOTENCY_MAX_KEYS: positiveInt.default(100_000),
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -84,8 +103,16 @@ type Settings = { [K in SettingName]: z.output<(typeof settings)[K]> };
 /** The validated configuration, one section per part; each part is handed its own section whole. */
 export interface Config {
   logLevel: Settings['DINO_LOG_LEVEL'];
+  http: {
+    host: string; port: number; bodyLimit: number; notificationBodyLimit: number; apiKeys?: string[];
+    /** User ids one `notification/send` may list, over all its entries. */
+    maxRecipients: number;
+    /** Browser origins allowed by CORS (exact `scheme://host[:port]`); empty: no CORS headers at all. */
+    corsOrigins: string[];
+  };
+  /** In-process idempotency keys kept at most; the oldest go first. */
+  idempotency: { maxKeys: number };
   dataDir: string;
-  http: { host: string; port: number; bodyLimit: number; notificationBodyLimit: number; apiKeys?: string[] };
   cassandra?: { contactPoints: string[]; keyspace: string; localDataCenter: string; replication: string; consistency: Settings['DINO_CASSANDRA_CONSISTENCY']; requestTimeoutMs: number };
   redis?: { url: string; stream: string; group: string; maxLen: number; claimIdleMs: number; maxAttempts: number; orderWaitMs: number };
   /** The in-process queue (no Redis): deliveries of a broadcast, and recipients waiting at most before refusing. */
@@ -154,7 +181,11 @@ function checkExposure(config: Config): Config {
 function toConfig(s: Settings): Config {
   return {
     logLevel: s.DINO_LOG_LEVEL,
-    http: { host: s.DINO_HTTP_HOST, port: s.DINO_HTTP_PORT, bodyLimit: s.DINO_BODY_LIMIT, notificationBodyLimit: s.DINO_NOTIFICATION_BODY_LIMIT, apiKeys: s.DINO_API_KEY },
+    http: {
+      host: s.DINO_HTTP_HOST, port: s.DINO_HTTP_PORT, bodyLimit: s.DINO_BODY_LIMIT, notificationBodyLimit: s.DINO_NOTIFICATION_BODY_LIMIT,
+      apiKeys: s.DINO_API_KEY, maxRecipients: s.DINO_MAX_RECIPIENTS, corsOrigins: s.DINO_CORS_ORIGINS,
+    },
+    idempotency: { maxKeys: s.DINO_IDEMPOTENCY_MAX_KEYS },
     dataDir: s.DINO_DATA_DIR,
     cassandra: s.DINO_CASSANDRA_CONTACT_POINTS && {
       contactPoints: s.DINO_CASSANDRA_CONTACT_POINTS, keyspace: s.DINO_CASSANDRA_KEYSPACE,

@@ -78,7 +78,7 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   running.storage = storage;
   closers.push(() => storage.close());
   checks.push(['storage', () => storage.ping()]);
-  const idempotency = config.redis ? new RedisIdempotencyStore(config.redis) : new MemoryIdempotencyStore();
+  const idempotency = config.redis ? new RedisIdempotencyStore(config.redis) : new MemoryIdempotencyStore({ maxKeys: config.idempotency.maxKeys });
   closers.push(() => idempotency.close());
   const changes = config.redis ? new RedisGroupChanges(config.redis) : new InProcessGroupChanges();
   closers.push(() => changes.close());

@@ -13,6 +13,7 @@ export const ErrorCode = {
   NOT_FOUND: 611,
   BODY_TOO_LARGE: 612,
   REQUEST_IN_PROGRESS: 613,
+  UNSUPPORTED_MEDIA_TYPE: 614,
   STORAGE_UNAVAILABLE: 620,
   QUEUE_UNAVAILABLE: 621,
   IDEMPOTENCY_UNAVAILABLE: 622,
@@ -31,6 +32,8 @@ export class DinoError extends Error {
 }
 
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/** Caller-supplied text quoted in a message is cut short: an answer never echoes a request back at length. */
+const quote = (text: string, max = 100) => (text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text);
 
 export const Errors = {
   unexpected: (cause: unknown) => new DinoError(ErrorCode.UNKNOWN, 'unexpected error', { cause }),
@@ -42,8 +45,11 @@ export const Errors = {
   invalidParameters: (field: string, problem: string) =>
     new DinoError(ErrorCode.INVALID_PARAMETERS, `invalid parameters: ${field}: ${problem}`),
   unauthorized: () => new DinoError(ErrorCode.UNAUTHORIZED, 'missing or wrong API key'),
-  notFound: (method: string, path: string) => new DinoError(ErrorCode.NOT_FOUND, `no route for ${method} ${path}`),
+  notFound: (method: string, path: string) =>
+    new DinoError(ErrorCode.NOT_FOUND, `no route for ${quote(method, 20)} ${quote(path)}`),
   bodyTooLarge: (limit: number) => new DinoError(ErrorCode.BODY_TOO_LARGE, `body too large: limit is ${limit} bytes`),
+  unsupportedMediaType: (contentType: string) => new DinoError(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    `unsupported media type: ${contentType ? quote(contentType) : 'no Content-Type'}: expected application/json`),
   requestInProgress: () =>
     new DinoError(ErrorCode.REQUEST_IN_PROGRESS, 'a request with this Idempotency-Key is still in progress'),
   storageUnavailable: (cause: unknown) =>

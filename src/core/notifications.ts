@@ -1,4 +1,5 @@
 import { broadcast, type Ports } from './ports/index.js';
+import { nextTurn, SLICE } from './turns.js';
 
 export interface NotificationInput {
   eventType: string;
@@ -16,11 +17,26 @@ export class Notifications {
   async send(input: NotificationInput): Promise<{ recipients: number }> {
     let recipients = 0;
     for (const entry of input.notification) {
-      const userIds = [...new Set(entry.userIds)];
+      const userIds = await distinct(entry.userIds);
       const event = { ...entry.data, event_type: input.eventType, ...(input.groupId ? { group_id: input.groupId } : {}) };
       await broadcast(this.ports, event, userIds);
       recipients += userIds.length;
     }
     return { recipients };
   }
+}
+
+/** The ids once each, in first-listed order; a list of a million takes slices, not one long block. */
+async function distinct(ids: number[]): Promise<number[]> {
+  const seen = new Set<number>();
+  const once: number[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (!seen.has(id)) {
+      seen.add(id);
+      once.push(id);
+    }
+    if (i % SLICE === SLICE - 1) await nextTurn();
+  }
+  return once;
 }

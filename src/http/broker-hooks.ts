@@ -1,14 +1,15 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AccessPolicy } from '../auth/access.js';
 import { Errors } from '../core/errors.js';
+import { hasApiKey } from './api-key.js';
 import { parseJson, readBody } from './body.js';
+import { guarded } from './guard.js';
 import { emqxAuthn, emqxAuthz } from './hooks/emqx.js';
 import { goAuthAcl, goAuthSuperuser, goAuthUser } from './hooks/go-auth.js';
 import { refuseEverything, type HookPolicy } from './hooks/policy.js';
 import { vernemqHook } from './hooks/vernemq.js';
 import { sendError, sendJson, type Reply } from './reply.js';
 import type { Answer, RouteOptions } from './route.js';
-import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
+import type { HttpRequest, TemplatedApp } from './uws.js';
 
 type Hook = (policy: HookPolicy, body: unknown) => Promise<Answer>;
 
@@ -21,10 +22,10 @@ type Hook = (policy: HookPolicy, body: unknown) => Promise<Answer>;
 export function brokerHookRoutes(app: TemplatedApp, accessPolicy: AccessPolicy | undefined, options: RouteOptions): void {
   const policy: HookPolicy = accessPolicy ?? refuseEverything();
   const serve = (pattern: string, pick: (req: HttpRequest) => Hook) =>
-    app.post(pattern, (res, req) => {
+    app.post(pattern, guarded(options.corsOrigins, (reply, req) => {
       const hook = pick(req); // now: the request is gone after this callback
-      serveHook(res, req, options, (body) => hook(policy, body));
-    });
+      serveHook(reply, req, options, (body) => hook(policy, body));
+    }));
   serve('/auth/emqx/authn', () => emqxAuthn);
   serve('/auth/emqx/authz', () => emqxAuthz);
   serve('/auth/vernemq', (req) => vernemqHook(req.getHeader('vernemq-hook')));
@@ -37,13 +38,8 @@ export function brokerHookRoutes(app: TemplatedApp, accessPolicy: AccessPolicy |
  * What `route()` does for `/v1`, for a hook: the key may also come in the URL, and the hook may be named in a
  * header. The body is bounded by DINO_BODY_LIMIT; a malformed one is a 400, never a 500.
  */
-function serveHook(res: HttpResponse, req: HttpRequest, options: RouteOptions, answer: (body: unknown) => Promise<Answer>): void {
-  const reply: Reply = { res, aborted: false };
-  res.onAborted(() => {
-    reply.aborted = true;
-    reply.onAbort?.();
-  });
-  const authorized = hasApiKey(req, options.apiKeys);
+function serveHook(reply: Reply, req: HttpRequest, options: RouteOptions, answer: (body: unknown) => Promise<Answer>): void {
+  const authorized = hasApiKey(req, options.apiKeys, 'api_key');
   const declaredLength = Number(req.getHeader('content-length') || 0);
   options.inFlight.count++;
   const answered = authorized
@@ -54,15 +50,3 @@ function serveHook(res: HttpResponse, req: HttpRequest, options: RouteOptions, a
     .catch((err: unknown) => sendError(reply, err))
     .finally(() => options.inFlight.count--);
 }
-
-/** Compared in constant time, as digests (the length of a key does not leak either). */
-function hasApiKey(req: HttpRequest, apiKeys: string[] | undefined): boolean {
-  if (apiKeys === undefined) return true;
-  const header = req.getHeader('authorization');
-  const given = header.startsWith('Bearer ') ? header.slice(7) : req.getQuery('api_key');
-  if (!given) return false;
-  const presented = sha256(given);
-  return apiKeys.reduce((match, key) => timingSafeEqual(presented, sha256(key)) || match, false);
-}
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest();

@@ -1,4 +1,5 @@
-import { sendJson, type Reply } from './reply.js';
+import { guarded } from './guard.js';
+import { sendJson } from './reply.js';
 import type { TemplatedApp } from './uws.js';
 
 /** A named readiness probe: resolves when the part it checks is reachable. */
@@ -8,18 +9,14 @@ const CHECK_TIMEOUT_MS = 2000;
 
 /** `/healthz`: the process is up. `/readyz`: every part it depends on answers (503 naming those that do not). */
 export function healthRoutes(app: TemplatedApp, checks: ReadinessCheck[]): void {
-  app.get('/healthz', (res) => {
-    res.cork(() => res.writeHeader('Content-Type', 'application/json').end('{"status":"ok"}'));
-  });
-  app.get('/readyz', (res) => {
-    const reply: Reply = { res, aborted: false };
-    res.onAborted(() => (reply.aborted = true));
+  app.get('/healthz', guarded([], (reply) => sendJson(reply, 200, { status: 'ok' })));
+  app.get('/readyz', guarded([], (reply) => {
     void Promise.all(checks.map(async ([name, check]) => [name, await probe(check)] as const)).then((results) => {
       const parts = Object.fromEntries(results);
       const ready = results.every(([, state]) => state === 'ok');
       sendJson(reply, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', parts });
     });
-  });
+  }));
 }
 
 async function probe(check: () => Promise<unknown>): Promise<string> {

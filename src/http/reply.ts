@@ -1,6 +1,7 @@
 import { ZodError } from 'zod';
 import { DinoError, ErrorCode, Errors } from '../core/errors.js';
 import { logger } from '../log.js';
+import type { Header } from './cors.js';
 import { httpStatus, statusLine } from './status.js';
 import type { HttpResponse } from './uws.js';
 
@@ -10,14 +11,26 @@ export interface Reply {
   aborted: boolean;
   /** Set while a body is being read, so an abort settles the read instead of leaving it pending forever. */
   onAbort?: () => void;
+  /** Written into the answer, whatever it is (CORS). */
+  headers?: Header[];
+  /** Close the connection after the answer: what the client sent next on it cannot be trusted. */
+  closeConnection?: boolean;
 }
 
 export function sendJson(reply: Reply, status: number, body: unknown): void {
+  send(reply, status, [['Content-Type', 'application/json']], JSON.stringify(body));
+}
+
+/** Writes the answer once; `text` undefined: no body and no Content-Length (a 204, which never closes). */
+export function send(reply: Reply, status: number, headers: Header[], text?: string): void {
   if (reply.aborted) return;
-  const text = JSON.stringify(body);
   reply.aborted = true; // answered: nothing may be written again
-  reply.res.cork(() => {
-    reply.res.writeStatus(statusLine(status)).writeHeader('Content-Type', 'application/json').end(text);
+  const { res } = reply;
+  res.cork(() => {
+    res.writeStatus(statusLine(status));
+    for (const [name, value] of [...headers, ...(reply.headers ?? [])]) res.writeHeader(name, value);
+    if (text === undefined) res.endWithoutBody();
+    else res.end(text, reply.closeConnection);
   });
 }
 

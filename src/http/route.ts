@@ -1,10 +1,12 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Errors } from '../core/errors.js';
+import { hasApiKey } from './api-key.js';
 import type { IdempotencyStore } from '../core/ports/idempotency.js';
 import { logger } from '../log.js';
 import { parseJson, readBody } from './body.js';
-import { sendError, sendJson, type Reply } from './reply.js';
-import type { HttpRequest, TemplatedApp } from './uws.js';
+import { guarded } from './guard.js';
+import { sendError, sendJson } from './reply.js';
+import { declaredLength, unsupportedBody } from './request-headers.js';
+import type { TemplatedApp } from './uws.js';
 
 export interface Answer {
   status: number;
@@ -22,6 +24,8 @@ export interface RouteOptions {
   /** DINO_API_KEY: any one of them lets a call in (several while keys are rotated). */
   apiKeys?: string[];
   bodyLimit: number;
+  /** Browser origins allowed by CORS; empty: none. */
+  corsOrigins: readonly string[];
   /** Requests being handled; shutdown waits for it to reach zero before closing storage. */
   inFlight: { count: number };
   /** When given, an `Idempotency-Key` header makes a retry return the first answer instead of running again. */
@@ -32,21 +36,17 @@ type Method = 'get' | 'post' | 'put' | 'del';
 
 /**
  * Registers one endpoint: checks the API key, copies what is needed from the request (it is only valid until the
- * first await), reads and parses the body, runs the handler and answers with its result or the error envelope.
+ * first await), reads and parses the body (JSON only), runs the handler and answers with its result or the error
+ * envelope.
  */
 export function route(app: TemplatedApp, method: Method, pattern: string, options: RouteOptions,
   handler: (ctx: RouteContext) => Promise<Answer>): void {
   const paramCount = (pattern.match(/:/g) ?? []).length;
   const hasBody = method === 'post' || method === 'put';
-  app[method](pattern, (res, req) => {
-    const reply: Reply = { res, aborted: false };
-    res.onAborted(() => {
-      reply.aborted = true;
-      reply.onAbort?.();
-    });
-    const authorized = isAuthorized(req, options.apiKeys);
-    const rawParams = Array.from({ length: paramCount }, (_, i) => req.getParameter(i));
-    const declaredLength = Number(req.getHeader('content-length') || 0);
+  app[method](pattern, guarded(options.corsOrigins, (reply, req, headers) => {
+    const authorized = hasApiKey(req, options.apiKeys);
+    const rawParams = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? '');
+    const notJson = hasBody ? unsupportedBody(headers) : undefined;
     const idempotencyKey = options.idempotency ? req.getHeader('idempotency-key') : '';
     const scope = `${method} ${req.getUrl()} `;
     options.inFlight.count++;
@@ -54,7 +54,7 @@ export function route(app: TemplatedApp, method: Method, pattern: string, option
       try {
         if (!authorized) throw Errors.unauthorized();
         const params = rawParams.map(decodeParam);
-        const body = hasBody ? parseJson(await readBody(reply, declaredLength, options.bodyLimit)) : {};
+        const body = hasBody ? parseJson(await readBody(reply, declaredLength(headers), options.bodyLimit, notJson)) : {};
         const run = () => handler({ params, body });
         const answer = idempotencyKey ? await once(options.idempotency!, scope + checkKey(idempotencyKey), run) : await run();
         sendJson(reply, answer.status, answer.body);
@@ -64,7 +64,7 @@ export function route(app: TemplatedApp, method: Method, pattern: string, option
         options.inFlight.count--;
       }
     })();
-  });
+  }));
 }
 
 /** Runs the request unless one with the same key already did: then its answer is returned again. */
@@ -97,18 +97,6 @@ function checkKey(key: string): string {
   return key;
 }
 
-/** Compares in constant time (as digests, so the length of a key does not leak either). */
-function isAuthorized(req: HttpRequest, apiKeys: string[] | undefined): boolean {
-  if (apiKeys === undefined) return true;
-  const header = req.getHeader('authorization');
-  if (!header.startsWith('Bearer ')) return false;
-  const given = digest(header.slice(7));
-  let match = false;
-  for (const key of apiKeys) match = timingSafeEqual(given, digest(key)) || match;
-  return match;
-}
-
-const digest = (text: string) => createHash('sha256').update(text).digest();
 
 export const ok = (body: unknown): Answer => ({ status: 200, body });
 export const created = (body: unknown): Answer => ({ status: 201, body });

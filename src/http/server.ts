@@ -4,9 +4,11 @@ import type { Dino } from '../core/dino.js';
 import { Errors } from '../core/errors.js';
 import { brokerHookRoutes } from './broker-hooks.js';
 import { groupRoutes } from './groups.js';
+import { guarded } from './guard.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { messageRoutes } from './messages.js';
 import { notificationRoutes } from './notifications.js';
+import { preflightRoutes } from './preflight.js';
 import { sendError } from './reply.js';
 import { tokenRoutes } from './tokens.js';
 import { uws, type us_listen_socket } from './uws.js';
@@ -20,17 +22,17 @@ export class HttpServer {
 
   constructor(dino: Dino, private readonly options: HttpConfig, checks: ReadinessCheck[], idempotency?: IdempotencyStore,
     auth?: Auth | null) {
-    const routeOptions = { apiKeys: options.apiKeys, bodyLimit: options.bodyLimit, inFlight: this.inFlight };
+    const { corsOrigins } = options;
+    const routeOptions = { apiKeys: options.apiKeys, bodyLimit: options.bodyLimit, corsOrigins, inFlight: this.inFlight };
     healthRoutes(this.app, checks);
     groupRoutes(this.app, dino, routeOptions);
     messageRoutes(this.app, dino, { ...routeOptions, idempotency });
-    notificationRoutes(this.app, dino, { ...routeOptions, idempotency, bodyLimit: options.notificationBodyLimit });
+    notificationRoutes(this.app, dino, { ...routeOptions, idempotency, bodyLimit: options.notificationBodyLimit }, options.maxRecipients);
     tokenRoutes(this.app, auth?.tokens, routeOptions);
     brokerHookRoutes(this.app, auth?.policy, routeOptions);
-    this.app.any('/*', (res, req) => {
-      const reply = { res, aborted: false };
-      sendError(reply, Errors.notFound(req.getMethod().toUpperCase(), req.getUrl()));
-    });
+    preflightRoutes(this.app, corsOrigins);
+    this.app.any('/*', guarded(corsOrigins, (reply, req) =>
+      sendError(reply, Errors.notFound(req.getMethod().toUpperCase(), req.getUrl()))));
   }
 
   /** Starts listening; resolves with the bound port (port 0 picks a free one). */

@@ -12,6 +12,7 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.BODY_TOO_LARGE]: 413,
   [ErrorCode.REQUEST_IN_PROGRESS]: 409,
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
   [ErrorCode.STORAGE_UNAVAILABLE]: 503,
   [ErrorCode.QUEUE_UNAVAILABLE]: 503,
   [ErrorCode.IDEMPOTENCY_UNAVAILABLE]: 503,
@@ -21,7 +22,7 @@ const statusOf: Record<ErrorCode, number> = {
 export const httpStatus = (code: ErrorCode): number => statusOf[code];
 
 const statusText: Record<number, string> = {
-  200: 'OK', 201: 'Created', 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict',
+  200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict',
   413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable',
   403: 'Forbidden', 501: 'Not Implemented',
 };

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -10,8 +11,10 @@ import type * as Uws from 'uWebSockets.js';
  */
 function loadNative(): typeof Uws {
   const require = createRequire(import.meta.url);
-  const packageDir = dirname(require.resolve('uWebSockets.js/package.json'));
-  const binary = join(packageDir, 'binaries', `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`);
+  const entryDir = dirname(require.resolve('uWebSockets.js'));
+  const name = `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`;
+  // Beside the entry (upstream's binaries, @based/uws), or in binaries/ beside its src/ (the v20.30 repackaging).
+  const binary = [join(entryDir, name), join(entryDir, '..', 'binaries', name)].find(existsSync) ?? join(entryDir, name);
   try {
     return require(binary) as typeof Uws;
   } catch (err) {
@@ -19,4 +22,15 @@ function loadNative(): typeof Uws {
   }
 }
 
-export const uws = loadNative();
+/**
+ * uWS writes a `uWebSockets: 20` header into every response. Its undocumented `_cfg('silent')` (the uWebSockets.js
+ * entry of the TechEmpower benchmarks uses it) turns that off for this thread's loop, so answers do not name the
+ * HTTP library. test/e2e/http-headers.test.ts notices if a version drops the switch.
+ */
+function silence(native: typeof Uws): typeof Uws {
+  const cfg = (native as unknown as { _cfg?: (key: string) => void })._cfg;
+  if (typeof cfg === 'function') cfg('silent');
+  return native;
+}
+
+export const uws = silence(loadNative());

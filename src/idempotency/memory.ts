@@ -5,29 +5,46 @@ interface Record {
   expiresAt: number;
 }
 
-/** Keys of the single-process mode, held in memory (forgotten on restart). */
+export interface MemoryIdempotencyOptions extends IdempotencyOptions {
+  /** Keys held at most; past it the oldest claimed go first, so callers sending unique keys cannot exhaust memory. */
+  maxKeys?: number;
+}
+
+export const DEFAULT_MAX_KEYS = 100_000;
+
+/**
+ * Keys of the single-process mode, held in memory (forgotten on restart). The map keeps keys in the order they were
+ * last written, so its first key is always the oldest.
+ */
 export class MemoryIdempotencyStore implements IdempotencyStore {
   readonly kind = 'memory';
   private readonly records = new Map<string, Record>();
   private readonly retentionMs: number;
   private readonly claimMs: number;
+  private readonly maxKeys: number;
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(options: IdempotencyOptions = {}) {
+  constructor(options: MemoryIdempotencyOptions = {}) {
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.claimMs = options.claimMs ?? DEFAULT_CLAIM_MS;
+    this.maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
     this.sweeper = setInterval(() => this.sweep(), 60_000).unref();
   }
 
   async claim(key: string): Promise<Claim> {
     const record = this.records.get(key);
     if (record && record.expiresAt > Date.now()) return record.answer ? { state: 'done', answer: record.answer } : { state: 'busy' };
-    this.records.set(key, { answer: null, expiresAt: Date.now() + this.claimMs });
+    this.insert(key, { answer: null, expiresAt: Date.now() + this.claimMs });
     return { state: 'new' };
   }
 
+  /** Keys held now, expired ones not yet swept included. */
+  get size(): number {
+    return this.records.size;
+  }
+
   async complete(key: string, answer: StoredAnswer): Promise<void> {
-    this.records.set(key, { answer, expiresAt: Date.now() + this.retentionMs });
+    this.insert(key, { answer, expiresAt: Date.now() + this.retentionMs });
   }
 
   async release(key: string): Promise<void> {
@@ -36,6 +53,16 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+  }
+
+  /** Writes the key as the newest, first dropping the oldest keys past the cap. */
+  private insert(key: string, record: Record): void {
+    this.records.delete(key);
+    for (const oldest of this.records.keys()) {
+      if (this.records.size < this.maxKeys) break;
+      this.records.delete(oldest);
+    }
+    this.records.set(key, record);
   }
 
   private sweep(): void {

@@ -1,31 +1,23 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startDino, type DinoProcess } from '../support/dino-process.js';
+import { sqliteSnapshot } from '../support/sqlite-snapshot.js';
 
 const MISSING_GROUP = '00000000-0000-4000-8000-000000000000';
 
 describe('bad input', () => {
   let dino: DinoProcess;
-  let dataDir: string;
+  let snapshot: () => unknown;
   let groupId: string;
   const owner = 11;
   const outsider = 99;
 
-  const snapshot = () => {
-    const db = new Database(join(dataDir, 'dino.sqlite'), { readonly: true });
-    try {
-      return ['groups', 'memberships', 'messages'].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all());
-    } finally {
-      db.close();
-    }
-  };
-
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'dino-bad-'));
+    const dataDir = mkdtempSync(join(tmpdir(), 'dino-bad-'));
     dino = await startDino('start', { DINO_DATA_DIR: dataDir });
+    snapshot = sqliteSnapshot(join(dataDir, 'dino.sqlite'));
     groupId = (await api(dino.base, 'POST', `/v1/users/${owner}/groups/create`, { group_name: 'g', users: [12] })).body.group_id;
     await api(dino.base, 'POST', `/v1/groups/${groupId}/user/${owner}/send`, { message_payload: 'first', message_type: 'text' });
   });

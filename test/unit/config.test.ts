@@ -10,6 +10,13 @@ describe('configuration', () => {
     expect(c.redis).toBeUndefined();
     expect(c.fanOut.workers).toBeGreaterThan(0);
     expect(c.logLevel).toBe('info');
+    expect(c.http).toMatchObject({ maxRecipients: 1_000_000, corsOrigins: [] });
+    expect(c.idempotency).toEqual({ maxKeys: 100_000 });
+  });
+
+  it('reads CORS origins as the browser sends them', () => {
+    const c = loadConfig({ DINO_CORS_ORIGINS: 'https://App.example.com, http://localhost:3000/ ,https://x.org:443' });
+    expect(c.http.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:3000', 'https://x.org']);
   });
 
   it('enables Cassandra and Redis when their settings are given', () => {
@@ -53,6 +60,11 @@ describe('configuration', () => {
     ['DINO_JWT_SECRET', 'short'],
     ['DINO_JWT_TTL', '1 week'],
     ['DINO_INSECURE', 'yes'],
+    ['DINO_CORS_ORIGINS', '*'],
+    ['DINO_CORS_ORIGINS', 'https://a.example/app'],
+    ['DINO_CORS_ORIGINS', 'app.example.com'],
+    ['DINO_MAX_RECIPIENTS', '0'],
+    ['DINO_IDEMPOTENCY_MAX_KEYS', 'many'],
   ])('refuses %s=%s naming the variable and its flag', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} \\(--`));
