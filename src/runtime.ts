@@ -1,5 +1,5 @@
 import { openAuth } from './auth/open.js';
-import type { Config } from './config.js';
+import type { Config, MqttConfig } from './config.js';
 import { BrokerThread } from './broker/thread.js';
 import { Dino } from './core/dino.js';
 import { HttpServer } from './http/server.js';
@@ -83,7 +83,7 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   const changes = config.redis ? new RedisGroupChanges(config.redis) : new InProcessGroupChanges();
   closers.push(() => changes.close());
   const auth = await openAuth(config.auth, config.mqtt.topicPrefix);
-  const http = new HttpServer(new Dino({ storage, queue: running.queue, changes }), config.http, checks, idempotency, auth);
+  const http = new HttpServer(new Dino({ storage, queue: running.queue, changes }, { maxEventBytes: maxEventBytes(config.mqtt) }), config.http, checks, idempotency, auth);
   running.httpPort = await http.listen();
   closers.push(() => http.drain());
 }
@@ -98,4 +98,12 @@ function warnIfInsecure({ auth, http, mqtt }: Config, role: Role): void {
   ];
   logger.warn({ open }, 'DINO_INSECURE=true: listeners may face the network without credentials; anyone who reaches an open one can '
     + 'read and send every user\'s messages');
+}
+
+/**
+ * The largest event payload one PUBLISH can carry within DINO_MQTT_MAX_PACKET_SIZE: the packet also holds a fixed
+ * header (at most 5 bytes), the topic with its 2-byte length (prefix and up to 16 digits) and a 2-byte packet id.
+ */
+export function maxEventBytes(mqtt: MqttConfig): number {
+  return mqtt.limits.maxPacketSize - (5 + 2 + Buffer.byteLength(mqtt.topicPrefix) + 16 + 2);
 }

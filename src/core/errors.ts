@@ -14,6 +14,7 @@ export const ErrorCode = {
   BODY_TOO_LARGE: 612,
   REQUEST_IN_PROGRESS: 613,
   UNSUPPORTED_MEDIA_TYPE: 614,
+  EVENT_TOO_LARGE: 615,
   STORAGE_UNAVAILABLE: 620,
   QUEUE_UNAVAILABLE: 621,
   IDEMPOTENCY_UNAVAILABLE: 622,
@@ -47,6 +48,8 @@ export const Errors = {
   unauthorized: () => new DinoError(ErrorCode.UNAUTHORIZED, 'missing or wrong API key'),
   notFound: (method: string, path: string) =>
     new DinoError(ErrorCode.NOT_FOUND, `no route for ${quote(method, 20)} ${quote(path)}`),
+  eventTooLarge: (bytes: number, limit: number) => new DinoError(ErrorCode.EVENT_TOO_LARGE,
+    `event too large: ${bytes} bytes, an MQTT packet may carry at most ${limit} (DINO_MQTT_MAX_PACKET_SIZE)`),
   bodyTooLarge: (limit: number) => new DinoError(ErrorCode.BODY_TOO_LARGE, `body too large: limit is ${limit} bytes`),
   unsupportedMediaType: (contentType: string) => new DinoError(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
     `unsupported media type: ${contentType ? quote(contentType) : 'no Content-Type'}: expected application/json`),

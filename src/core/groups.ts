@@ -3,7 +3,8 @@ import type { GroupCache, GroupSnapshot } from './group-cache.js';
 import { Errors } from './errors.js';
 import { newGroupId } from './ids.js';
 import { GROUP_OPEN, GROUP_TYPE_PRIVATE, type Group, type Member } from './model.js';
-import { broadcast, type Ports } from './ports/index.js';
+import type { Broadcaster } from './broadcaster.js';
+import type { Ports } from './ports/index.js';
 import { nowMicros } from './time.js';
 
 export interface CreateGroupInput {
@@ -27,7 +28,7 @@ export interface UpdateGroupInput {
  * and a retry starts afresh.
  */
 export class Groups {
-  constructor(private readonly ports: Ports, private readonly cache: GroupCache) {}
+  constructor(private readonly ports: Ports, private readonly events: Broadcaster, private readonly cache: GroupCache) {}
 
   async create(creatorId: number, input: CreateGroupInput): Promise<GroupSnapshot> {
     const now = nowMicros();
@@ -91,7 +92,7 @@ export class Groups {
     const members = await this.changed(groupId);
     const newcomers = joiners.filter((j) => !before.some((m) => m.userId === j.userId));
     const event = joinEvent(groupId, joiners.map((m) => m.userId), now);
-    await this.undoUnless(broadcast(this.ports, event, members.map((m) => m.userId)), async () => {
+    await this.undoUnless(this.events.send(event, members.map((m) => m.userId)), async () => {
       for (const m of newcomers) await this.ports.storage.removeMember(groupId, m.userId, nowMicros());
       await this.changed(groupId);
     });
@@ -107,7 +108,7 @@ export class Groups {
     const { members } = await this.snapshot(groupId, true);
     if (members.some((m) => m.userId === userId)) {
       const now = nowMicros();
-      await broadcast(this.ports, leaveEvent(groupId, userId, now), members.map((m) => m.userId));
+      await this.events.send(leaveEvent(groupId, userId, now), members.map((m) => m.userId));
       if (await this.ports.storage.removeMember(groupId, userId, now)) await this.changed(groupId);
     }
     return this.get(groupId);
@@ -116,7 +117,7 @@ export class Groups {
   /** Sends the `group` event to the members. */
   announceGroup(group: Group, members: Member[]): Promise<void> {
     const userIds = members.map((m) => m.userId);
-    return broadcast(this.ports, groupEvent(group, userIds), userIds);
+    return this.events.send(groupEvent(group, userIds), userIds);
   }
 
   /** Tells every process the group changed, and reads its members afresh. */

@@ -4,7 +4,8 @@ import { newGroup, uniqueMembers, type Groups } from './groups.js';
 import { newTimeUuid, oneToOneGroupId } from './ids.js';
 import type { GroupSnapshot } from './group-cache.js';
 import { GROUP_OPEN, GROUP_TYPE_ONE_TO_ONE, type Membership, type Message } from './model.js';
-import { broadcast, type Ports } from './ports/index.js';
+import type { Broadcaster } from './broadcaster.js';
+import type { Ports } from './ports/index.js';
 import { nowMicros, type Micros } from './time.js';
 
 export interface SendInput {
@@ -29,7 +30,7 @@ const UNREAD_CAP = 1000;
 
 /** Sending, reading and listing messages. */
 export class Messages {
-  constructor(private readonly ports: Ports, private readonly groups: Groups) {}
+  constructor(private readonly ports: Ports, private readonly events: Broadcaster, private readonly groups: Groups) {}
 
   /** Stores the message, then queues it for every member; if it cannot be queued it is removed again. */
   async sendToGroup(groupId: string, senderId: number, input: SendInput): Promise<Message> {
@@ -40,9 +41,10 @@ export class Messages {
     if (!members.some((m) => m.userId === senderId)) throw Errors.notInGroup(groupId, senderId);
     const { id, micros } = newTimeUuid();
     const message: Message = { groupId, messageId: id, senderId, payload: input.messagePayload, messageType: input.messageType, createdAt: micros };
+    const event = this.events.prepare(messageEvent(message));
     await this.ports.storage.saveMessage(message);
     try {
-      await broadcast(this.ports, messageEvent(message), members.map((m) => m.userId));
+      await this.events.sendPrepared(event, members.map((m) => m.userId));
     } catch (err) {
       await this.ports.storage.deleteMessage(groupId, message.messageId).catch(() => undefined);
       throw err;

@@ -1,4 +1,4 @@
-import { broadcast, type Ports } from './ports/index.js';
+import type { Broadcaster } from './broadcaster.js';
 import { nextTurn, SLICE } from './turns.js';
 
 export interface NotificationInput {
@@ -12,14 +12,14 @@ export interface NotificationInput {
  * every listed user. One queue entry per notification entry; a user listed twice in one entry gets it once.
  */
 export class Notifications {
-  constructor(private readonly ports: Ports) {}
+  constructor(private readonly events: Broadcaster) {}
 
   async send(input: NotificationInput): Promise<{ recipients: number }> {
     let recipients = 0;
     for (const entry of input.notification) {
       const userIds = await distinct(entry.userIds);
       const event = { ...entry.data, event_type: input.eventType, ...(input.groupId ? { group_id: input.groupId } : {}) };
-      await broadcast(this.ports, event, userIds);
+      await this.events.send(event, userIds);
       recipients += userIds.length;
     }
     return { recipients };

@@ -13,6 +13,7 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCode.BODY_TOO_LARGE]: 413,
   [ErrorCode.REQUEST_IN_PROGRESS]: 409,
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
+  [ErrorCode.EVENT_TOO_LARGE]: 413,
   [ErrorCode.STORAGE_UNAVAILABLE]: 503,
   [ErrorCode.QUEUE_UNAVAILABLE]: 503,
   [ErrorCode.IDEMPOTENCY_UNAVAILABLE]: 503,

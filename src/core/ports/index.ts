@@ -17,8 +17,3 @@ export interface Ports {
   queue: BroadcastQueue;
   changes: GroupChanges;
 }
-
-/** Queues one event for the listed users: serialised once here, published as is to every recipient. */
-export function broadcast(ports: Ports, event: { group_id?: string }, userIds: number[]): Promise<void> {
-  return ports.queue.enqueue({ payload: JSON.stringify(event), userIds, orderKey: event.group_id });
-}

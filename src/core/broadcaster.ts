@@ -1,0 +1,36 @@
+import { Errors } from './errors.js';
+import type { BroadcastQueue } from './ports/queue.js';
+
+/** An event serialised and checked, ready to queue. */
+export interface PreparedEvent {
+  readonly payload: string;
+  readonly orderKey?: string;
+}
+
+/**
+ * Queues one event for a list of users: serialised once here, published as is to every recipient. An event that
+ * would not fit in one MQTT packet is refused here, before anything is queued (413), rather than failing at every
+ * delivery later.
+ */
+export class Broadcaster {
+  constructor(private readonly queue: BroadcastQueue, private readonly maxEventBytes: number) {}
+
+  /** Serialises the event, refusing one over the limit: call it before writing anything the event is about. */
+  prepare(event: { group_id?: string }): PreparedEvent {
+    const payload = JSON.stringify(event);
+    // A UTF-16 unit is at most three UTF-8 bytes: count exactly only near the limit.
+    if (payload.length * 3 > this.maxEventBytes) {
+      const bytes = Buffer.byteLength(payload);
+      if (bytes > this.maxEventBytes) throw Errors.eventTooLarge(bytes, this.maxEventBytes);
+    }
+    return { payload, orderKey: event.group_id };
+  }
+
+  send(event: { group_id?: string }, userIds: number[]): Promise<void> {
+    return this.sendPrepared(this.prepare(event), userIds);
+  }
+
+  sendPrepared(event: PreparedEvent, userIds: number[]): Promise<void> {
+    return this.queue.enqueue({ payload: event.payload, orderKey: event.orderKey, userIds });
+  }
+}
