@@ -10,7 +10,7 @@ import type { BroadcastQueue } from './core/ports/queue.js';
 import { openStorage } from './storage/open.js';
 import { InProcessGroupChanges } from './changes/in-process.js';
 import { RedisGroupChanges } from './changes/redis.js';
-import { MemoryIdempotencyStore } from './idempotency/memory.js';
+import { InProcessIdempotencyStore } from './idempotency/in-process.js';
 import { RedisIdempotencyStore } from './idempotency/redis.js';
 import type { Storage } from './core/ports/storage.js';
 import { FanOut } from './workers/fan-out.js';
@@ -78,7 +78,7 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   running.storage = storage;
   closers.push(() => storage.close());
   checks.push(['storage', () => storage.ping()]);
-  const idempotency = config.redis ? new RedisIdempotencyStore(config.redis) : new MemoryIdempotencyStore({ maxKeys: config.idempotency.maxKeys });
+  const idempotency = config.redis ? new RedisIdempotencyStore(config.redis) : new InProcessIdempotencyStore({ maxKeys: config.idempotency.maxKeys });
   closers.push(() => idempotency.close());
   const changes = config.redis ? new RedisGroupChanges(config.redis) : new InProcessGroupChanges();
   closers.push(() => changes.close());

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Notifications } from '../../src/core/notifications.js';
-import type { Broadcast, Ports } from '../../src/core/ports/index.js';
+import { loadConfig } from '../../src/config.js';
+import { Broadcaster } from '../../src/core/broadcaster.js';
+import type { Broadcast } from '../../src/core/ports/index.js';
+import { InProcessQueue } from '../../src/queue/in-process.js';
 import { checkRecipients } from '../../src/http/recipients.js';
+import { until } from '../support/wait.js';
 
 const MILLION = 1_000_000;
 
@@ -42,12 +46,16 @@ describe('a million recipients without stalling the event loop', () => {
 
   it('Notifications.send removes duplicates from a million ids in slices, keeping the first-listed order', async () => {
     const queued: Broadcast[] = [];
-    const notifications = new Notifications({ queue: { enqueue: async (b: Broadcast) => void queued.push(b) } } as unknown as Ports);
+    const queue = new InProcessQueue(loadConfig({}).queue);
+    queue.startConsuming(async (b) => void queued.push(b));
+    const notifications = new Notifications(new Broadcaster(queue, 1024 * 1024));
     const ids = Array.from({ length: MILLION }, (_, i) => (i * 7919) % 500_000 + 1); // every id twice
     let answer = { recipients: 0 };
     const turns = await turnsDuring(async () => (answer = await notifications.send({ eventType: 'e', notification: [{ userIds: ids, data: { a: 1 } }] })));
     expect(turns).toBeGreaterThanOrEqual(15);
     expect(answer).toEqual({ recipients: 500_000 });
+    await until('the broadcast handed on', () => queued.length === 1);
+    await queue.close();
     expect(queued[0]!.userIds.slice(0, 3)).toEqual(ids.slice(0, 3));
     expect(new Set(queued[0]!.userIds).size).toBe(500_000);
     expect(JSON.parse(queued[0]!.payload)).toEqual({ a: 1, event_type: 'e' });

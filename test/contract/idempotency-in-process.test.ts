@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryIdempotencyStore } from '../../src/idempotency/memory.js';
+import { InProcessIdempotencyStore } from '../../src/idempotency/in-process.js';
 import { idempotencyContract } from './idempotency.contract.js';
 
-idempotencyContract('memory', async (options) => new MemoryIdempotencyStore(options));
+idempotencyContract('in-process', async (options) => new InProcessIdempotencyStore(options));
 
 describe('memory idempotency store: size cap', () => {
   it('holds at most maxKeys keys, dropping the oldest first', async () => {
-    const store = new MemoryIdempotencyStore({ maxKeys: 3 });
+    const store = new InProcessIdempotencyStore({ maxKeys: 3 });
     for (const k of ['a', 'b', 'c']) {
       await store.claim(k);
       await store.complete(k, { status: 200, body: k });
@@ -21,7 +21,7 @@ describe('memory idempotency store: size cap', () => {
   });
 
   it('stays at the cap under a flood of unique keys', async () => {
-    const store = new MemoryIdempotencyStore({ maxKeys: 1000 });
+    const store = new InProcessIdempotencyStore({ maxKeys: 1000 });
     for (let i = 0; i < 50_000; i++) {
       await store.claim(`flood-${i}`);
       await store.complete(`flood-${i}`, { status: 201, body: { recipients: 1 } });
@@ -33,7 +33,7 @@ describe('memory idempotency store: size cap', () => {
   });
 
   it('defaults to 100 000 keys', async () => {
-    const store = new MemoryIdempotencyStore();
+    const store = new InProcessIdempotencyStore();
     for (let i = 0; i < 100_001; i++) await store.claim(`k-${i}`);
     expect(store.size).toBe(100_000);
     await store.close();

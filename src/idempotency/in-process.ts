@@ -1,6 +1,6 @@
 import { DEFAULT_CLAIM_MS, DEFAULT_RETENTION_MS, type Claim, type IdempotencyOptions, type IdempotencyStore, type StoredAnswer } from '../core/ports/idempotency.js';
 
-interface Record {
+interface KeptAnswer {
   answer: StoredAnswer | null;
   expiresAt: number;
 }
@@ -16,9 +16,9 @@ export const DEFAULT_MAX_KEYS = 100_000;
  * Keys of the single-process mode, held in memory (forgotten on restart). The map keeps keys in the order they were
  * last written, so its first key is always the oldest.
  */
-export class MemoryIdempotencyStore implements IdempotencyStore {
-  readonly kind = 'memory';
-  private readonly records = new Map<string, Record>();
+export class InProcessIdempotencyStore implements IdempotencyStore {
+  readonly kind = 'in-process';
+  private readonly records = new Map<string, KeptAnswer>();
   private readonly retentionMs: number;
   private readonly claimMs: number;
   private readonly maxKeys: number;
@@ -56,7 +56,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   }
 
   /** Writes the key as the newest, first dropping the oldest keys past the cap. */
-  private insert(key: string, record: Record): void {
+  private insert(key: string, record: KeptAnswer): void {
     this.records.delete(key);
     for (const oldest of this.records.keys()) {
       if (this.records.size < this.maxKeys) break;
