@@ -89,6 +89,8 @@ export const settings = {
   DINO_MQTT_MAX_QUEUED: positiveInt.default(1000),
   DINO_MQTT_SESSION_EXPIRY: duration.default(7 * 86_400),
   DINO_MQTT_CONNECT_RATE: positiveInt.default(100),
+  DINO_MQTT_MAX_KEEPALIVE: duration.default(1200),
+  DINO_MQTT_CONNECT_TIMEOUT: duration.default(10),
   DINO_BODY_LIMIT: positiveInt.default(1024 * 1024),
   DINO_NOTIFICATION_BODY_LIMIT: positiveInt.default(16 * 1024 * 1024),
   DINO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -123,7 +125,13 @@ export interface Config {
     /** The embedded broker forgets a persistent session (clean=false) whose client stays away this long. */
     sessionExpirySeconds: number;
     /** The embedded broker's limits per client. */
-    limits: { maxPacketSize: number; maxSubscriptions: number; maxFiltersPerSubscribe: number; maxQueued: number; connectsPerIpPerSecond: number };
+    limits: {
+      maxPacketSize: number; maxSubscriptions: number; maxFiltersPerSubscribe: number; maxQueued: number; connectsPerIpPerSecond: number;
+      /** Longest keepalive a client may ask for; 0 (none: a connection idle for ever) is refused too. */
+      maxKeepaliveSeconds: number;
+      /** How long a connection may stay open before its CONNECT arrives. */
+      connectTimeoutSeconds: number;
+    };
   };
   fanOut: { workers: number; concurrency: number };
   /** MQTT client credentials. No secret and no public key: open broker (loopback only, unless `insecure`). */
@@ -201,7 +209,8 @@ function toConfig(s: Settings): Config {
       topicPrefix: s.DINO_MQTT_TOPIC_PREFIX, connections: s.DINO_MQTT_CONNECTIONS, inflightWindow: s.DINO_MQTT_INFLIGHT,
       ackTimeoutMs: s.DINO_MQTT_ACK_TIMEOUT_MS, sessionExpirySeconds: s.DINO_MQTT_SESSION_EXPIRY,
       limits: { maxPacketSize: s.DINO_MQTT_MAX_PACKET_SIZE, maxSubscriptions: s.DINO_MQTT_MAX_SUBSCRIPTIONS,
-        maxFiltersPerSubscribe: s.DINO_MQTT_MAX_FILTERS, maxQueued: s.DINO_MQTT_MAX_QUEUED, connectsPerIpPerSecond: s.DINO_MQTT_CONNECT_RATE },
+        maxFiltersPerSubscribe: s.DINO_MQTT_MAX_FILTERS, maxQueued: s.DINO_MQTT_MAX_QUEUED, connectsPerIpPerSecond: s.DINO_MQTT_CONNECT_RATE,
+        maxKeepaliveSeconds: s.DINO_MQTT_MAX_KEEPALIVE, connectTimeoutSeconds: s.DINO_MQTT_CONNECT_TIMEOUT },
     },
     auth: { jwtSecret: s.DINO_JWT_SECRET, jwtPublicKeyFile: s.DINO_JWT_PUBLIC_KEY_FILE, jwtTtlSeconds: s.DINO_JWT_TTL, insecure: s.DINO_INSECURE },
     queue: { maxAttempts: s.DINO_MAX_ATTEMPTS, maxRecipients: s.DINO_QUEUE_MAX_RECIPIENTS },

@@ -27,12 +27,15 @@ export class EmbeddedBroker {
     private readonly persistence: BrokerPersistence,
   ) {}
 
-  static async start(config: Pick<Config, 'mqtt' | 'auth' | 'dataDir' | 'redis'>): Promise<EmbeddedBroker> {
+  static async start(config: Pick<Config, 'mqtt' | 'auth' | 'dataDir' | 'redis' | 'http'>): Promise<EmbeddedBroker> {
     const { mqtt, auth } = config;
     const { limits } = mqtt;
     const guard = await BrokerGuard.create(mqtt.topicPrefix, auth, limits.maxSubscriptions);
     const persistence = await openBrokerPersistence(config);
-    const aedes = await Aedes.createBroker({ id: `dino-${process.pid}`, persistence, ...guard.hooks() });
+    const aedes = await Aedes.createBroker({
+      id: `dino-${process.pid}`, persistence, ...guard.hooks(),
+      connectTimeout: limits.connectTimeoutSeconds * 1000, keepaliveLimit: limits.maxKeepaliveSeconds,
+    });
     const store = sessionStoreOf(aedes);
     guard.watch(aedes, store);
     tolerateDroppedMessages(store);
@@ -44,7 +47,8 @@ export class EmbeddedBroker {
     const http = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only, at /mqtt\n'));
     http.on('connection', (socket: Socket) => entrance.admit(socket));
     // ws buffers a whole message before handing it on: no message may be larger than the largest packet.
-    const wss = new WebSocketServer({ server: http, path: '/mqtt', maxPayload: limits.maxPacketSize });
+    const wss = new WebSocketServer({ server: http, path: '/mqtt', maxPayload: limits.maxPacketSize,
+      verifyClient: ({ origin }: { origin?: string }) => originAllowed(origin, config.http.corsOrigins) });
     wss.on('connection', (socket, req) => {
       const stream = createWebSocketStream(socket);
       stream.on('error', (err) => logger.debug({ err }, 'mqtt websocket stream error'));
@@ -112,4 +116,13 @@ function closeServer(server: TcpServer | HttpServer): Promise<void> {
     server.close(() => resolve());
     if ('closeAllConnections' in server) server.closeAllConnections();
   });
+}
+
+/**
+ * With DINO_CORS_ORIGINS set, a browser page may open the MQTT WebSocket only from a listed origin (browsers always
+ * send Origin; apps and servers, which send none, are not concerned). Unset, any origin may, as with no CORS list.
+ */
+export function originAllowed(origin: string | undefined, corsOrigins: readonly string[]): boolean {
+  if (corsOrigins.length === 0 || origin === undefined) return true;
+  return corsOrigins.includes(origin.toLowerCase().replace(/\/$/, ''));
 }

@@ -1,0 +1,88 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { api, startDino, type DinoProcess } from '../support/dino-process.js';
+import { App, RawMqtt } from '../support/mqtt-probe.js';
+
+const CONNECT_TIMEOUT_S = 2;
+const MAX_KEEPALIVE_S = 600;
+const ALLOWED_ORIGIN = 'https://app.example.com';
+
+/** A CONNECT (MQTT 3.1.1, clean session) with the given keepalive, for client id `id`. */
+function connectWithKeepalive(id: string, keepalive: number): Buffer {
+  const protocol = Buffer.from([0, 4, ...Buffer.from('MQTT'), 4, 0x02, keepalive >> 8, keepalive & 0xff]);
+  const payload = Buffer.concat([Buffer.from([0, id.length]), Buffer.from(id)]);
+  return Buffer.concat([Buffer.from([0x10, protocol.length + payload.length]), protocol, payload]);
+}
+
+/** Clients that break the protocol get their connection closed; the broker and the API in the process carry on. */
+describe('malformed MQTT clients against the embedded broker', () => {
+  let dino: DinoProcess;
+  beforeAll(async () => {
+    dino = await startDino('start', {
+      DINO_DATA_DIR: mkdtempSync(join(tmpdir(), 'dino-malformed-')), DINO_MQTT_CONNECT_TIMEOUT: `${CONNECT_TIMEOUT_S}s`,
+      DINO_MQTT_MAX_KEEPALIVE: `${MAX_KEEPALIVE_S}s`, DINO_CORS_ORIGINS: ALLOWED_ORIGIN,
+    });
+  });
+  afterAll(async () => {
+    await dino?.stop();
+  });
+
+  /** After each attack: a well-behaved client still gets in, and REST still answers. */
+  async function stillServing(): Promise<void> {
+    const app = await App.connect(`mqtt://127.0.0.1:${dino.mqttPort}`, { clientId: '42', username: '42' });
+    app.client.end(true);
+    expect((await api(dino.base, 'GET', '/healthz')).status).toBe(200);
+  }
+
+  it('closes a connection that sends garbage instead of a CONNECT', async () => {
+    const raw = await RawMqtt.open(dino.mqttPort!);
+    raw.send(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await raw.closed;
+    await stillServing();
+  });
+
+  it('closes a connection whose packet announces the largest remaining length MQTT allows', async () => {
+    const raw = await RawMqtt.open(dino.mqttPort!);
+    raw.send(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f]));
+    await raw.closed;
+    await stillServing();
+  });
+
+  it(`closes a connection that never sends CONNECT, after DINO_MQTT_CONNECT_TIMEOUT (${CONNECT_TIMEOUT_S} s)`, async () => {
+    const raw = await RawMqtt.open(dino.mqttPort!);
+    const opened = Date.now();
+    await raw.closed;
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(CONNECT_TIMEOUT_S * 1000 - 100);
+  });
+
+  it(`refuses keepalive 0 (a connection idle for ever) and one over ${MAX_KEEPALIVE_S} s; accepts one within`, async () => {
+    for (const keepalive of [0, MAX_KEEPALIVE_S + 1]) {
+      const raw = await RawMqtt.open(dino.mqttPort!);
+      raw.send(connectWithKeepalive('43', keepalive));
+      expect(await raw.connack()).not.toBe(0);
+      await raw.closed;
+    }
+    const raw = await RawMqtt.open(dino.mqttPort!);
+    raw.send(connectWithKeepalive('43', MAX_KEEPALIVE_S));
+    expect(await raw.connack()).toBe(0);
+    raw.socket.destroy();
+  });
+
+  it('lets a browser page open the MQTT WebSocket only from an origin in DINO_CORS_ORIGINS; apps send none', async () => {
+    const open = (origin?: string) => new Promise<string>((resolve) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${dino.mqttWsPort}/mqtt`, 'mqtt', origin ? { origin } : {});
+      socket.once('open', () => {
+        socket.close();
+        resolve('open');
+      });
+      socket.once('unexpected-response', (_req, res) => resolve(`refused ${res.statusCode}`));
+      socket.once('error', (err) => resolve(`error ${err.message}`));
+    });
+    expect(await open(ALLOWED_ORIGIN)).toBe('open');
+    expect(await open()).toBe('open');
+    expect(await open('https://evil.example.com')).toMatch(/^refused 4\d\d$/);
+  });
+});
