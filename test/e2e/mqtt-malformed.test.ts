@@ -4,18 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { api, startDino, type DinoProcess } from '../support/dino-process.js';
-import { App, RawMqtt } from '../support/mqtt-probe.js';
+import { App, connectPacket, RawMqtt } from '../support/mqtt-probe.js';
 
 const CONNECT_TIMEOUT_S = 2;
 const MAX_KEEPALIVE_S = 600;
 const ALLOWED_ORIGIN = 'https://app.example.com';
-
-/** A CONNECT (MQTT 3.1.1, clean session) with the given keepalive, for client id `id`. */
-function connectWithKeepalive(id: string, keepalive: number): Buffer {
-  const protocol = Buffer.from([0, 4, ...Buffer.from('MQTT'), 4, 0x02, keepalive >> 8, keepalive & 0xff]);
-  const payload = Buffer.concat([Buffer.from([0, id.length]), Buffer.from(id)]);
-  return Buffer.concat([Buffer.from([0x10, protocol.length + payload.length]), protocol, payload]);
-}
 
 /** Clients that break the protocol get their connection closed; the broker and the API in the process carry on. */
 describe('malformed MQTT clients against the embedded broker', () => {
@@ -61,12 +54,12 @@ describe('malformed MQTT clients against the embedded broker', () => {
   it(`refuses keepalive 0 (a connection idle for ever) and one over ${MAX_KEEPALIVE_S} s; accepts one within`, async () => {
     for (const keepalive of [0, MAX_KEEPALIVE_S + 1]) {
       const raw = await RawMqtt.open(dino.mqttPort!);
-      raw.send(connectWithKeepalive('43', keepalive));
+      raw.send(connectPacket('43', {}, true, keepalive));
       expect(await raw.connack()).not.toBe(0);
       await raw.closed;
     }
     const raw = await RawMqtt.open(dino.mqttPort!);
-    raw.send(connectWithKeepalive('43', MAX_KEEPALIVE_S));
+    raw.send(connectPacket('43', {}, true, MAX_KEEPALIVE_S));
     expect(await raw.connack()).toBe(0);
     raw.socket.destroy();
   });

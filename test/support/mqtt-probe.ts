@@ -83,9 +83,9 @@ export function remainingLength(n: number): Buffer {
 const packet = (first: number, body: Buffer) => Buffer.concat([Buffer.from([first]), remainingLength(body.length), body]);
 
 /** MQTT 3.1.1 CONNECT. */
-export function connectPacket(clientId: string, login: { username?: string; password?: string } = {}, clean = true): Buffer {
+export function connectPacket(clientId: string, login: { username?: string; password?: string } = {}, clean = true, keepalive = 60): Buffer {
   const flags = (clean ? 0x02 : 0) | (login.username !== undefined ? 0x80 : 0) | (login.password !== undefined ? 0x40 : 0);
-  const parts = [text('MQTT'), Buffer.from([4, flags]), u16(60), text(clientId)];
+  const parts = [text('MQTT'), Buffer.from([4, flags]), u16(keepalive), text(clientId)];
   if (login.username !== undefined) parts.push(text(login.username));
   if (login.password !== undefined) parts.push(text(login.password));
   return packet(0x10, Buffer.concat(parts));
