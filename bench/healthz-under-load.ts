@@ -7,11 +7,10 @@
  *
  *   npm run build && node --import tsx bench/healthz-under-load.ts [--ids 1000000] [--runs 3] [--after-ms 3000]
  */
-import { request, Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { launchDino } from './support/dino.js';
-import { percentile } from './stats.js';
+import { call, closeProbes, probe, summary } from './support/healthz-probe.js';
 
 const { values } = parseArgs({ options: {
   ids: { type: 'string', default: '1000000' },
@@ -20,33 +19,6 @@ const { values } = parseArgs({ options: {
 } });
 const ids = Number(values.ids);
 const LOOP_GAPS = fileURLToPath(new URL('./support/loop-gaps.cjs', import.meta.url));
-const agent = new Agent({ keepAlive: true, maxSockets: 2 });
-
-function call(port: number, method: string, path: string, body?: Buffer): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const headers = body ? { 'content-type': 'application/json', 'content-length': body.length } : {};
-    const req = request({ host: '127.0.0.1', port, method, path, agent, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolve({ status: res.statusCode!, text }));
-    });
-    req.once('error', reject).end(body);
-  });
-}
-
-/** Probes /healthz one after another until `done()`; returns each probe's latency in ms. */
-async function probe(port: number, done: () => boolean): Promise<number[]> {
-  const latencies: number[] = [];
-  while (!done()) {
-    const start = performance.now();
-    await call(port, 'GET', '/healthz');
-    latencies.push(performance.now() - start);
-  }
-  return latencies;
-}
-
-const summary = (l: number[]) =>
-  `${l.length} probes, p50 ${percentile(l, 0.5).toFixed(1)} ms, p99 ${percentile(l, 0.99).toFixed(1)} ms, max ${Math.max(...l).toFixed(1)} ms`;
-
 /** The event-loop gaps Dino reported between two epoch times, longest first. */
 function loopGaps(logs: string[], from: number, to: number): string {
   const gaps = logs.filter((line) => line.startsWith('{"loopGapMs"')).map((line) => JSON.parse(line) as { loopGapMs: number; at: number })
@@ -82,5 +54,5 @@ for (let run = 1; run <= Number(values.runs); run++) {
     if (troubles.length > 0) console.log(`  Dino logged: ${troubles.slice(0, 3).join('\n    ').slice(0, 600)}`);
   }
 }
-agent.destroy();
+closeProbes();
 process.exit(0);
