@@ -92,7 +92,15 @@ describe.each([['a graceful stop (SIGTERM)', 'SIGTERM'], ['a crash (kill -9)', '
       const back = await MqttUser.connect(`mqtt://127.0.0.1:${second.mqttPort}`, bob);
       expect(back.client.connected).toBe(true);
       const events = await back.waitFor((e) => e.event_type === 'message', 3);
-      expect([...new Set(events.map((e) => e.message_id))]).toEqual(sent);
+      // After a graceful stop each arrives once; after a crash a broadcast the broker had taken but the queue had not
+      // yet marked done is published again (at least once): a duplicate may follow, never a gap or a reordering.
+      const ids = events.map((e) => e.message_id);
+      if (signal === 'SIGTERM') {
+        await new Promise((r) => setTimeout(r, 300));
+        expect(back.received.filter((e) => e.event_type === 'message').map((e) => e.message_id)).toEqual(sent);
+      } else {
+        expect([...new Set(ids)]).toEqual(sent);
+      }
       await back.close();
     });
   });
