@@ -1,37 +1,64 @@
+import { ErrorCode } from '../core/errors.js';
 import type { Dino } from '../core/dino.js';
-import { ok, route, type RouteOptions } from './route.js';
-import { createGroupBody, groupIdParam, joinBody, updateGroupBody, userIdParam } from './schemas.js';
+import { endpoint, serveEndpoint } from './endpoint.js';
+import type { RouteOptions } from './route.js';
+import { createGroupBody, joinBody, updateGroupBody } from './schemas.js';
 import type { TemplatedApp } from './uws.js';
-import { groupUsersView, groupView } from './presenters.js';
+import { groupResponse, groupUsersResponse, groupUsersView, groupView } from './presenters.js';
+
+const { NO_SUCH_GROUP, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE } = ErrorCode;
+const tag = 'groups';
+const theGroup = { status: 200, description: 'the group', schema: groupResponse };
+
+export const groupEndpoints = {
+  createGroup: endpoint({
+    method: 'post', pattern: '/v1/users/:user_id/groups/create', tag, access: 'apiKey',
+    summary: 'Create a group', description: 'The `group` event goes to every member, the creator included.',
+    body: createGroupBody, response: theGroup, errors: [STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE],
+  }),
+  getGroup: endpoint({
+    method: 'get', pattern: '/v1/groups/:group_id', tag, access: 'apiKey',
+    summary: 'Read a group', response: theGroup, errors: [NO_SUCH_GROUP, STORAGE_UNAVAILABLE],
+  }),
+  updateGroup: endpoint({
+    method: 'put', pattern: '/v1/groups/:group_id', tag, access: 'apiKey',
+    summary: 'Update a group', description: 'The `group` event goes to every member.',
+    body: updateGroupBody, response: theGroup, errors: [NO_SUCH_GROUP, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE],
+  }),
+  groupUsers: endpoint({
+    method: 'get', pattern: '/v1/groups/:group_id/users', tag, access: 'apiKey', summary: 'List the members of a group',
+    response: { status: 200, description: 'the members', schema: groupUsersResponse }, errors: [NO_SUCH_GROUP, STORAGE_UNAVAILABLE],
+  }),
+  joinGroup: endpoint({
+    method: 'put', pattern: '/v1/groups/:group_id/join', tag, access: 'apiKey',
+    summary: 'Add members to a group', description: 'The `join` event goes to every member, the joiners included.',
+    body: joinBody, response: theGroup, errors: [NO_SUCH_GROUP, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE],
+  }),
+  leaveGroup: endpoint({
+    method: 'del', pattern: '/v1/groups/:group_id/user/:user_id/join', tag, access: 'apiKey',
+    summary: 'Remove a member from a group',
+    description: 'The `leave` event goes to the remaining members and the leaver. Leaving twice is not an error.',
+    response: theGroup, errors: [NO_SUCH_GROUP, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE],
+  }),
+};
 
 export function groupRoutes(app: TemplatedApp, dino: Dino, options: RouteOptions): void {
-  route(app, 'post', '/v1/users/:user_id/groups/create', options, async ({ params, body }) => {
-    const input = createGroupBody.parse(body);
-    return ok(groupView(await dino.groups.create(userIdParam(params[0]!), {
-      groupName: input.group_name, groupType: input.group_type, users: input.users,
-      description: input.description, meta: input.meta,
-    })));
-  });
+  const e = groupEndpoints;
+  serveEndpoint(app, options, e.createGroup, async ({ params, body }) => groupView(await dino.groups.create(params.user_id, {
+    groupName: body.group_name, groupType: body.group_type, users: body.users, description: body.description, meta: body.meta,
+  })));
 
-  route(app, 'get', '/v1/groups/:group_id', options, async ({ params }) =>
-    ok(groupView(await dino.groups.get(groupIdParam(params[0]!)))));
+  serveEndpoint(app, options, e.getGroup, async ({ params }) => groupView(await dino.groups.get(params.group_id)));
 
-  route(app, 'put', '/v1/groups/:group_id', options, async ({ params, body }) => {
-    const groupId = groupIdParam(params[0]!);
-    const input = updateGroupBody.parse(body);
-    return ok(groupView(await dino.groups.update(groupId, {
-      groupName: input.group_name, description: input.description, owner: input.owner, status: input.status,
-    })));
-  });
+  serveEndpoint(app, options, e.updateGroup, async ({ params, body }) => groupView(await dino.groups.update(params.group_id, {
+    groupName: body.group_name, description: body.description, owner: body.owner, status: body.status,
+  })));
 
-  route(app, 'get', '/v1/groups/:group_id/users', options, async ({ params }) =>
-    ok(groupUsersView(await dino.groups.snapshot(groupIdParam(params[0]!)))));
+  serveEndpoint(app, options, e.groupUsers, async ({ params }) => groupUsersView(await dino.groups.snapshot(params.group_id)));
 
-  route(app, 'put', '/v1/groups/:group_id/join', options, async ({ params, body }) => {
-    const groupId = groupIdParam(params[0]!);
-    return ok(groupView(await dino.groups.join(groupId, joinBody.parse(body).users)));
-  });
+  serveEndpoint(app, options, e.joinGroup, async ({ params, body }) =>
+    groupView(await dino.groups.join(params.group_id, body.users)));
 
-  route(app, 'del', '/v1/groups/:group_id/user/:user_id/join', options, async ({ params }) =>
-    ok(groupView(await dino.groups.leave(groupIdParam(params[0]!), userIdParam(params[1]!)))));
+  serveEndpoint(app, options, e.leaveGroup, async ({ params }) =>
+    groupView(await dino.groups.leave(params.group_id, params.user_id)));
 }

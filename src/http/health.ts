@@ -1,4 +1,7 @@
+import { z } from 'zod';
+import { endpoint } from './endpoint.js';
 import { guarded } from './guard.js';
+import { named } from './openapi/named.js';
 import { sendJson } from './reply.js';
 import type { TemplatedApp } from './uws.js';
 
@@ -7,10 +10,30 @@ export type ReadinessCheck = [name: string, check: () => Promise<unknown>];
 
 const CHECK_TIMEOUT_MS = 2000;
 
+const healthResponse = named('Health', z.strictObject({ status: z.literal('ok') }));
+const readinessResponse = named('Readiness', z.strictObject({
+  status: z.enum(['ready', 'not ready']),
+  parts: z.record(z.string(), z.string()).describe('each part (storage, queue, broker…): "ok", or "down" with the reason'),
+}));
+
+const tag = 'health';
+export const healthEndpoints = {
+  healthz: endpoint({
+    method: 'get', pattern: '/healthz', tag, access: 'open', summary: 'Liveness: the process is up',
+    response: { status: 200, description: 'up', schema: healthResponse }, errors: [],
+  }),
+  readyz: endpoint({
+    method: 'get', pattern: '/readyz', tag, access: 'open', summary: 'Readiness: every part Dino depends on answers',
+    response: { status: 200, description: 'ready', schema: readinessResponse },
+    otherResponses: [{ status: 503, description: 'not ready: the parts that do not answer are named', schema: readinessResponse }],
+    errors: [],
+  }),
+};
+
 /** `/healthz`: the process is up. `/readyz`: every part it depends on answers (503 naming those that do not). */
 export function healthRoutes(app: TemplatedApp, checks: ReadinessCheck[]): void {
-  app.get('/healthz', guarded([], (reply) => sendJson(reply, 200, { status: 'ok' })));
-  app.get('/readyz', guarded([], (reply) => {
+  app.get(healthEndpoints.healthz.pattern, guarded([], (reply) => sendJson(reply, 200, { status: 'ok' })));
+  app.get(healthEndpoints.readyz.pattern, guarded([], (reply) => {
     void Promise.all(checks.map(async ([name, check]) => [name, await probe(check)] as const)).then((results) => {
       const parts = Object.fromEntries(results);
       const ready = results.every(([, state]) => state === 'ok');

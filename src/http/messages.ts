@@ -1,35 +1,55 @@
+import { ErrorCode } from '../core/errors.js';
 import type { Dino } from '../core/dino.js';
-import { ok, route, type RouteOptions } from './route.js';
-import { groupIdParam, historyBody, sendBody, sendToUserBody, userGroupsBody, userIdParam } from './schemas.js';
+import { endpoint, serveEndpoint } from './endpoint.js';
+import type { RouteOptions } from './route.js';
+import { historyBody, sendBody, sendToUserBody, userGroupsBody } from './schemas.js';
 import type { TemplatedApp } from './uws.js';
-import { historyView, messageView, userGroupsView } from './presenters.js';
+import { historyResponse, historyView, messageResponse, messageView, userGroupsResponse, userGroupsView } from './presenters.js';
 
-/** Sends honour `Idempotency-Key` (when `options.idempotency` is set); reads need not. */
+const { USER_NOT_IN_GROUP, NO_SUCH_GROUP, GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE } = ErrorCode;
+const tag = 'messages';
+const theMessage = { status: 200, description: 'the message', schema: messageResponse };
+
+/** Sends honour `Idempotency-Key` (when the server has an idempotency store); reads need not. */
+export const messageEndpoints = {
+  sendToGroup: endpoint({
+    method: 'post', pattern: '/v1/groups/:group_id/user/:user_id/send', tag, access: 'apiKey', idempotent: true,
+    summary: 'Send a message to a group', description: 'The `message` event goes to every member, the sender included.',
+    body: sendBody, response: theMessage,
+    errors: [USER_NOT_IN_GROUP, NO_SUCH_GROUP, GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE],
+  }),
+  sendToUser: endpoint({
+    method: 'post', pattern: '/v1/users/:user_id/send', tag, access: 'apiKey', idempotent: true,
+    summary: 'Send a message to one user',
+    description: 'In the pair\'s one-to-one group, created on first use with a fixed id derived from both user ids.',
+    body: sendToUserBody, response: theMessage, errors: [GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE],
+  }),
+  groupHistory: endpoint({
+    method: 'post', pattern: '/v1/groups/:group_id/user/:user_id/histories', tag, access: 'apiKey',
+    summary: 'Read a group\'s messages, newest first', description: 'Marks the group read for the user.',
+    body: historyBody, response: { status: 200, description: 'a page of messages', schema: historyResponse },
+    errors: [USER_NOT_IN_GROUP, NO_SUCH_GROUP, STORAGE_UNAVAILABLE],
+  }),
+  userGroups: endpoint({
+    method: 'post', pattern: '/v1/users/:user_id/groups', tag, access: 'apiKey',
+    summary: 'List a user\'s groups by last message, newest first',
+    description: 'Page on with `until` = the last item\'s `last_message_time`.',
+    body: userGroupsBody, response: { status: 200, description: 'a page of groups', schema: userGroupsResponse },
+    errors: [STORAGE_UNAVAILABLE],
+  }),
+};
+
 export function messageRoutes(app: TemplatedApp, dino: Dino, options: RouteOptions): void {
-  const readOptions = { ...options, idempotency: undefined };
-  route(app, 'post', '/v1/groups/:group_id/user/:user_id/send', options, async ({ params, body }) => {
-    const groupId = groupIdParam(params[0]!);
-    const senderId = userIdParam(params[1]!);
-    const input = sendBody.parse(body);
-    return ok(messageView(await dino.messages.sendToGroup(groupId, senderId, { messagePayload: input.message_payload, messageType: input.message_type })));
-  });
+  const e = messageEndpoints;
+  serveEndpoint(app, options, e.sendToGroup, async ({ params, body }) => messageView(await dino.messages.sendToGroup(
+    params.group_id, params.user_id, { messagePayload: body.message_payload, messageType: body.message_type })));
 
-  route(app, 'post', '/v1/users/:user_id/send', options, async ({ params, body }) => {
-    const senderId = userIdParam(params[0]!);
-    const input = sendToUserBody.parse(body);
-    return ok(messageView(await dino.messages.sendToUser(senderId, input.receiver_id, { messagePayload: input.message_payload, messageType: input.message_type })));
-  });
+  serveEndpoint(app, options, e.sendToUser, async ({ params, body }) => messageView(await dino.messages.sendToUser(
+    params.user_id, body.receiver_id, { messagePayload: body.message_payload, messageType: body.message_type })));
 
-  route(app, 'post', '/v1/groups/:group_id/user/:user_id/histories', readOptions, async ({ params, body }) => {
-    const groupId = groupIdParam(params[0]!);
-    const userId = userIdParam(params[1]!);
-    const input = historyBody.parse(body);
-    return ok(historyView(await dino.messages.history(groupId, userId, { perPage: input.per_page, until: input.until, since: input.since })));
-  });
+  serveEndpoint(app, options, e.groupHistory, async ({ params, body }) => historyView(await dino.messages.history(
+    params.group_id, params.user_id, { perPage: body.per_page, until: body.until, since: body.since })));
 
-  route(app, 'post', '/v1/users/:user_id/groups', readOptions, async ({ params, body }) => {
-    const userId = userIdParam(params[0]!);
-    const input = userGroupsBody.parse(body);
-    return ok(userGroupsView(await dino.messages.userGroups(userId, { perPage: input.per_page, until: input.until })));
-  });
+  serveEndpoint(app, options, e.userGroups, async ({ params, body }) => userGroupsView(await dino.messages.userGroups(
+    params.user_id, { perPage: body.per_page, until: body.until })));
 }

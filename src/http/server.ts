@@ -3,12 +3,15 @@ import type { HttpConfig } from '../config.js';
 import type { Dino } from '../core/dino.js';
 import { Errors } from '../core/errors.js';
 import { brokerHookRoutes } from './broker-hooks.js';
+import { docsRoutes } from './docs.js';
 import { groupRoutes } from './groups.js';
 import { guarded } from './guard.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { messageRoutes } from './messages.js';
 import { notificationRoutes } from './notifications.js';
+import { apiDocument } from './openapi/api.js';
 import { preflightRoutes } from './preflight.js';
+import { recordRoutes, type RegisteredRoute } from './registered-routes.js';
 import { sendError } from './reply.js';
 import { tokenRoutes } from './tokens.js';
 import { uws, type us_listen_socket } from './uws.js';
@@ -17,7 +20,9 @@ import type { IdempotencyStore } from '../core/ports/idempotency.js';
 /** The REST API on uWebSockets.js. */
 export class HttpServer {
   private listenSocket: us_listen_socket | null = null;
-  private readonly app = uws.App();
+  /** Every route registered, as method and pattern: what the OpenAPI document is held to. */
+  readonly routes: RegisteredRoute[] = [];
+  private readonly app = recordRoutes(uws.App(), this.routes);
   private readonly inFlight = { count: 0 };
 
   constructor(dino: Dino, private readonly options: HttpConfig, checks: ReadinessCheck[], idempotency?: IdempotencyStore,
@@ -30,6 +35,7 @@ export class HttpServer {
     notificationRoutes(this.app, dino, { ...routeOptions, idempotency, bodyLimit: options.notificationBodyLimit }, options.maxRecipients);
     tokenRoutes(this.app, auth?.tokens, routeOptions);
     brokerHookRoutes(this.app, auth?.policy, routeOptions);
+    docsRoutes(this.app, corsOrigins, apiDocument());
     preflightRoutes(this.app, corsOrigins);
     this.app.any('/*', guarded(corsOrigins, (reply, req) =>
       sendError(reply, Errors.notFound(req.getMethod().toUpperCase(), req.getUrl()))));

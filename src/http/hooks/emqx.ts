@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import { Errors } from '../../core/errors.js';
+import { named } from '../openapi/named.js';
 import { ok, type Answer } from '../route.js';
 import { optionalText, type HookPolicy } from './policy.js';
 
@@ -9,15 +10,26 @@ import { optionalText, type HookPolicy } from './policy.js';
  * (`"retain": "${retain}"` arrives as `"true"`); it reads only a 200 (or 204) with `{"result": …}`: any other status
  * means "ignore", which the documented EMQX configuration turns into deny (`no_match = deny`).
  */
-const authnBody = z.object({ clientid: z.string(), username: optionalText, password: optionalText });
+export const emqxAuthnBody = named('EmqxAuthnBody', z.object({ clientid: z.string(), username: optionalText, password: optionalText }));
 const flag = z.union([z.boolean(), z.enum(['true', 'false'])]).transform((value) => value === true || value === 'true');
-const authzBody = z.object({
+export const emqxAuthzBody = named('EmqxAuthzBody', z.object({
   clientid: z.string(),
   username: optionalText,
   topic: z.string(),
   action: z.enum(['publish', 'subscribe']),
-  retain: flag.optional(),
-});
+  retain: flag.optional().describe('required for publish'),
+}));
+
+const verdict = z.enum(['allow', 'deny']);
+export const emqxAuthnResponse = named('EmqxAuthnResult', z.strictObject({
+  result: verdict,
+  is_superuser: z.literal(false).optional(),
+  expire_at: z.number().int().optional().describe("the token's exp: EMQX disconnects the client then"),
+  acl: z.array(z.strictObject({
+    permission: z.enum(['allow', 'deny']), action: z.enum(['publish', 'subscribe', 'all']), topic: z.string(),
+  })).optional(),
+}));
+export const emqxAuthzResponse = named('EmqxAuthzResult', z.strictObject({ result: verdict }));
 
 const DENY = ok({ result: 'deny' });
 
@@ -27,7 +39,7 @@ const DENY = ok({ result: 'deny' });
  * else; Dino's publisher gets no rules, so each publish goes to the authorization hook.
  */
 export async function emqxAuthn(policy: HookPolicy, body: unknown): Promise<Answer> {
-  const input = authnBody.parse(body);
+  const input = emqxAuthnBody.parse(body);
   const identity = await policy.authenticate({ clientId: input.clientid, username: input.username, password: input.password });
   if (!identity) return DENY;
   if (identity.kind === 'publisher') return ok({ result: 'allow', is_superuser: false });
@@ -44,7 +56,7 @@ export async function emqxAuthn(policy: HookPolicy, body: unknown): Promise<Answ
 
 /** One publish or subscribe of a connected client. */
 export async function emqxAuthz(policy: HookPolicy, body: unknown): Promise<Answer> {
-  const input = authzBody.parse(body);
+  const input = emqxAuthzBody.parse(body);
   if (input.action === 'publish' && input.retain === undefined) {
     throw Errors.invalidParameters('retain', 'required for publish (add "retain": "${retain}" to the body template)');
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { named } from '../openapi/named.js';
 import type { Answer } from '../route.js';
 import type { HookPolicy } from './policy.js';
 
@@ -6,29 +7,32 @@ import type { HookPolicy } from './policy.js';
  * The HTTP backend of mosquitto-go-auth (JSON params). The verdict is the status, 2xx or not; the body also
  * carries it as `{ok, error}`, so `http_response_mode json` works as well as `status`.
  */
-const userBody = z.object({ username: z.string(), password: z.string(), clientid: z.string() });
-const superuserBody = z.object({ username: z.string() });
+export const goAuthUserBody = named('GoAuthUserBody', z.object({ username: z.string(), password: z.string(), clientid: z.string() }));
+export const goAuthSuperuserBody = named('GoAuthSuperuserBody', z.object({ username: z.string() }));
 
 /** Mosquitto's access kinds. */
 export const Access = { read: 1, write: 2, subscribe: 4, unsubscribe: 8 } as const;
-const aclBody = z.object({
+export const goAuthAclBody = named('GoAuthAclBody', z.object({
   username: z.string(),
   clientid: z.string(),
   topic: z.string(),
-  acc: z.literal(Object.values(Access)),
-});
+  acc: z.literal(Object.values(Access)).describe('1 read, 2 write, 4 subscribe, 8 unsubscribe'),
+}));
+
+export const goAuthAllowed = named('GoAuthAllowed', z.strictObject({ ok: z.literal(true), error: z.literal('') }));
+export const goAuthRefused = named('GoAuthRefused', z.strictObject({ ok: z.literal(false), error: z.string() }));
 
 const verdict = (allowed: boolean): Answer =>
   allowed ? { status: 200, body: { ok: true, error: '' } } : { status: 403, body: { ok: false, error: 'not allowed' } };
 
 export async function goAuthUser(policy: HookPolicy, body: unknown): Promise<Answer> {
-  const input = userBody.parse(body);
+  const input = goAuthUserBody.parse(body);
   return verdict((await policy.authenticate({ clientId: input.clientid, username: input.username, password: input.password })) !== null);
 }
 
 /** Nobody: a superuser skips every ACL check, Dino's publisher included. */
 export async function goAuthSuperuser(_policy: HookPolicy, body: unknown): Promise<Answer> {
-  superuserBody.parse(body);
+  goAuthSuperuserBody.parse(body);
   return verdict(false);
 }
 
@@ -38,7 +42,7 @@ export async function goAuthSuperuser(_policy: HookPolicy, body: unknown): Promi
  * as not retained (only Dino's publisher may write at all).
  */
 export async function goAuthAcl(policy: HookPolicy, body: unknown): Promise<Answer> {
-  const input = aclBody.parse(body);
+  const input = goAuthAclBody.parse(body);
   const identity = policy.identityOf(input.username, input.clientid);
   if (!identity) return verdict(false);
   return verdict(input.acc === Access.write

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Errors } from '../../core/errors.js';
+import { named } from '../openapi/named.js';
 import { ok, type Answer } from '../route.js';
 import { optionalText, type HookPolicy } from './policy.js';
 
@@ -7,11 +8,18 @@ import { optionalText, type HookPolicy } from './policy.js';
  * VerneMQ webhooks (vmq_webhooks). Every hook is POSTed to the configured endpoint with its name in the
  * `vernemq-hook` header, and must be answered with HTTP 200: the verdict is in the body.
  */
-const registerBody = z.object({ client_id: z.string(), username: optionalText, password: optionalText });
+const registerBody = named('VernemqRegisterBody', z.object({ client_id: z.string(), username: optionalText, password: optionalText }));
 // Loose: an MQTT 5 subscription carries its options (no_local, …) beside topic and qos, and they are sent back as they came.
 const subscription = z.looseObject({ topic: z.string(), qos: z.number().int().min(0).max(2) });
-const subscribeBody = z.object({ client_id: z.string(), username: optionalText, topics: z.array(subscription).min(1) });
-const publishBody = z.object({ client_id: z.string(), username: optionalText, topic: z.string(), retain: z.boolean() });
+const subscribeBody = named('VernemqSubscribeBody', z.object({ client_id: z.string(), username: optionalText, topics: z.array(subscription).min(1) }));
+const publishBody = named('VernemqPublishBody', z.object({ client_id: z.string(), username: optionalText, topic: z.string(), retain: z.boolean() }));
+/** For the document: which of them a request carries is named by its `vernemq-hook` header. */
+export const vernemqBody = named('VernemqBody', z.union([registerBody, subscribeBody, publishBody]));
+export const vernemqResponse = named('VernemqResult', z.strictObject({
+  result: z.union([z.literal('ok'), z.strictObject({ error: z.literal('not_allowed') })]),
+  topics: z.array(z.looseObject({ topic: z.string(), qos: z.number().int() })).optional()
+    .describe('auth_on_subscribe: the list as it came, the refused topics at QoS 128 (MQTT 5: 135)'),
+}));
 
 const OK = ok({ result: 'ok' });
 const NOT_ALLOWED = ok({ result: { error: 'not_allowed' } });
@@ -53,11 +61,13 @@ const hooks: Record<string, Hook> = {
   auth_on_publish_m5: authOnPublish,
 };
 
+export const vernemqHookNames = Object.keys(hooks);
+
 /** The hook the `vernemq-hook` header names; any other name is a 400 (VerneMQ logs it, and the client is refused). */
 export function vernemqHook(name: string): Hook {
   const hook = Object.hasOwn(hooks, name) ? hooks[name] : undefined;
   if (hook) return hook;
   return async () => {
-    throw Errors.invalidParameters('vernemq-hook', `expected one of ${Object.keys(hooks).join(', ')}`);
+    throw Errors.invalidParameters('vernemq-hook', `expected one of ${vernemqHookNames.join(', ')}`);
   };
 }
