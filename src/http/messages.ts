@@ -6,7 +6,7 @@ import { historyBody, sendBody, sendToUserBody, userGroupsBody } from './schemas
 import type { TemplatedApp } from './uws.js';
 import { historyResponse, historyView, messageResponse, messageView, userGroupsResponse, userGroupsView } from './presenters.js';
 
-const { USER_NOT_IN_GROUP, NO_SUCH_GROUP, GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE } = ErrorCode;
+const { USER_NOT_IN_GROUP, NO_SUCH_GROUP, GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE, EVENT_TOO_LARGE } = ErrorCode;
 const tag = 'messages';
 const theMessage = { status: 200, description: 'the message', schema: messageResponse };
 
@@ -16,13 +16,13 @@ export const messageEndpoints = {
     method: 'post', pattern: '/v1/groups/:group_id/user/:user_id/send', tag, access: 'apiKey', idempotent: true,
     summary: 'Send a message to a group', description: 'The `message` event goes to every member, the sender included.',
     body: sendBody, response: theMessage,
-    errors: [USER_NOT_IN_GROUP, NO_SUCH_GROUP, GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE],
+    errors: [USER_NOT_IN_GROUP, NO_SUCH_GROUP, GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE, EVENT_TOO_LARGE],
   }),
   sendToUser: endpoint({
     method: 'post', pattern: '/v1/users/:user_id/send', tag, access: 'apiKey', idempotent: true,
     summary: 'Send a message to one user',
     description: 'In the pair\'s one-to-one group, created on first use with a fixed id derived from both user ids.',
-    body: sendToUserBody, response: theMessage, errors: [GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE],
+    body: sendToUserBody, response: theMessage, errors: [GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE, EVENT_TOO_LARGE],
   }),
   groupHistory: endpoint({
     method: 'post', pattern: '/v1/groups/:group_id/user/:user_id/histories', tag, access: 'apiKey',

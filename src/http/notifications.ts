@@ -14,7 +14,7 @@ export const notificationEndpoints = {
     description: 'Each entry\'s `data`, with `event_type` and `group_id` added, goes to each listed user (at most '
       + 'DINO_MAX_RECIPIENTS ids over all entries; bodies up to DINO_NOTIFICATION_BODY_LIMIT).',
     body: notificationBody, response: { status: 201, description: 'queued', schema: notificationResponse },
-    errors: [ErrorCode.QUEUE_UNAVAILABLE],
+    errors: [ErrorCode.QUEUE_UNAVAILABLE, ErrorCode.EVENT_TOO_LARGE],
   }),
 };
 

@@ -20,6 +20,7 @@ const meaning: Record<ErrorCode, string> = {
   [ErrorCode.BODY_TOO_LARGE]: 'body over the limit',
   [ErrorCode.REQUEST_IN_PROGRESS]: 'a request with the same Idempotency-Key is still running',
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 'a body whose Content-Type is not JSON',
+  [ErrorCode.EVENT_TOO_LARGE]: 'the event would not fit in one MQTT packet (DINO_MQTT_MAX_PACKET_SIZE): nothing was written',
   [ErrorCode.STORAGE_UNAVAILABLE]: 'storage unreachable: nothing was written, retry',
   [ErrorCode.QUEUE_UNAVAILABLE]: 'the broadcast queue is unreachable or full: nothing was written, retry',
   [ErrorCode.IDEMPOTENCY_UNAVAILABLE]: 'idempotency keys unreachable: nothing was done, retry',
