@@ -3,7 +3,7 @@ import type { BroadcastQueue } from './queue.js';
 import type { Storage } from './storage.js';
 
 export type { Claim, IdempotencyStore, StoredAnswer } from './idempotency.js';
-export type { Broadcast, BroadcastHandler, BroadcastQueue } from './queue.js';
+export type { Broadcast, BroadcastHandler, BroadcastQueue, Delivery, QueueBacklog } from './queue.js';
 export type { GroupChanges } from './changes.js';
 export type { Storage } from './storage.js';
 
@@ -19,6 +19,6 @@ export interface Ports {
 }
 
 /** Queues one event for the listed users: serialised once here, published as is to every recipient. */
-export function broadcast(ports: Ports, event: { group_id?: string }, userIds: number[]): Promise<void> {
-  return ports.queue.enqueue({ payload: JSON.stringify(event), userIds, orderKey: event.group_id });
+export function broadcast(ports: Ports, event: { group_id?: string; event_type: string }, userIds: number[]): Promise<void> {
+  return ports.queue.enqueue({ payload: JSON.stringify(event), userIds, orderKey: event.group_id, eventType: event.event_type });
 }
