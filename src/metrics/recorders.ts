@@ -42,6 +42,12 @@ export interface MetricSources {
   publishers?: () => Promise<PublisherFigures>;
 }
 
+/** What an endpoint serves: the Prometheus text of every family, and its content type. */
+export interface Exposition {
+  readonly contentType: string;
+  text(): Promise<string>;
+}
+
 export const noRouteRecorder: RouteRecorder = { answered: () => undefined };
 export const noHttpRecorder: HttpRecorder = { route: () => noRouteRecorder };
 export const noFanOutRecorder: FanOutRecorder = { attempted: () => undefined };
