@@ -7,21 +7,31 @@ import { groupRoutes } from './groups.js';
 import { guarded } from './guard.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { messageRoutes } from './messages.js';
+import { metered } from './metered.js';
+import { metricsRoutes } from './metrics.js';
 import { notificationRoutes } from './notifications.js';
 import { preflightRoutes } from './preflight.js';
 import { sendError } from './reply.js';
 import { tokenRoutes } from './tokens.js';
-import { uws, type us_listen_socket } from './uws.js';
+import { uws, type TemplatedApp, type us_listen_socket } from './uws.js';
 import type { IdempotencyStore } from '../core/ports/idempotency.js';
+import type { Exposition, HttpRecorder } from '../metrics/recorders.js';
+
+/** The process's metrics: every request is measured, and `/metrics` serves them (behind `keys` when set). */
+export interface ServedMetrics {
+  recorder: HttpRecorder & Exposition;
+  keys?: string[];
+}
 
 /** The REST API on uWebSockets.js. */
 export class HttpServer {
   private listenSocket: us_listen_socket | null = null;
-  private readonly app = uws.App();
+  private readonly app: TemplatedApp;
   private readonly inFlight = { count: 0 };
 
   constructor(dino: Dino, private readonly options: HttpConfig, checks: ReadinessCheck[], idempotency?: IdempotencyStore,
-    auth?: Auth | null) {
+    auth?: Auth | null, metrics?: ServedMetrics) {
+    this.app = metrics ? metered(uws.App(), metrics.recorder) : uws.App();
     const { corsOrigins } = options;
     const routeOptions = { apiKeys: options.apiKeys, bodyLimit: options.bodyLimit, corsOrigins, inFlight: this.inFlight };
     healthRoutes(this.app, checks);
@@ -30,6 +40,7 @@ export class HttpServer {
     notificationRoutes(this.app, dino, { ...routeOptions, idempotency, bodyLimit: options.notificationBodyLimit }, options.maxRecipients);
     tokenRoutes(this.app, auth?.tokens, routeOptions);
     brokerHookRoutes(this.app, auth?.policy, routeOptions);
+    if (metrics) metricsRoutes(this.app, metrics.recorder, metrics.keys);
     preflightRoutes(this.app, corsOrigins);
     this.app.any('/*', guarded(corsOrigins, (reply, req) =>
       sendError(reply, Errors.notFound(req.getMethod().toUpperCase(), req.getUrl()))));
