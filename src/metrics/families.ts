@@ -7,8 +7,6 @@ import type { PublisherFigures } from './recorders.js';
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Accepted → last PUBACK: a few ms for a small group, minutes for a backlog or retries. */
 const BROADCAST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
-/** One scrape reads each source once, though two families show its figures. */
-const SOURCE_REUSE_MS = 1000;
 
 /** The families counted as work happens, named exactly as README's "Metrics" lists them (dashboards rely on them). */
 export function createFamilies(registry: Registry) {
@@ -34,7 +32,7 @@ export type Families = ReturnType<typeof createFamilies>;
 
 /** The queue's backlog, read at each scrape: in a process that has a queue (every role). */
 export function backlogGauges(registry: Registry, read: () => Promise<QueueBacklog>): void {
-  const backlog = reusedFor(SOURCE_REUSE_MS, 'queue backlog', read);
+  const backlog = sharedRead('queue backlog', read);
   gauge(registry, 'dino_stream_pending', 'Queue entries handed to a consumer and not yet acknowledged (in-process queue: all not yet delivered)',
     backlog, (b, set) => set(b.pending));
   gauge(registry, 'dino_stream_lag', 'Queue entries not yet handed to any consumer (in-process queue: 0)', backlog, (b, set) => set(b.lag));
@@ -42,7 +40,7 @@ export function backlogGauges(registry: Registry, read: () => Promise<QueueBackl
 
 /** The worker threads' publisher connections, read at each scrape: in a process that fans out. */
 export function publisherGauges(registry: Registry, read: () => Promise<PublisherFigures>): void {
-  const publishers = reusedFor(SOURCE_REUSE_MS, 'MQTT publishers', read);
+  const publishers = sharedRead('MQTT publishers', read);
   gauge(registry, 'dino_mqtt_connections', 'MQTT publisher connections of all worker threads, by state (connected|disconnected)', publishers,
     (p, set) => {
       set(p.connected, { state: 'connected' });
@@ -70,17 +68,16 @@ function gauge<T>(registry: Registry, name: string, help: string, source: () => 
   });
 }
 
-/** `read`, shared by the calls within `ms` of the first; a failure is logged and reads as undefined. */
-function reusedFor<T>(ms: number, what: string, read: () => Promise<T>): () => Promise<T | undefined> {
-  let last: { at: number; figures: Promise<T | undefined> } | undefined;
-  return () => {
-    if (!last || Date.now() - last.at >= ms) {
-      const figures = read().catch((err: unknown) => {
-        logger.warn({ err: err instanceof Error ? err.message : String(err) }, `metrics: could not read the ${what}`);
-        return undefined;
-      });
-      last = { at: Date.now(), figures };
-    }
-    return last.figures;
-  };
+/**
+ * `read`, shared by the calls made while it is under way: a scrape collects every family at once, so the two
+ * gauges of one source read it once per scrape. A failure is logged and reads as undefined.
+ */
+function sharedRead<T>(what: string, read: () => Promise<T>): () => Promise<T | undefined> {
+  let underWay: Promise<T | undefined> | undefined;
+  return () => underWay ??= read()
+    .catch((err: unknown) => {
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, `metrics: could not read the ${what}`);
+      return undefined;
+    })
+    .finally(() => (underWay = undefined));
 }
