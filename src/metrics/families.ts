@@ -74,7 +74,8 @@ function gauge<T>(registry: Registry, name: string, help: string, source: () => 
  */
 function sharedRead<T>(what: string, read: () => Promise<T>): () => Promise<T | undefined> {
   let underWay: Promise<T | undefined> | undefined;
-  return () => underWay ??= read()
+  // Through a promise, so that a read that throws at once fails like one that rejects.
+  return () => underWay ??= Promise.resolve().then(read)
     .catch((err: unknown) => {
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, `metrics: could not read the ${what}`);
       return undefined;

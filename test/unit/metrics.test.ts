@@ -96,5 +96,12 @@ describe('DinoMetrics', () => {
     expect(scrape.value('dino_stream_pending')).toBeNaN();
     expect(scrape.value('dino_stream_lag')).toBeNaN();
     expect(scrape.declares('dino_mqtt_connections')).toBe(false);
+
+    metrics.watch({ publishers: () => {
+      throw new Error('the pool is closed');
+    } });
+    const later = await read(metrics);
+    expect(later.labelSets('dino_mqtt_connections')).toEqual([]);
+    expect(later.value('dino_mqtt_inflight')).toBeNaN();
   });
 });
