@@ -9,7 +9,7 @@ const REGISTERING: Record<string, string | undefined> = {
 };
 /** A method a client invents is labelled "other": labels come from a bounded set only. */
 const METHODS = new Set(Object.values(REGISTERING).filter((m): m is string => m !== undefined));
-/** The catch-all's pattern: whatever reaches it matched no route. */
+/** The catch-all's pattern: whatever reaches `any` there matched no route. */
 const CATCH_ALL = '/*';
 
 /** A request's measurement, kept on its response until the answer is written (see `answered`). */
@@ -38,7 +38,7 @@ export function metered(app: TemplatedApp, recorder: HttpRecorder): TemplatedApp
 
 /** The recorder of a request: fixed for a route, by the request's method for `any`. */
 function routeOf(recorder: HttpRecorder, pattern: string, method: string | undefined): (req: HttpRequest) => RouteRecorder {
-  const route = pattern === CATCH_ALL ? 'unknown' : pattern;
+  const route = pattern === CATCH_ALL && method === undefined ? 'unknown' : pattern;
   if (method !== undefined) {
     const fixed = recorder.route(route, method);
     return () => fixed;
