@@ -97,6 +97,8 @@ export const settings = {
   DINO_MAX_RECIPIENTS: positiveInt.default(1_000_000),
   DINO_CORS_ORIGINS: origins,
   DINO_IDEMPOTENCY_MAX_KEYS: positiveInt.default(100_000),
+  DINO_METRICS_PORT: port.optional(),
+  DINO_METRICS_KEY: keyList,
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -134,6 +136,11 @@ export interface Config {
     };
   };
   fanOut: { workers: number; concurrency: number };
+  /**
+   * Prometheus metrics: `/metrics` on the API port, and for `dino fanout` its own listener on `port` (at the HTTP
+   * host). With `keys`, a scrape needs `Authorization: Bearer <key>`.
+   */
+  metrics: { port?: number; keys?: string[] };
   /** MQTT client credentials. No secret and no public key: open broker (loopback only, unless `insecure`). */
   auth: { jwtSecret?: string; jwtPublicKeyFile?: string; jwtTtlSeconds: number; insecure: boolean };
 }
@@ -143,6 +150,7 @@ export type QueueConfig = Config['queue'];
 export type FanOutConfig = Config['fanOut'];
 export type AuthConfig = Config['auth'];
 export type MqttLimits = MqttConfig['limits'];
+export type MetricsConfig = Config['metrics'];
 
 /** The Redis section, present when DINO_REDIS_URL is set: the queue, idempotency keys and group changes get it whole. */
 export type RedisConfig = NonNullable<Config['redis']>;
@@ -177,6 +185,10 @@ function checkExposure(config: Config): Config {
   if (!isLoopback(config.http.host) && !config.http.apiKeys) {
     throw new ConfigError(`DINO_HTTP_HOST (${flagOf('DINO_HTTP_HOST')}): ${config.http.host} is not a loopback address: `
       + 'set DINO_API_KEY so callers must authenticate (or DINO_INSECURE=true to run open)');
+  }
+  if (config.metrics.port !== undefined && !isLoopback(config.http.host) && !config.metrics.keys) {
+    throw new ConfigError(`DINO_METRICS_PORT (${flagOf('DINO_METRICS_PORT')}): the metrics listener would face the network `
+      + `on ${config.http.host} (DINO_HTTP_HOST): set DINO_METRICS_KEY so scrapers must authenticate (or DINO_INSECURE=true to run open)`);
   }
   const brokerSecured = config.auth.jwtSecret !== undefined || config.auth.jwtPublicKeyFile !== undefined;
   if (!config.mqtt.url && !isLoopback(config.mqtt.host) && !brokerSecured) {
@@ -215,5 +227,6 @@ function toConfig(s: Settings): Config {
     auth: { jwtSecret: s.DINO_JWT_SECRET, jwtPublicKeyFile: s.DINO_JWT_PUBLIC_KEY_FILE, jwtTtlSeconds: s.DINO_JWT_TTL, insecure: s.DINO_INSECURE },
     queue: { maxAttempts: s.DINO_MAX_ATTEMPTS, maxRecipients: s.DINO_QUEUE_MAX_RECIPIENTS },
     fanOut: { workers: s.DINO_WORKERS, concurrency: s.DINO_FANOUT_CONCURRENCY },
+    metrics: { port: s.DINO_METRICS_PORT, keys: s.DINO_METRICS_KEY },
   };
 }

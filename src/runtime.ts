@@ -5,6 +5,8 @@ import { Dino } from './core/dino.js';
 import { HttpServer } from './http/server.js';
 import type { ReadinessCheck } from './http/health.js';
 import { logger } from './log.js';
+import { DinoMetrics } from './metrics/registry.js';
+import { MetricsServer } from './metrics/server.js';
 import { openQueue } from './queue/open.js';
 import type { BroadcastQueue } from './core/ports/queue.js';
 import { openStorage } from './storage/open.js';
@@ -23,6 +25,8 @@ export interface RunningDino {
   httpPort?: number;
   mqttPort?: number;
   mqttWsPort?: number;
+  /** The metrics listener of its own (DINO_METRICS_PORT), when one was asked for. */
+  metricsPort?: number;
   queue: BroadcastQueue;
   storage?: Storage;
   /** Graceful stop: no new requests, in-flight fan-outs finished and acknowledged, then everything closed. */
@@ -42,12 +46,19 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
     for (const close of closers.reverse()) await close();
   };
   try {
-    const running: RunningDino = { queue: await openQueue(config), stop };
+    const metrics = new DinoMetrics();
+    const running: RunningDino = { queue: await openQueue(config, metrics), stop };
     closers.push(() => running.queue.close());
+    metrics.watch({ backlog: () => running.queue.backlog() });
     const checks: ReadinessCheck[] = [['queue', () => running.queue.ping()]];
-    if (role !== 'server') await startFanOut(config, running, closers, checks);
-    if (role !== 'fanout') await startHttp(config, running, closers, checks);
-    logger.info({ role, http: running.httpPort, mqtt: running.mqttPort, mqttWs: running.mqttWsPort,
+    if (role !== 'server') await startFanOut(config, running, closers, checks, metrics);
+    if (role !== 'fanout') await startHttp(config, running, closers, checks, metrics);
+    if (config.metrics.port !== undefined) {
+      const server = await MetricsServer.listen(config.http.host, config.metrics.port, metrics, config.metrics.keys);
+      running.metricsPort = server.port;
+      closers.push(() => server.close());
+    }
+    logger.info({ role, http: running.httpPort, mqtt: running.mqttPort, mqttWs: running.mqttWsPort, metrics: running.metricsPort,
       storage: running.storage?.kind, queue: running.queue.kind, workers: role === 'server' ? 0 : config.fanOut.workers }, 'dino is up');
     return running;
   } catch (err) {
@@ -56,7 +67,8 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
   }
 }
 
-async function startFanOut(config: Config, running: RunningDino, closers: Array<() => Promise<void> | void>, checks: ReadinessCheck[]) {
+async function startFanOut(config: Config, running: RunningDino, closers: Array<() => Promise<void> | void>, checks: ReadinessCheck[],
+  metrics: DinoMetrics) {
   let brokerUrl = config.mqtt.url;
   // An external broker checks Dino's publishers with the password derived from DINO_JWT_SECRET (its auth hooks).
   let publisherSecret = config.auth.jwtSecret;
@@ -65,15 +77,17 @@ async function startFanOut(config: Config, running: RunningDino, closers: Array<
     closers.push(() => broker.close());
     ({ tcpPort: running.mqttPort, wsPort: running.mqttWsPort, url: brokerUrl, publisherSecret } = broker.ready);
   }
-  const fanOut = new FanOut(brokerUrl, config.mqtt, config.fanOut, publisherLogin(publisherSecret));
+  const fanOut = new FanOut(brokerUrl, config.mqtt, config.fanOut, publisherLogin(publisherSecret), metrics);
   closers.push(() => fanOut.close());
-  running.queue.startConsuming((broadcast) => fanOut.deliver(broadcast), { concurrency: config.fanOut.concurrency });
+  metrics.watch({ publishers: () => fanOut.publisherFigures() });
+  running.queue.startConsuming((broadcast, delivery) => fanOut.deliver(broadcast, delivery), { concurrency: config.fanOut.concurrency });
   // Stopping consumption first lets in-hand broadcasts finish while the workers are still there.
   closers.push(() => running.queue.stopConsuming());
   checks.push(['broker', () => fanOut.ping()]);
 }
 
-async function startHttp(config: Config, running: RunningDino, closers: Array<() => Promise<void> | void>, checks: ReadinessCheck[]) {
+async function startHttp(config: Config, running: RunningDino, closers: Array<() => Promise<void> | void>, checks: ReadinessCheck[],
+  metrics: DinoMetrics) {
   const storage = await openStorage(config);
   running.storage = storage;
   closers.push(() => storage.close());
@@ -83,7 +97,8 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   const changes = config.redis ? new RedisGroupChanges(config.redis) : new InProcessGroupChanges();
   closers.push(() => changes.close());
   const auth = await openAuth(config.auth, config.mqtt.topicPrefix);
-  const http = new HttpServer(new Dino({ storage, queue: running.queue, changes }, { maxEventBytes: maxEventBytes(config.mqtt) }), config.http, checks, idempotency, auth);
+  const dino = new Dino({ storage, queue: running.queue, changes }, { maxEventBytes: maxEventBytes(config.mqtt) });
+  const http = new HttpServer(dino, config.http, checks, { recorder: metrics, keys: config.metrics.keys }, idempotency, auth);
   running.httpPort = await http.listen();
   closers.push(() => http.drain());
 }

@@ -5,6 +5,7 @@ import type { BroadcastQueue } from './ports/queue.js';
 export interface PreparedEvent {
   readonly payload: string;
   readonly orderKey?: string;
+  readonly eventType: string;
 }
 
 /**
@@ -16,21 +17,21 @@ export class Broadcaster {
   constructor(private readonly queue: BroadcastQueue, private readonly maxEventBytes: number) {}
 
   /** Serialises the event, refusing one over the limit: call it before writing anything the event is about. */
-  prepare(event: { group_id?: string }): PreparedEvent {
+  prepare(event: { group_id?: string; event_type: string }): PreparedEvent {
     const payload = JSON.stringify(event);
     // A UTF-16 unit is at most three UTF-8 bytes: count exactly only near the limit.
     if (payload.length * 3 > this.maxEventBytes) {
       const bytes = Buffer.byteLength(payload);
       if (bytes > this.maxEventBytes) throw Errors.eventTooLarge(bytes, this.maxEventBytes);
     }
-    return { payload, orderKey: event.group_id };
+    return { payload, orderKey: event.group_id, eventType: event.event_type };
   }
 
-  send(event: { group_id?: string }, userIds: number[]): Promise<void> {
+  send(event: { group_id?: string; event_type: string }, userIds: number[]): Promise<void> {
     return this.sendPrepared(this.prepare(event), userIds);
   }
 
   sendPrepared(event: PreparedEvent, userIds: number[]): Promise<void> {
-    return this.queue.enqueue({ payload: event.payload, orderKey: event.orderKey, userIds });
+    return this.queue.enqueue({ payload: event.payload, orderKey: event.orderKey, eventType: event.eventType, userIds });
   }
 }

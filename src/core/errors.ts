@@ -45,7 +45,7 @@ export const Errors = {
     new DinoError(ErrorCode.GROUP_NOT_OPEN, `group is frozen, archived or deleted: ${groupId}`),
   invalidParameters: (field: string, problem: string) =>
     new DinoError(ErrorCode.INVALID_PARAMETERS, `invalid parameters: ${field}: ${problem}`),
-  unauthorized: () => new DinoError(ErrorCode.UNAUTHORIZED, 'missing or wrong API key'),
+  unauthorized: (key = 'API key') => new DinoError(ErrorCode.UNAUTHORIZED, `missing or wrong ${key}`),
   notFound: (method: string, path: string) =>
     new DinoError(ErrorCode.NOT_FOUND, `no route for ${quote(method, 20)} ${quote(path)}`),
   eventTooLarge: (bytes: number, limit: number) => new DinoError(ErrorCode.EVENT_TOO_LARGE,

@@ -1,6 +1,9 @@
 import type { Group, Message } from './model.js';
 import { microsToSeconds, type Micros } from './time.js';
 
+/** The event types Dino sends of its own accord; `notification/send` adds the caller's. */
+export const DINO_EVENT_TYPES = ['group', 'message', 'join', 'leave'] as const;
+
 /** The `group` event, exactly the seed's fields: sent when a group is created or updated. */
 export const groupEvent = (g: Group, userIds: number[]) => ({
   event_type: 'group' as const,

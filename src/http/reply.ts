@@ -2,6 +2,7 @@ import { ZodError } from 'zod';
 import { DinoError, ErrorCode, Errors } from '../core/errors.js';
 import { logger } from '../log.js';
 import type { Header } from './cors.js';
+import { answered } from './metered.js';
 import { httpStatus, statusLine } from './status.js';
 import type { HttpResponse } from './uws.js';
 
@@ -26,6 +27,7 @@ export function send(reply: Reply, status: number, headers: Header[], text?: str
   if (reply.aborted) return;
   reply.aborted = true; // answered: nothing may be written again
   const { res } = reply;
+  answered(res, status);
   res.cork(() => {
     res.writeStatus(statusLine(status));
     for (const [name, value] of [...headers, ...(reply.headers ?? [])]) res.writeHeader(name, value);
@@ -42,8 +44,11 @@ export function sendError(reply: Reply, err: unknown): void {
   else if (status === 503) logUnavailable(known);
   // A refused body may still be streaming in; the connection stays open and the rest is read and dropped, since
   // closing a socket with unread data resets it and the client could lose the 413 itself.
-  sendJson(reply, status, { code: known.code, detail: `${known.code}: ${known.message}` });
+  sendJson(reply, status, errorEnvelope(known));
 }
+
+/** The body of every error answer. */
+export const errorEnvelope = (err: DinoError) => ({ code: err.code, detail: `${err.code}: ${err.message}` });
 
 /** 503s are logged at most once a second, with how many were answered since: an outage is one line a second. */
 let unavailableSince = 0;

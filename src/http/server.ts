@@ -8,25 +8,36 @@ import { groupRoutes } from './groups.js';
 import { guarded } from './guard.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { messageRoutes } from './messages.js';
+import { metered } from './metered.js';
+import { metricsRoutes } from './metrics.js';
 import { notificationRoutes } from './notifications.js';
 import { apiDocument } from './openapi/api.js';
 import { preflightRoutes } from './preflight.js';
 import { recordRoutes, type RegisteredRoute } from './registered-routes.js';
 import { sendError } from './reply.js';
 import { tokenRoutes } from './tokens.js';
-import { uws, type us_listen_socket } from './uws.js';
+import { uws, type TemplatedApp, type us_listen_socket } from './uws.js';
 import type { IdempotencyStore } from '../core/ports/idempotency.js';
+import type { Exposition, HttpRecorder } from '../metrics/recorders.js';
+
+/** The process's metrics: every request is measured, and `/metrics` serves them (behind `keys` when set). */
+export interface ServedMetrics {
+  recorder: HttpRecorder & Exposition;
+  keys?: string[];
+}
 
 /** The REST API on uWebSockets.js. */
 export class HttpServer {
   private listenSocket: us_listen_socket | null = null;
   /** Every route registered, as method and pattern: what the OpenAPI document is held to. */
   readonly routes: RegisteredRoute[] = [];
-  private readonly app = recordRoutes(uws.App(), this.routes);
+  private readonly app: TemplatedApp;
   private readonly inFlight = { count: 0 };
 
-  constructor(dino: Dino, private readonly options: HttpConfig, checks: ReadinessCheck[], idempotency?: IdempotencyStore,
-    auth?: Auth | null) {
+  constructor(dino: Dino, private readonly options: HttpConfig, checks: ReadinessCheck[], metrics: ServedMetrics,
+    idempotency?: IdempotencyStore, auth?: Auth | null) {
+    const app = recordRoutes(uws.App(), this.routes);
+    this.app = metered(app, metrics.recorder);
     const { corsOrigins } = options;
     const routeOptions = { apiKeys: options.apiKeys, bodyLimit: options.bodyLimit, corsOrigins, inFlight: this.inFlight };
     healthRoutes(this.app, checks);
@@ -36,6 +47,7 @@ export class HttpServer {
     tokenRoutes(this.app, auth?.tokens, routeOptions);
     brokerHookRoutes(this.app, auth?.policy, routeOptions);
     docsRoutes(this.app, corsOrigins, apiDocument());
+    metricsRoutes(this.app, metrics.recorder, metrics.keys);
     preflightRoutes(this.app, corsOrigins);
     this.app.any('/*', guarded(corsOrigins, (reply, req) =>
       sendError(reply, Errors.notFound(req.getMethod().toUpperCase(), req.getUrl()))));

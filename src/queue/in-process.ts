@@ -1,7 +1,8 @@
-import type { Broadcast, BroadcastHandler, BroadcastQueue } from '../core/ports/queue.js';
+import type { Broadcast, BroadcastHandler, BroadcastQueue, QueueBacklog } from '../core/ports/queue.js';
 import { Errors } from '../core/errors.js';
 import type { QueueConfig } from '../config.js';
 import { logger } from '../log.js';
+import { noQueueRecorder, type QueueRecorder } from '../metrics/recorders.js';
 import type { QueueJournal } from './sqlite-journal.js';
 
 interface Entry {
@@ -9,6 +10,8 @@ interface Entry {
   attempts: number;
   /** Its row in the journal, when there is one. */
   journalId?: number;
+  /** When it was accepted (ms); unknown for entries left by a previous run. */
+  acceptedAt?: number;
 }
 
 export interface InProcessQueueOptions {
@@ -16,6 +19,8 @@ export interface InProcessQueueOptions {
   retryDelayMs?: number;
   /** Keeps accepted entries on disk until delivered, so a crash or a stop loses none of them. */
   journal?: QueueJournal;
+  /** Counts what is dead-lettered. */
+  metrics?: QueueRecorder;
 }
 
 /**
@@ -36,12 +41,14 @@ export class InProcessQueue implements BroadcastQueue {
   private readonly journal?: QueueJournal;
   private readonly maxPendingRecipients: number;
   private pendingRecipients = 0;
+  private readonly metrics: QueueRecorder;
 
   constructor(settings: QueueConfig, options: InProcessQueueOptions = {}) {
     this.maxAttempts = settings.maxAttempts;
     this.maxPendingRecipients = settings.maxRecipients;
     this.retryDelayMs = options.retryDelayMs ?? 200;
     this.journal = options.journal;
+    this.metrics = options.metrics ?? noQueueRecorder;
     for (const { id, broadcast } of this.journal?.pending() ?? []) this.accept({ broadcast, attempts: 0, journalId: id });
     if (this.pending.length > 0) logger.info({ entries: this.pending.length }, 'delivering broadcasts left by the previous run');
   }
@@ -50,7 +57,7 @@ export class InProcessQueue implements BroadcastQueue {
     if (this.pendingRecipients > 0 && this.pendingRecipients + broadcast.userIds.length > this.maxPendingRecipients) {
       throw Errors.queueFull(`${this.pendingRecipients} recipients waiting`);
     }
-    this.accept({ broadcast, attempts: 0, journalId: this.journal?.append(broadcast) });
+    this.accept({ broadcast, attempts: 0, journalId: this.journal?.append(broadcast), acceptedAt: Date.now() });
     this.pump();
   }
 
@@ -79,6 +86,11 @@ export class InProcessQueue implements BroadcastQueue {
 
   async ping(): Promise<void> {}
 
+  /** Everything accepted and not yet delivered counts as pending: waiting, in hand, or waiting to be retried. */
+  async backlog(): Promise<QueueBacklog> {
+    return { pending: this.pending.length + this.inHand.size + this.retryTimers.size, lag: 0 };
+  }
+
   async close(): Promise<void> {
     await this.stopConsuming();
     for (const timer of this.retryTimers) clearTimeout(timer);
@@ -103,7 +115,7 @@ export class InProcessQueue implements BroadcastQueue {
   private async handle(handler: BroadcastHandler, entry: Entry): Promise<void> {
     entry.attempts++;
     try {
-      await handler(entry.broadcast);
+      await handler(entry.broadcast, { acceptedAt: entry.acceptedAt });
       this.pendingRecipients -= entry.broadcast.userIds.length;
       if (entry.journalId !== undefined) this.journal!.delivered(entry.journalId);
     } catch (err) {
@@ -112,6 +124,7 @@ export class InProcessQueue implements BroadcastQueue {
         this.deadLetters.push({ broadcast: entry.broadcast, reason });
         this.pendingRecipients -= entry.broadcast.userIds.length;
         if (entry.journalId !== undefined) this.journal!.deadLettered(entry.journalId, reason);
+        this.metrics.deadLettered();
         logger.error({ err, attempts: entry.attempts, recipients: entry.broadcast.userIds.length },
           'broadcast dead-lettered');
         return;

@@ -2,14 +2,15 @@ import type { Config } from '../config.js';
 import { InProcessQueue } from './in-process.js';
 import type { BroadcastQueue } from '../core/ports/queue.js';
 import { QueueJournal } from './sqlite-journal.js';
+import type { QueueRecorder } from '../metrics/recorders.js';
 
 /** The configured queue: Redis Streams when a Redis URL is set, else the in-process queue journaled in the data dir. */
-export async function openQueue(config: Config): Promise<BroadcastQueue> {
+export async function openQueue(config: Config, metrics?: QueueRecorder): Promise<BroadcastQueue> {
   if (!config.redis) {
-    return new InProcessQueue(config.queue, { journal: QueueJournal.inDataDir(config.dataDir) });
+    return new InProcessQueue(config.queue, { journal: QueueJournal.inDataDir(config.dataDir), metrics });
   }
   const { RedisStreamQueue } = await import('./redis.js');
-  const queue = new RedisStreamQueue(config.redis);
+  const queue = new RedisStreamQueue(config.redis, {}, metrics);
   try {
     await queue.connect(); // fail at start-up, with the reason, rather than at the first request
   } catch (err) {

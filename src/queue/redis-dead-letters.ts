@@ -3,6 +3,7 @@ import type { Broadcast } from '../core/ports/queue.js';
 import { decodeBroadcast, FIELD, fieldOf, orderOf, toEntries, type StreamEntry } from './redis-codec.js';
 import { appendBroadcast, markDone } from './redis-order.js';
 import { logger } from '../log.js';
+import type { QueueRecorder } from '../metrics/recorders.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { transaction, type DinoRedis } from '../redis/scripts.js';
 
@@ -44,6 +45,7 @@ export class DeadLetterStream {
     private readonly redis: DinoRedis,
     private readonly keys: RedisKeys,
     private readonly settings: DeadLetterSettings,
+    private readonly metrics: QueueRecorder,
   ) {}
 
   /**
@@ -61,6 +63,7 @@ export class DeadLetterStream {
     const order = orderOf(entry.fields);
     if (order) markDone(block, this.keys, order.orderKey, order.seq);
     await execAll(block);
+    this.metrics.deadLettered();
     logger.error({ entry: entry.id, reason, attempts, stream: this.keys.stream }, 'broadcast moved to dead letters');
   }
 

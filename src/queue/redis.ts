@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { Broadcast, BroadcastHandler, BroadcastQueue } from '../core/ports/queue.js';
-import { decodeBroadcast, encodeBroadcast, FIELD, fieldOf, orderOf, toEntries, type StreamEntry } from './redis-codec.js';
+import type { Broadcast, BroadcastHandler, BroadcastQueue, QueueBacklog } from '../core/ports/queue.js';
+import { acceptedAtOf, decodeBroadcast, encodeBroadcast, FIELD, fieldOf, orderOf, toEntries, type StreamEntry } from './redis-codec.js';
 import { DeadLetterStream, type DeadLetter, type ReplayResult } from './redis-dead-letters.js';
 import { DinoError, Errors } from '../core/errors.js';
 import { logger } from '../log.js';
+import { noQueueRecorder, type QueueRecorder } from '../metrics/recorders.js';
 import { clientName, createRedisClient, quit, whenReady } from '../redis/client.js';
 import { StreamBacklog } from './redis-backlog.js';
 import { appendBroadcast, StreamOrder } from './redis-order.js';
@@ -36,7 +37,7 @@ export class RedisStreamQueue implements BroadcastQueue {
   private readonly reader: Redis;
   private readonly deadLetters: DeadLetterStream;
   private readonly order: StreamOrder;
-  private readonly backlog: StreamBacklog;
+  private readonly streamBacklog: StreamBacklog;
   private groupReady: Promise<void> | null = null;
 
   private handler: BroadcastHandler | null = null;
@@ -56,15 +57,15 @@ export class RedisStreamQueue implements BroadcastQueue {
   private wake: (() => void) | null = null;
   private terminated = false;
 
-  constructor(redis: RedisConfig, tuning: QueueTuning = {}) {
+  constructor(redis: RedisConfig, tuning: QueueTuning = {}, metrics: QueueRecorder = noQueueRecorder) {
     this.settings = queueSettings(redis, tuning);
     const { url, consumer, commandTimeoutMs, blockMs } = this.settings;
     this.producer = createRedisClient(url, { name: clientName(consumer, 'producer'), commandTimeoutMs });
     // XREADGROUP BLOCK holds its connection, so reads get their own and never delay enqueue or acks.
     this.reader = createRedisClient(url, { name: clientName(consumer, 'reader'), commandTimeoutMs, blockMs });
     this.keys = redisKeys(this.settings);
-    this.deadLetters = new DeadLetterStream(this.producer, this.keys, this.settings);
-    this.backlog = new StreamBacklog(this.producer, this.keys.stream, this.settings.group);
+    this.deadLetters = new DeadLetterStream(this.producer, this.keys, this.settings, metrics);
+    this.streamBacklog = new StreamBacklog(this.producer, this.keys.stream, this.settings.group);
     this.order = new StreamOrder(this.producer, this.keys, this.settings.orderWaitMs);
   }
 
@@ -86,7 +87,7 @@ export class RedisStreamQueue implements BroadcastQueue {
       await this.connect();
       // Rides out a reconnect shorter than commandTimeoutMs; a longer outage is answered as unavailable.
       await whenReady(this.producer, this.settings.commandTimeoutMs);
-      if ((await this.backlog.current()) >= this.settings.maxLen * BACKLOG_LIMIT) {
+      if ((await this.streamBacklog.current()) >= this.settings.maxLen * BACKLOG_LIMIT) {
         throw Errors.queueFull(`backlog near DINO_STREAM_MAXLEN ${this.settings.maxLen}`);
       }
       await appendBroadcast(this.producer, this.keys, this.settings.maxLen, encodeBroadcast(broadcast), broadcast.orderKey);
@@ -123,6 +124,12 @@ export class RedisStreamQueue implements BroadcastQueue {
     } catch (err) {
       throw Errors.queueUnavailable('broadcast queue (Redis) does not answer', err);
     }
+  }
+
+  /** XINFO GROUPS' figures for our group, at most REFRESH_MS old (see redis-backlog.ts). */
+  async backlog(): Promise<QueueBacklog> {
+    await this.connect();
+    return this.streamBacklog.figures();
   }
 
   async close(): Promise<void> {
@@ -261,7 +268,7 @@ export class RedisStreamQueue implements BroadcastQueue {
     try {
       if (order) await this.order.awaitTurn(order.orderKey, order.seq);
       // The handler hands the broadcast to the workers before it returns; its promise settles on the PUBACKs.
-      const delivered = handler(order ? { ...broadcast, orderKey: order.orderKey } : broadcast);
+      const delivered = handler(order ? { ...broadcast, orderKey: order.orderKey } : broadcast, { acceptedAt: acceptedAtOf(entry.id) });
       if (order) this.order.handedOff(order.orderKey, order.seq);
       await delivered;
       if (order) await this.order.markDone(order.orderKey, order.seq);

@@ -1,7 +1,8 @@
 import { Piscina } from 'piscina';
 import type { FanOutConfig, MqttConfig } from '../config.js';
-import type { Broadcast } from '../core/ports/queue.js';
+import type { Broadcast, Delivery } from '../core/ports/queue.js';
 import { logger } from '../log.js';
+import { noFanOutRecorder, type FanOutRecorder, type PublisherFigures } from '../metrics/recorders.js';
 import { siblingEntry } from '../thread-entry.js';
 import { splitByWorker } from './shards.js';
 import type { PublisherLogin } from './mqtt-publisher.js';
@@ -19,7 +20,8 @@ const MAX_ROUNDS = 3;
 export class FanOut {
   private readonly pools: Piscina[];
 
-  constructor(brokerUrl: string, mqtt: MqttConfig, { workers }: FanOutConfig, login?: PublisherLogin) {
+  constructor(brokerUrl: string, mqtt: MqttConfig, { workers }: FanOutConfig, login?: PublisherLogin,
+    private readonly metrics: FanOutRecorder = noFanOutRecorder) {
     const { filename, execArgv } = siblingEntry(import.meta.url, 'publish-worker');
     const settings: WorkerSettings = { brokerUrl, mqtt, workers, login };
     this.pools = Array.from({ length: workers }, () => new Piscina({
@@ -39,21 +41,42 @@ export class FanOut {
 
   /**
    * Hands the broadcast to the workers before it returns (so broadcasts are published in the order of the calls),
-   * then waits for the broker's acknowledgements.
+   * then waits for the broker's acknowledgements. Counted once per call, with the recipients acknowledged or not.
    */
-  async deliver(broadcast: Broadcast): Promise<void> {
-    let unacked = await this.dispatch(broadcast.payload, broadcast.userIds);
-    for (let round = 2; round <= MAX_ROUNDS && unacked.length > 0; round++) {
-      logger.warn({ round, unacked: unacked.length }, 'publishes not acknowledged, publishing them again');
-      unacked = await this.dispatch(broadcast.payload, unacked);
+  async deliver(broadcast: Broadcast, { acceptedAt }: Delivery = {}): Promise<void> {
+    let unacked: number[];
+    try {
+      unacked = await this.dispatch(broadcast.payload, broadcast.userIds);
+      for (let round = 2; round <= MAX_ROUNDS && unacked.length > 0; round++) {
+        logger.warn({ round, unacked: unacked.length }, 'publishes not acknowledged, publishing them again');
+        unacked = await this.dispatch(broadcast.payload, unacked);
+      }
+    } catch (err) {
+      // A worker thread failed: which recipients it reached is unknown, so none are counted either way.
+      this.metrics.attempted(broadcast, { ok: false, acked: 0, unacked: 0 });
+      throw err;
     }
-    if (unacked.length > 0) throw new Error(`${unacked.length} of ${broadcast.userIds.length} publishes not acknowledged`);
+    const total = broadcast.userIds.length;
+    this.metrics.attempted(broadcast, { ok: unacked.length === 0, acked: total - unacked.length, unacked: unacked.length, acceptedAt });
+    if (unacked.length > 0) throw new Error(`${unacked.length} of ${total} publishes not acknowledged`);
   }
 
   /** True when every worker's broker connections are up. */
   async ping(): Promise<boolean> {
     const answers = await Promise.all(this.pools.map((pool) => pool.run({ ping: true } satisfies WorkerTask)));
     return answers.every(Boolean);
+  }
+
+  /** Every thread's publisher connections, summed (asked of each thread beside the shards it is publishing). */
+  async publisherFigures(): Promise<PublisherFigures> {
+    const answers = await Promise.all(this.pools.map((pool) => pool.run({ figures: true } satisfies WorkerTask) as Promise<PublisherFigures>));
+    const sum: PublisherFigures = { connected: 0, disconnected: 0, inflight: 0 };
+    for (const figures of answers) {
+      sum.connected += figures.connected;
+      sum.disconnected += figures.disconnected;
+      sum.inflight += figures.inflight;
+    }
+    return sum;
   }
 
   /** Waits for shards in hand, then ends the threads and their connections. */

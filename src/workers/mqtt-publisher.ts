@@ -1,6 +1,7 @@
 import { connect, type MqttClient } from 'mqtt';
 import { PUBLISHER_USERNAME, publisherPassword } from '../auth/tokens.js';
 import { logger } from '../log.js';
+import type { PublisherFigures } from '../metrics/recorders.js';
 import type { WorkerSettings } from './publish-worker.js';
 import { connectionOf } from './shards.js';
 
@@ -48,7 +49,8 @@ interface Item {
 class Lane {
   private readonly line: Item[] = [];
   private head = 0;
-  private inflight = 0;
+  /** PUBLISHes sent and awaiting their PUBACK. */
+  inflight = 0;
 
   constructor(readonly client: MqttClient, private readonly window: number, private readonly topicPrefix: string) {}
 
@@ -114,6 +116,17 @@ export class MqttPublisher {
 
   get connected(): boolean {
     return this.lanes.every((lane) => lane.client.connected);
+  }
+
+  /** This thread's connections, up or not, and what they have in flight. */
+  figures(): PublisherFigures {
+    let connected = 0;
+    let inflight = 0;
+    for (const lane of this.lanes) {
+      if (lane.client.connected) connected++;
+      inflight += lane.inflight;
+    }
+    return { connected, disconnected: this.lanes.length - connected, inflight };
   }
 
   /**

@@ -2,6 +2,7 @@ import { threadId, workerData } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { MqttConfig } from '../config.js';
+import type { PublisherFigures } from '../metrics/recorders.js';
 import { MqttPublisher, type PublisherLogin } from './mqtt-publisher.js';
 
 /** What every worker thread receives from the coordinator (Piscina `workerData`). */
@@ -20,7 +21,8 @@ export interface PublishTask {
   userIds: Float64Array;
 }
 
-export type WorkerTask = PublishTask | { ping: true };
+/** A shard to publish; or, asked by the coordinator: are the connections up (`ping`), their `figures` for a scrape. */
+export type WorkerTask = PublishTask | { ping: true } | { figures: true };
 
 const settings = workerData as WorkerSettings;
 const publisher = new MqttPublisher(settings, `dino-${hostname()}-${process.pid}-${threadId}-${randomBytes(3).toString('hex')}`);
@@ -29,7 +31,8 @@ const publisher = new MqttPublisher(settings, `dino-${hostname()}-${process.pid}
  * Piscina entry: publish one shard of a broadcast; resolves with the recipients the broker did not acknowledge.
  * Not async on purpose: the publishes are queued before it returns, so tasks keep the order they arrived in.
  */
-export default function run(task: WorkerTask): Promise<number[] | boolean> {
+export default function run(task: WorkerTask): Promise<number[] | boolean | PublisherFigures> {
   if ('ping' in task) return Promise.resolve(publisher.connected);
+  if ('figures' in task) return Promise.resolve(publisher.figures());
   return publisher.publish(Buffer.from(task.payload), task.userIds);
 }

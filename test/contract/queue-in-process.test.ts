@@ -41,7 +41,8 @@ describe('in-process queue journal', () => {
 
   it('keeps a dead letter in the journal, out of the way of the rest', async () => {
     const journal = journalIn();
-    const queue = new InProcessQueue({ ...defaults, maxAttempts: 2 }, { journal, retryDelayMs: 5 });
+    let deadLettered = 0;
+    const queue = new InProcessQueue({ ...defaults, maxAttempts: 2 }, { journal, retryDelayMs: 5, metrics: { deadLettered: () => void deadLettered++ } });
     let ok = 0;
     queue.startConsuming(async (b) => {
       if (b.payload === 'poison') throw new Error('always fails');
@@ -51,6 +52,7 @@ describe('in-process queue journal', () => {
     await queue.enqueue({ payload: 'fine', userIds: [1] });
     await until('dead letter', () => queue.deadLetters.length === 1 && ok === 1);
     expect(journal.pending()).toEqual([]);
+    expect(deadLettered).toBe(1);
     await queue.close();
   });
 });

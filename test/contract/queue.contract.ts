@@ -42,7 +42,7 @@ export function queueContract(name: string, open: () => Promise<BroadcastQueue>,
     it('delivers the same payload and user ids, including a 100 000-recipient list', async () => {
       const huge = Array.from({ length: 100_000 }, (_, i) => i * 7919 + 1);
       const sent = [
-        { payload: '{"event":"message","text":"héllo ✓"}', userIds: [42] },
+        { payload: '{"event_type":"message","text":"héllo ✓"}', userIds: [42], eventType: 'message' },
         { payload: '{"event":"group"}', userIds: huge },
         { payload: '', userIds: [] },
         { payload: '{"big":true}', userIds: [2 ** 53 - 1, 1] },
@@ -52,6 +52,30 @@ export function queueContract(name: string, open: () => Promise<BroadcastQueue>,
       await until('all broadcasts', () => received.length === sent.length);
       const byPayload = (a: Broadcast, b: Broadcast) => a.payload.localeCompare(b.payload);
       expect([...received].sort(byPayload)).toEqual([...sent].sort(byPayload));
+    });
+
+    it('tells the handler when each entry was accepted', async () => {
+      const accepted: Array<number | undefined> = [];
+      const before = Date.now();
+      for (const broadcast of broadcastsFor('dated', 3)) await queue.enqueue(broadcast);
+      const after = Date.now();
+      queue.startConsuming(async (_, delivery) => void accepted.push(delivery.acceptedAt));
+      await until('dated broadcasts', () => accepted.length === 3);
+      // Redis dates an entry by its own clock (the entry id): the same machine's here, so within a second of ours.
+      for (const at of accepted) expect(at).toBeGreaterThanOrEqual(before - 1000);
+      for (const at of accepted) expect(at).toBeLessThanOrEqual(after + 1000);
+    });
+
+    it('counts entries accepted and not yet acknowledged as its backlog, and none once they are', async () => {
+      expect(await queue.backlog()).toEqual({ pending: 0, lag: 0 });
+      for (const broadcast of broadcastsFor('backlog', 3)) await queue.enqueue(broadcast);
+      const total = async () => {
+        const { pending, lag } = await queue.backlog();
+        return pending + lag;
+      };
+      await until('a backlog of 3', async () => (await total()) === 3, 3000);
+      queue.startConsuming(record);
+      await until('the backlog gone', async () => received.length === 3 && (await total()) === 0, 3000);
     });
 
     it('delivers entries enqueued before consuming started', async () => {

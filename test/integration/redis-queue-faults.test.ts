@@ -35,11 +35,13 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
   let stream: string;
   let admin: Redis;
   let queues: RedisStreamQueue[];
+  /** Dead letters the queues of this test counted (dino_dead_letters_total). */
+  let deadLettered: number;
 
   /** A queue (one consumer) on this test's stream; closed after the test unless terminated. */
   const openQueue = async (consumer: string, settings: Partial<RedisConfig> = {}) => {
     const queue = new RedisStreamQueue(redisConfig({ stream, claimIdleMs: 500, ...settings }),
-      { consumer: `${stream}-${consumer}`, blockMs: 100 });
+      { consumer: `${stream}-${consumer}`, blockMs: 100 }, { deadLettered: () => void deadLettered++ });
     queues.push(queue);
     await queue.connect();
     return queue;
@@ -65,6 +67,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     stream = `dino:test:${randomUUID()}`;
     admin = new Redis(REDIS_URL!);
     queues = [];
+    deadLettered = 0;
   });
   afterEach(async () => {
     await Promise.all(queues.map((queue) => queue.close()));
@@ -152,6 +155,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     const dead = await queue.listDeadLetters(10);
     expect(received).toEqual(['before', 'after']);
     expect(dead).toHaveLength(2);
+    expect(deadLettered).toBe(2);
     for (const letter of dead) {
       expect(letter.reason).toMatch(/poison/);
       expect(letter.broadcast).toBeNull();
@@ -182,6 +186,7 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     expect(letter).toMatchObject({ attempts: 3, broadcast: broadcast('doomed') });
     expect(letter!.reason).toContain('broker said no');
     expect(await pendingCount()).toBe(0);
+    expect(deadLettered).toBe(1);
 
     brokerDown = false;
     expect(await queue.replayDeadLetters([letter!.id])).toEqual({ replayed: [letter!.id], skipped: [] });

@@ -28,4 +28,11 @@ describe('dependency direction', () => {
   it('the check itself sees imports (a file outside core that imports core is found)', () => {
     expect(relativeImports(join(SRC, 'runtime.ts')).some((spec) => spec.startsWith('./core/'))).toBe(true);
   });
+
+  it('only src/metrics uses prom-client: the other parts get recorder interfaces', () => {
+    const users = sourceFiles(SRC).filter((file) => /from\s+['"]prom-client['"]/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(SRC, file));
+    expect(users.length).toBeGreaterThan(0);
+    expect(users.filter((file) => !file.startsWith('metrics/'))).toEqual([]);
+  });
 });

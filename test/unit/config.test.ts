@@ -35,6 +35,16 @@ describe('configuration', () => {
     expect(loadConfig({ DINO_HTTP_HOST: '127.0.0.2', DINO_MQTT_HOST: 'localhost' }).http.host).toBe('127.0.0.2');
   });
 
+  it('serves metrics on the API only, unless a port is given; beyond loopback that port needs DINO_METRICS_KEY', () => {
+    expect(loadConfig({}).metrics).toEqual({ port: undefined, keys: undefined });
+    expect(loadConfig({ DINO_METRICS_PORT: '9464', DINO_METRICS_KEY: 'scrape-key-16-chars' }).metrics)
+      .toEqual({ port: 9464, keys: ['scrape-key-16-chars'] });
+    const exposed = { DINO_HTTP_HOST: '0.0.0.0', DINO_API_KEY: 'k'.repeat(16), DINO_METRICS_PORT: '9464' };
+    expect(() => loadConfig(exposed)).toThrow(/^DINO_METRICS_PORT .*DINO_METRICS_KEY/);
+    expect(loadConfig({ ...exposed, DINO_METRICS_KEY: 'm'.repeat(16) }).metrics.port).toBe(9464);
+    expect(loadConfig({ ...exposed, DINO_INSECURE: 'true' }).metrics.port).toBe(9464);
+  });
+
   it('reads key lists and durations', () => {
     expect(loadConfig({ DINO_API_KEY: 'a-key-of-16-chars, another-long-key ' }).http.apiKeys).toEqual(['a-key-of-16-chars', 'another-long-key']);
     expect(loadConfig({ DINO_JWT_TTL: '15m' }).auth.jwtTtlSeconds).toBe(900);
@@ -65,6 +75,8 @@ describe('configuration', () => {
     ['DINO_CORS_ORIGINS', 'app.example.com'],
     ['DINO_MAX_RECIPIENTS', '0'],
     ['DINO_IDEMPOTENCY_MAX_KEYS', 'many'],
+    ['DINO_METRICS_PORT', '-1'],
+    ['DINO_METRICS_KEY', 'short'],
   ])('refuses %s=%s naming the variable and its flag', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} \\(--`));

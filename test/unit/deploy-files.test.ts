@@ -15,10 +15,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DEPLOY = join(ROOT, 'deploy');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
-/** Settings the deploy files may name before src/config.ts has them. */
-const COMING_SETTINGS = new Set([
-  'DINO_METRICS_PORT', // added by the metrics work (issue 12): the fan-out's /metrics port
-]);
+/** Settings the deploy files may name before src/config.ts has them (none now). */
+const COMING_SETTINGS = new Set<string>([]);
 
 /** The metric families Dino exports under fixed names (issue 12), and the default process metrics the dashboard uses. */
 const METRIC_FAMILIES = new Set([
@@ -45,7 +43,7 @@ const ofKind = (kind: string) => k8sDocs.filter((doc) => doc.kind === kind);
 const named = (kind: string, name: string) => ofKind(kind).find((doc) => doc.metadata?.name === name);
 
 /** Sample credentials of the lengths Dino requires, standing in for the secrets the files leave out. */
-const SECRETS = { DINO_API_KEY: 'k'.repeat(24), DINO_JWT_SECRET: 's'.repeat(40) };
+const SECRETS = { DINO_API_KEY: 'k'.repeat(24), DINO_JWT_SECRET: 's'.repeat(40), DINO_METRICS_KEY: 'm'.repeat(24) };
 
 describe('deploy files parse', () => {
   it('every YAML file under deploy/ parses, each of its documents without errors', () => {
@@ -89,7 +87,7 @@ describe('Kubernetes workloads', () => {
     const [fanout] = pod.containers as Doc[];
     expect(fanout!.args).toEqual(['node', 'bin/dino.js', 'fanout']);
     const metricsPort = fanout!.env.find((e: Doc) => e.name === 'DINO_METRICS_PORT').value;
-    expect(fanout!.ports.find((p: Doc) => p.name === fanout!.livenessProbe.httpGet.port).containerPort).toBe(Number(metricsPort));
+    expect(fanout!.ports.find((p: Doc) => p.name === fanout!.livenessProbe.tcpSocket.port).containerPort).toBe(Number(metricsPort));
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
   });
 

@@ -4,13 +4,29 @@ export interface Broadcast {
   userIds: number[];
   /** Broadcasts with the same key (a group id) are handed to the handler in queue order, across consumers too. */
   orderKey?: string;
+  /** The event's `event_type`, carried beside the payload so the fan-out can count by it without parsing. */
+  eventType?: string;
+}
+
+/** What the queue knows of an entry besides the broadcast itself. */
+export interface Delivery {
+  /** When the queue accepted the entry, in ms since the epoch; undefined when it cannot tell. */
+  acceptedAt?: number;
+}
+
+/** Entries accepted and not yet acknowledged, as the consumer group sees them. */
+export interface QueueBacklog {
+  /** Handed to a consumer (or waiting in this process), not yet acknowledged. */
+  pending: number;
+  /** Not yet handed to any consumer; 0 where the queue cannot tell. */
+  lag: number;
 }
 
 /**
  * Delivers one broadcast; resolves when it is delivered. A handler that keeps order hands the broadcast on before it
  * returns (synchronously), so broadcasts handed over in queue order are published in queue order.
  */
-export type BroadcastHandler = (broadcast: Broadcast) => Promise<void>;
+export type BroadcastHandler = (broadcast: Broadcast, delivery: Delivery) => Promise<void>;
 
 /**
  * The durable hand-off between the API and the fan-out. `enqueue` resolves only once the request is kept; an entry is
@@ -25,5 +41,7 @@ export interface BroadcastQueue {
   /** Stops taking new entries and waits until those in hand are handled and acknowledged. */
   stopConsuming(): Promise<void>;
   ping(): Promise<void>;
+  /** The backlog now (read when asked, e.g. by a metrics scrape). */
+  backlog(): Promise<QueueBacklog>;
   close(): Promise<void>;
 }

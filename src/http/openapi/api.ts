@@ -5,6 +5,7 @@ import type { Endpoint } from '../endpoint.js';
 import { groupEndpoints } from '../groups.js';
 import { healthEndpoints } from '../health.js';
 import { messageEndpoints } from '../messages.js';
+import { metricsEndpoints } from '../metrics.js';
 import { notificationEndpoints } from '../notifications.js';
 import { tokenEndpoints } from '../tokens.js';
 import { openApiDocument } from './document.js';
@@ -23,12 +24,10 @@ function combine(...tables: Array<Record<string, Endpoint>>): Record<string, End
  * Every endpoint the HTTP server registers: the one list the OpenAPI document is built from. Each group's file
  * declares its endpoints beside the code that registers them; test/unit/openapi-routes.test.ts holds this list to
  * what HttpServer actually registers, both ways.
- *
- * A new route (`GET /metrics`, say) needs its Endpoint declared beside it (`access: 'open'`, or `'apiKey'` if it
- * asks for a key; a `text/plain` response) and its table added here.
+ * A new route needs its Endpoint declared beside it and its table added here.
  */
 export const apiEndpoints = combine(groupEndpoints, messageEndpoints, notificationEndpoints, tokenEndpoints, hookEndpoints,
-  healthEndpoints, docsEndpoints);
+  healthEndpoints, docsEndpoints, metricsEndpoints);
 
 const DESCRIPTION = 'Dino stores chat messages and pushes one copy of every event to each recipient\'s own MQTT topic. '
   + 'JSON in and out: a POST or PUT body must be sent as `application/json` (or another `+json` type). Times are float UNIX '
