@@ -1,11 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, isRunning, startDino, type DinoProcess } from '../support/dino-process.js';
+import { describe, expect, it } from 'vitest';
+import { api, isRunning } from '../support/dino-process.js';
 import { httpCall, type Answer } from '../support/raw-http.js';
-import { sqliteSnapshot } from '../support/sqlite-snapshot.js';
+import { seededDinoForSuite } from '../support/dino-suite.js';
 import { body, brokenRequest, headers, pathParam } from './fuzz-arbitraries.js';
 
 /** The status each error code is answered with (README's errors table). */
@@ -24,34 +21,22 @@ function expectWellFormed(answer: Answer): void {
 }
 
 describe('REST API under random input (fast-check)', () => {
-  let dino: DinoProcess;
-  let snapshot: () => unknown;
-  let groupId: string;
   const owner = 51;
   const member = 52;
 
-  beforeAll(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'dino-fuzz-'));
-    dino = await startDino('start', { DINO_DATA_DIR: dataDir });
-    snapshot = sqliteSnapshot(join(dataDir, 'dino.sqlite'));
-    groupId = (await api(dino.base, 'POST', `/v1/users/${owner}/groups/create`, { group_name: 'f', users: [member] })).body.group_id;
-    await api(dino.base, 'POST', `/v1/groups/${groupId}/user/${owner}/send`, { message_payload: 'hi', message_type: 'text' });
-  });
-  afterAll(async () => {
-    await dino?.stop();
-  });
+  const suite = seededDinoForSuite(owner, [member]);
 
   /** Sends one request; a refused one (4xx) must have written nothing. */
   async function checkedCall(method: string, path: string, requestHeaders: Record<string, string>, text?: string) {
-    const before = snapshot();
-    const answer = await httpCall(dino.httpPort, method, path, { headers: requestHeaders, body: text, timeoutMs: 10_000 });
+    const before = suite.snapshot();
+    const answer = await httpCall(suite.dino.httpPort, method, path, { headers: requestHeaders, body: text, timeoutMs: 10_000 });
     expectWellFormed(answer);
-    if (answer.status >= 400) expect(snapshot()).toEqual(before);
+    if (answer.status >= 400) expect(suite.snapshot()).toEqual(before);
     return answer;
   }
 
   const user = () => pathParam([String(owner), String(member), '1']);
-  const group = () => pathParam([groupId, groupId.toUpperCase()]);
+  const group = () => pathParam([suite.groupId, suite.groupId.toUpperCase()]);
   type Params = { u: string; g: string };
   const endpoints: Array<[method: string, path: (p: Params) => string, fields?: string[]]> = [
     ['POST', (p) => `/v1/users/${p.u}/groups/create`, ['group_name', 'users', 'group_type', 'description', 'meta']],
@@ -70,7 +55,7 @@ describe('REST API under random input (fast-check)', () => {
   ];
 
   it.each(endpoints)('%s %s: random path parameters, bodies and headers', async (method, path, fields) => {
-    const text = fields ? body(fields, [groupId]) : fc.constant(undefined);
+    const text = fields ? body(fields, [suite.groupId]) : fc.constant(undefined);
     await fc.assert(fc.asyncProperty(user(), group(), text, headers, async (u, g, t, h) => {
       await checkedCall(method, path({ u, g }), t === undefined ? h : { 'content-type': 'application/json', ...h }, t);
     }), { numRuns: 100 });
@@ -78,7 +63,7 @@ describe('REST API under random input (fast-check)', () => {
 
   it('any method on any path', async () => {
     const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE');
-    const segments = fc.array(pathParam(['v1', 'groups', 'users', groupId, 'send', 'join']), { maxLength: 6 });
+    const segments = fc.array(pathParam(['v1', 'groups', 'users', suite.groupId, 'send', 'join']), { maxLength: 6 });
     await fc.assert(fc.asyncProperty(method, segments, headers, async (m, s, h) => {
       await checkedCall(m, `/${s.join('/')}`, h);
     }), { numRuns: 60 });
@@ -87,10 +72,10 @@ describe('REST API under random input (fast-check)', () => {
   it('creates and sends nothing, half or whole, for invalid requests: the user\'s groups and history stay as they were', async () => {
     // A group of its own: the random requests above may have changed the first one (a leave, say).
     const [owner, member] = [61, 62];
-    const groupId = (await api(dino.base, 'POST', `/v1/users/${owner}/groups/create`, { group_name: 'h', users: [member] })).body.group_id;
-    await api(dino.base, 'POST', `/v1/groups/${groupId}/user/${member}/send`, { message_payload: 'kept', message_type: 'text' });
-    const groupsOf = async () => (await api(dino.base, 'POST', `/v1/users/${member}/groups`, { per_page: 100 })).body.map((x: any) => x.group);
-    const history = async () => (await api(dino.base, 'POST', `/v1/groups/${groupId}/user/${member}/histories`, { per_page: 100 })).body;
+    const groupId = (await api(suite.dino.base, 'POST', `/v1/users/${owner}/groups/create`, { group_name: 'h', users: [member] })).body.group_id;
+    await api(suite.dino.base, 'POST', `/v1/groups/${groupId}/user/${member}/send`, { message_payload: 'kept', message_type: 'text' });
+    const groupsOf = async () => (await api(suite.dino.base, 'POST', `/v1/users/${member}/groups`, { per_page: 100 })).body.map((x: any) => x.group);
+    const history = async () => (await api(suite.dino.base, 'POST', `/v1/groups/${groupId}/user/${member}/histories`, { per_page: 100 })).body;
     const [groupsBefore, historyBefore] = [await groupsOf(), await history()];
     const requests = fc.oneof(
       brokenRequest({ group_name: 'n', users: [member] }).map((r) => ({ ...r, path: `/v1/users/${member}/groups/create` })),
@@ -111,8 +96,8 @@ describe('REST API under random input (fast-check)', () => {
   });
 
   it('is still up and answering afterwards', async () => {
-    expect(isRunning(dino)).toBe(true);
-    expect((await api(dino.base, 'GET', '/healthz')).status).toBe(200);
-    expect((await api(dino.base, 'POST', '/v1/users/71/groups/create', { group_name: 'after', users: [72] })).status).toBe(200);
+    expect(isRunning(suite.dino)).toBe(true);
+    expect((await api(suite.dino.base, 'GET', '/healthz')).status).toBe(200);
+    expect((await api(suite.dino.base, 'POST', '/v1/users/71/groups/create', { group_name: 'after', users: [72] })).status).toBe(200);
   });
 });

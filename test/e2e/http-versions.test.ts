@@ -1,8 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDino, type DinoProcess } from '../support/dino-process.js';
+import { dinoForSuite } from '../support/dino-suite.js';
+import { describe, expect, it } from 'vitest';
 import { rawHttp } from '../support/raw-http.js';
 
 /**
@@ -10,18 +7,12 @@ import { rawHttp } from '../support/raw-http.js';
  * neither, but it must say so at once instead of leaving the connection hanging until a timeout.
  */
 describe('requests the HTTP library does not serve are answered at once', () => {
-  let dino: DinoProcess;
-  beforeAll(async () => {
-    dino = await startDino('start', { DINO_DATA_DIR: mkdtempSync(join(tmpdir(), 'dino-versions-')) });
-  });
-  afterAll(async () => {
-    await dino?.stop();
-  });
+  const suite = dinoForSuite();
 
   it('HTTP/1.0: 505, connection closed', async () => {
     for (const request of ['GET /healthz HTTP/1.0\r\n\r\n', 'GET /healthz HTTP/1.0\r\nHost: dino\r\n\r\n']) {
       const started = Date.now();
-      const exchange = await rawHttp(dino.httpPort, request, 5000);
+      const exchange = await rawHttp(suite.dino.httpPort, request, 5000);
       expect(exchange.text).toMatch(/^HTTP\/1\.1 505 /);
       expect(exchange.closed).toBe(true);
       expect(Date.now() - started).toBeLessThan(4000); // not the 5 s wait running out
@@ -29,13 +20,13 @@ describe('requests the HTTP library does not serve are answered at once', () => 
   });
 
   it('HTTP/1.1 without Host: 400, connection closed', async () => {
-    const exchange = await rawHttp(dino.httpPort, 'GET /healthz HTTP/1.1\r\n\r\n', 5000);
+    const exchange = await rawHttp(suite.dino.httpPort, 'GET /healthz HTTP/1.1\r\n\r\n', 5000);
     expect(exchange.text).toMatch(/^HTTP\/1\.1 400 /);
     expect(exchange.closed).toBe(true);
   });
 
   it('HTTP/1.1 with Host: served', async () => {
-    const exchange = await rawHttp(dino.httpPort, 'GET /healthz HTTP/1.1\r\nHost: dino\r\nConnection: close\r\n\r\n', 5000);
+    const exchange = await rawHttp(suite.dino.httpPort, 'GET /healthz HTTP/1.1\r\nHost: dino\r\nConnection: close\r\n\r\n', 5000);
     expect(exchange.text).toMatch(/^HTTP\/1\.1 200 /);
   });
 });

@@ -1,22 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDino, type DinoProcess } from '../support/dino-process.js';
+import { dinoForSuite } from '../support/dino-suite.js';
+import { describe, expect, it } from 'vitest';
 
 /** The embedded broker (aedes) speaks MQTT 3.1 and 3.1.1; an MQTT 5 client is refused at once, with a reason. */
 describe('MQTT protocol versions of the embedded broker', () => {
-  let dino: DinoProcess;
-  beforeAll(async () => {
-    dino = await startDino('start', { DINO_DATA_DIR: mkdtempSync(join(tmpdir(), 'dino-versions-')) });
-  });
-  afterAll(async () => {
-    await dino?.stop();
-  });
+  const suite = dinoForSuite();
 
   const attempt = (protocolVersion: 3 | 4 | 5) => new Promise<string>((resolve) => {
-    const client = connect(`mqtt://127.0.0.1:${dino.mqttPort}`, { protocolVersion, clientId: '77', username: '77', reconnectPeriod: 0 });
+    const client = connect(`mqtt://127.0.0.1:${suite.dino.mqttPort}`, { protocolVersion, clientId: '77', username: '77', reconnectPeriod: 0 });
     client.once('connect', () => client.end(true, () => resolve('connected')));
     client.once('error', (err) => client.end(true, () => resolve(err.message)));
   });
