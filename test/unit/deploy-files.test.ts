@@ -239,6 +239,10 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/npm run build/);
     expect(finalStage.some((line) => /COPY --from=\S+ \/app\/node_modules/.test(line))).toBe(true);
+    // What `dino` reads at run time: the build, the bin, the /docs page (public/) and package.json (the API version).
+    for (const needed of ['dist', 'bin', 'public', 'package.json']) {
+      expect(finalStage.some((line) => line.startsWith('COPY') && line.includes(needed)), needed).toBe(true);
+    }
   });
 
   it('runs as a non-root user, checks /healthz, and starts `dino start` by default', () => {
