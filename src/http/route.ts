@@ -99,4 +99,3 @@ function checkKey(key: string): string {
 
 
 export const ok = (body: unknown): Answer => ({ status: 200, body });
-export const created = (body: unknown): Answer => ({ status: 201, body });
