@@ -65,6 +65,7 @@ export const settings = {
   DINO_STREAM_GROUP: z.string().trim().min(1).default('dino-fanout'),
   DINO_STREAM_MAXLEN: positiveInt.default(1_000_000),
   DINO_CLAIM_IDLE_MS: positiveInt.default(30_000),
+  DINO_NODE_TTL_MS: positiveInt.min(300).default(3000),
   DINO_MAX_ATTEMPTS: positiveInt.default(5),
   DINO_ORDER_WAIT_MS: positiveInt.default(5000),
   DINO_MQTT_URL: url(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
@@ -118,7 +119,7 @@ export interface Config {
   idempotency: { maxKeys: number };
   dataDir: string;
   cassandra?: { contactPoints: string[]; keyspace: string; localDataCenter: string; replication: string; consistency: Settings['DINO_CASSANDRA_CONSISTENCY']; requestTimeoutMs: number };
-  redis?: { url: string; stream: string; group: string; maxLen: number; claimIdleMs: number; maxAttempts: number; orderWaitMs: number };
+  redis?: { url: string; stream: string; group: string; maxLen: number; claimIdleMs: number; nodeTtlMs: number; maxAttempts: number; orderWaitMs: number };
   /** The in-process queue (no Redis): deliveries of a broadcast, and recipients waiting at most before refusing. */
   queue: { maxAttempts: number; maxRecipients: number };
   mqtt: {
@@ -214,7 +215,7 @@ function toConfig(s: Settings): Config {
     },
     redis: s.DINO_REDIS_URL === undefined ? undefined : {
       url: s.DINO_REDIS_URL, stream: s.DINO_STREAM, group: s.DINO_STREAM_GROUP, maxLen: s.DINO_STREAM_MAXLEN,
-      claimIdleMs: s.DINO_CLAIM_IDLE_MS, maxAttempts: s.DINO_MAX_ATTEMPTS, orderWaitMs: s.DINO_ORDER_WAIT_MS,
+      claimIdleMs: s.DINO_CLAIM_IDLE_MS, nodeTtlMs: s.DINO_NODE_TTL_MS, maxAttempts: s.DINO_MAX_ATTEMPTS, orderWaitMs: s.DINO_ORDER_WAIT_MS,
     },
     mqtt: {
       url: s.DINO_MQTT_URL, host: s.DINO_MQTT_HOST, port: s.DINO_MQTT_PORT, wsPort: s.DINO_MQTT_WS_PORT,

@@ -7,6 +7,7 @@ import { logger } from '../log.js';
 import { noQueueRecorder, type QueueRecorder } from '../metrics/recorders.js';
 import { clientName, createRedisClient, quit, whenReady } from '../redis/client.js';
 import { StreamBacklog } from './redis-backlog.js';
+import { NodeLiveness } from './redis-liveness.js';
 import { appendBroadcast, StreamOrder } from './redis-order.js';
 import { redisKeys, type RedisKeys } from '../redis/keys.js';
 import type { DinoRedis } from '../redis/scripts.js';
@@ -26,7 +27,8 @@ const backOff = () => sleep(500 + Math.random() * 500);
 /**
  * Broadcast queue on a Redis Stream read through a consumer group, so any number of fan-out nodes share the work.
  * An entry is acknowledged only after its handler resolved; entries left pending (handler failed, node died) are
- * taken over with XAUTOCLAIM after `claimIdleMs`, and after `maxAttempts` deliveries moved to a dead-letter stream.
+ * taken over at once from a consumer whose liveness key lapsed (redis-liveness.ts), else with XAUTOCLAIM after
+ * `claimIdleMs`, and after `maxAttempts` deliveries moved to a dead-letter stream.
  * Needs Redis 7.0 or later (XAUTOCLAIM's reply form and its cleaning of trimmed entries).
  */
 export class RedisStreamQueue implements BroadcastQueue {
@@ -38,6 +40,7 @@ export class RedisStreamQueue implements BroadcastQueue {
   private readonly deadLetters: DeadLetterStream;
   private readonly order: StreamOrder;
   private readonly streamBacklog: StreamBacklog;
+  private readonly liveness: NodeLiveness;
   private groupReady: Promise<void> | null = null;
 
   private handler: BroadcastHandler | null = null;
@@ -67,6 +70,7 @@ export class RedisStreamQueue implements BroadcastQueue {
     this.deadLetters = new DeadLetterStream(this.producer, this.keys, this.settings, metrics);
     this.streamBacklog = new StreamBacklog(this.producer, this.keys.stream, this.settings.group);
     this.order = new StreamOrder(this.producer, this.keys, this.settings.orderWaitMs);
+    this.liveness = new NodeLiveness(this.producer, this.keys, this.settings);
   }
 
   get consumer(): string {
@@ -105,6 +109,7 @@ export class RedisStreamQueue implements BroadcastQueue {
     this.handler = handler;
     this.concurrency = concurrency;
     if (this.readLoop) return;
+    this.liveness.start();
     this.readLoop = this.readForever();
     this.scheduleReclaim();
   }
@@ -145,6 +150,7 @@ export class RedisStreamQueue implements BroadcastQueue {
     this.terminated = true;
     this.stopping = true;
     if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
+    this.liveness.halt(); // our key lapses: the others take over what we held after nodeTtlMs
     this.wake?.();
     // Nothing is waited for: handlers still running are abandoned, as in a crash.
     this.handler = null;
@@ -187,6 +193,7 @@ export class RedisStreamQueue implements BroadcastQueue {
     }
     await touching; // a late XCLAIM would bring back the consumer name removed next
     await this.releaseConsumerName();
+    await this.liveness.stop().catch((err) => logger.warn({ err: errorMessage(err) }, 'could not delete liveness key'));
     this.handler = null;
     this.readLoop = null;
     this.stopping = false;
@@ -203,6 +210,7 @@ export class RedisStreamQueue implements BroadcastQueue {
       try {
         await this.connect();
         await whenReady(this.reader, commandTimeoutMs);
+        await this.liveness.ensure();
         const reply = await this.reader.xreadgroupBuffer('GROUP', group, consumer,
           'COUNT', Math.min(batch, free), 'BLOCK', blockMs, 'STREAMS', this.keys.stream, '>');
         // Entries read are ours (pending) even if we are stopping meanwhile: they are handled, not dropped.
@@ -320,12 +328,13 @@ export class RedisStreamQueue implements BroadcastQueue {
           this.reclaiming = null;
           if (!this.stopping) this.scheduleReclaim();
         });
-    }, this.touchEveryMs());
+    }, Math.min(this.touchEveryMs(), Math.max(50, Math.floor(this.settings.nodeTtlMs / 2))));
   }
 
-  /** One recovery round: keep our own entries fresh, then take over entries idle too long on any consumer. */
+  /** One recovery round: keep ours fresh, take over dead consumers' entries, then any idle too long. */
   private async reclaim(): Promise<void> {
     await this.touchOwned();
+    if (this.freeSlots() > 0 && !this.stopping) await this.admitReclaimed(await this.liveness.claimFromDead(this.freeSlots()));
     const { group, consumer, claimIdleMs } = this.settings;
     const { stream } = this.keys;
     for (let round = 0; round < 10 && !this.stopping; round++) {

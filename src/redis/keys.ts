@@ -16,6 +16,8 @@ export interface RedisKeys {
   idempotency(key: string): string;
   /** The pub/sub channel on which group changes are announced. */
   groupChanges: string;
+  /** A consuming node's liveness key (a string with a short TTL): while it exists, the node is alive. */
+  alive(consumer: string): string;
 }
 
 export function redisKeys({ stream }: { stream: string }): RedisKeys {
@@ -26,5 +28,6 @@ export function redisKeys({ stream }: { stream: string }): RedisKeys {
     done: (orderKey) => `${stream}:done:${orderKey}`,
     idempotency: (key) => `${stream}:idempotency:${key}`,
     groupChanges: `${stream}:group-changes`,
+    alive: (consumer) => `${stream}:alive:${consumer}`,
   };
 }

@@ -6,10 +6,12 @@ import type { ChainableCommander, Redis } from 'ioredis';
  * Dino's Lua scripts, one per file in ./commands, named `<command>-<number of keys>.lua` (as BullMQ's); each file's
  * header says its KEYS, ARGV and reply. `npm run build` copies them beside the compiled code.
  */
-const FILES = ['enqueueInOrder-2', 'markDone-1', 'releaseClaim-1'] as const;
+const FILES = ['claimFromDead-2', 'enqueueInOrder-2', 'markDone-1', 'releaseClaim-1'] as const;
 
 /** The scripts as commands of a client (`R`: a promise) or of a MULTI block (`R`: the block, for chaining). */
 export interface DinoCommands<R> {
+  claimFromDead(stream: string, aliveKey: string, group: string, dead: string, to: string, ...ids: string[]): R;
+  claimFromDeadBuffer(stream: string, aliveKey: string, group: string, dead: string, to: string, ...ids: string[]): R;
   enqueueInOrder(stream: string, seqKey: string, maxLen: number, ttlMs: number, payloadField: string, payload: Buffer,
     orderKeyField: string, orderKey: string, seqField: string): R;
   markDone(doneKey: string, seq: number, ttlMs: number): R;
