@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqliteFile } from '../sqlite-file.js';
 import { pack, unpack } from 'msgpackr';
 import type { Broadcast } from '../core/ports/queue.js';
 
@@ -20,9 +21,7 @@ export class QueueJournal {
   private readonly bury: Database.Statement<[string, number]>;
 
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL'); // survives a process crash; a power cut may lose the last commits
+    this.db = openSqliteFile(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS broadcasts (id INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL,
       user_ids BLOB NOT NULL, order_key TEXT);
       CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY, payload TEXT NOT NULL, user_ids BLOB NOT NULL,

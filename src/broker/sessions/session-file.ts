@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqliteFile } from '../../sqlite-file.js';
 import { pack, unpack } from 'msgpackr';
 import type { SessionPacket } from './types.js';
 
@@ -46,10 +47,7 @@ export function decodeQueued(row: OutgoingRow, toPacket: (fields: SessionPacket)
 export const decode = <T>(blob: Buffer): T => unpack(blob) as T;
 
 export function openSessionFile(file: string): Database.Database {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL'); // survives a process crash; a power cut may lose the last commits
-  db.pragma('busy_timeout = 5000');
+  const db = openSqliteFile(file);
   db.exec(SCHEMA);
   return db;
 }
