@@ -134,7 +134,9 @@ describe('embedded broker in secure mode', () => {
     const back = await app(alice, { subscribe: false });
     await waitForPayload(back, 'marker', alice);
     await sleep(SETTLE_MS);
-    expect(payloads(back)).toEqual([{ event_type: 'probe', marker: alice }]);
+    // Delivery is at least once: a message that arrives while the session is being restored may come twice. What
+    // must never come is anything of another user's.
+    expect([...new Set(back.received.map((m) => m.payload))].map((text) => JSON.parse(text))).toEqual([{ event_type: 'probe', marker: alice }]);
   });
 
   it('closes the connection of an app that publishes, retained or not, and delivers nothing of it', async () => {
