@@ -15,6 +15,8 @@ import { RedisGroupChanges } from './changes/redis.js';
 import { InProcessIdempotencyStore } from './idempotency/in-process.js';
 import { RedisIdempotencyStore } from './idempotency/redis.js';
 import type { Storage } from './core/ports/storage.js';
+import type { GroupChanges } from './core/ports/changes.js';
+import { ActivityProjector } from './core/projector.js';
 import { FanOut } from './workers/fan-out.js';
 import { publisherLogin } from './workers/mqtt-publisher.js';
 
@@ -51,8 +53,15 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
     closers.push(() => running.queue.close());
     metrics.watch({ backlog: () => running.queue.backlog() });
     const checks: ReadinessCheck[] = [['queue', () => running.queue.ping()]];
-    if (role !== 'server') await startFanOut(config, running, closers, checks, metrics);
-    if (role !== 'fanout') await startHttp(config, running, closers, checks, metrics);
+    // Both sides need the storage and the change feed: the API for requests, the fan-out for its projector.
+    const storage = await openStorage(config);
+    running.storage = storage;
+    closers.push(() => storage.close());
+    checks.push(['storage', () => storage.ping()]);
+    const changes = config.redis ? new RedisGroupChanges(config.redis) : new InProcessGroupChanges();
+    closers.push(() => changes.close());
+    if (role !== 'server') await startFanOut(config, running, closers, checks, metrics, changes);
+    if (role !== 'fanout') await startHttp(config, running, closers, checks, metrics, changes);
     if (config.metrics.port !== undefined) {
       const server = await MetricsServer.listen(config.http.host, config.metrics.port, metrics, config.metrics.keys);
       running.metricsPort = server.port;
@@ -68,7 +77,7 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
 }
 
 async function startFanOut(config: Config, running: RunningDino, closers: Array<() => Promise<void> | void>, checks: ReadinessCheck[],
-  metrics: DinoMetrics) {
+  metrics: DinoMetrics, changes: GroupChanges) {
   let brokerUrl = config.mqtt.url;
   // An external broker checks Dino's publishers with the password derived from DINO_JWT_SECRET (its auth hooks).
   let publisherSecret = config.auth.jwtSecret;
@@ -80,22 +89,22 @@ async function startFanOut(config: Config, running: RunningDino, closers: Array<
   const fanOut = new FanOut(brokerUrl, config.mqtt, config.fanOut, publisherLogin(publisherSecret), metrics);
   closers.push(() => fanOut.close());
   metrics.watch({ publishers: () => fanOut.publisherFigures() });
-  running.queue.startConsuming((broadcast, delivery) => fanOut.deliver(broadcast, delivery), { concurrency: config.fanOut.concurrency });
+  const projector = new ActivityProjector(running.storage!, changes, {
+    onRetry: (err, attempt) => logger.warn({ err, attempt }, 'could not store the last messages and read marks of sent messages, trying again'),
+  });
+  closers.push(() => projector.close());
+  running.queue.startConsuming(projector.handler((broadcast, delivery) => fanOut.deliver(broadcast, delivery)),
+    { concurrency: config.fanOut.concurrency });
   // Stopping consumption first lets in-hand broadcasts finish while the workers are still there.
   closers.push(() => running.queue.stopConsuming());
   checks.push(['broker', () => fanOut.ping()]);
 }
 
 async function startHttp(config: Config, running: RunningDino, closers: Array<() => Promise<void> | void>, checks: ReadinessCheck[],
-  metrics: DinoMetrics) {
-  const storage = await openStorage(config);
-  running.storage = storage;
-  closers.push(() => storage.close());
-  checks.push(['storage', () => storage.ping()]);
+  metrics: DinoMetrics, changes: GroupChanges) {
+  const storage = running.storage!;
   const idempotency = config.redis ? new RedisIdempotencyStore(config.redis) : new InProcessIdempotencyStore({ maxKeys: config.idempotency.maxKeys });
   closers.push(() => idempotency.close());
-  const changes = config.redis ? new RedisGroupChanges(config.redis) : new InProcessGroupChanges();
-  closers.push(() => changes.close());
   const auth = await openAuth(config.auth, config.mqtt.topicPrefix);
   const dino = new Dino({ storage, queue: running.queue, changes }, { maxEventBytes: maxEventBytes(config.mqtt) });
   const http = new HttpServer(dino, config.http, checks, { recorder: metrics, keys: config.metrics.keys }, idempotency, auth);

@@ -6,6 +6,8 @@ export interface PreparedEvent {
   readonly payload: string;
   readonly orderKey?: string;
   readonly eventType: string;
+  /** The event of a message Dino stored (see Broadcast.storedMessage). */
+  readonly storedMessage?: boolean;
 }
 
 /**
@@ -32,6 +34,7 @@ export class Broadcaster {
   }
 
   sendPrepared(event: PreparedEvent, userIds: number[]): Promise<void> {
-    return this.queue.enqueue({ payload: event.payload, orderKey: event.orderKey, eventType: event.eventType, userIds });
+    const { payload, orderKey, eventType, storedMessage } = event;
+    return this.queue.enqueue({ payload, orderKey, eventType, userIds, ...(storedMessage ? { storedMessage } : {}) });
   }
 }

@@ -1,4 +1,5 @@
 import type { Group, Message } from './model.js';
+import { timeUuidMicros } from './ids.js';
 import { microsToSeconds, type Micros } from './time.js';
 
 /** The event types Dino sends of its own accord; `notification/send` adds the caller's. */
@@ -27,6 +28,25 @@ export const messageEvent = (m: Message) => ({
   message_type: m.messageType,
   created_at: microsToSeconds(m.createdAt),
 });
+
+/**
+ * The stored message a `message` event of Dino's own describes (its time is its id's), or null when the payload is
+ * not one. Only broadcasts marked `storedMessage` are read this way: a notification may use any event type.
+ */
+export function messageOfEvent(payload: string): Message | null {
+  let event: Record<string, unknown>;
+  try {
+    event = JSON.parse(payload) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const { group_id: groupId, sender_id: senderId, message_id: messageId, message_payload: text, message_type: type } = event ?? {};
+  if (typeof groupId !== 'string' || typeof messageId !== 'string' || !Number.isSafeInteger(senderId)
+    || typeof text !== 'string' || typeof type !== 'string' || !TIME_UUID.test(messageId)) return null;
+  return { groupId, messageId, senderId: senderId as number, payload: text, messageType: type, createdAt: timeUuidMicros(messageId) };
+}
+
+const TIME_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `join`: to every member, the joiners (listed in user_ids) included. */
 export const joinEvent = (groupId: string, joiners: number[], at: Micros) => ({

@@ -46,11 +46,12 @@ export class Groups {
     return true;
   }
 
-  /** The row is read fresh (its last-message fields change with every send); the members may come from the cache. */
-  async get(groupId: string): Promise<GroupSnapshot> {
-    const [group, snapshot] = await Promise.all([this.ports.storage.getGroup(groupId), this.snapshot(groupId)]);
-    if (!group || !snapshot) throw Errors.noSuchGroup(groupId);
-    return { group, members: snapshot.members };
+  /**
+   * From the cache: every change of the row is announced on the change feed, its last-message fields by the projector
+   * once it stored them (core/projector.ts), so a cached row is as current as the storage's.
+   */
+  get(groupId: string): Promise<GroupSnapshot> {
+    return this.snapshot(groupId);
   }
 
   /** The group and its members, from the cache unless `fresh`; 601 if there is no such group. */

@@ -32,7 +32,11 @@ const UNREAD_CAP = 1000;
 export class Messages {
   constructor(private readonly ports: Ports, private readonly events: Broadcaster, private readonly groups: Groups) {}
 
-  /** Stores the message, then queues it for every member; if it cannot be queued it is removed again. */
+  /**
+   * Stores the message row, then queues its event for every member; if it cannot be queued the row is removed again,
+   * so no message is ever shown that was not broadcast. The group's last message and the sender's read mark follow
+   * off the request path (core/projector.ts), from the queued event.
+   */
   async sendToGroup(groupId: string, senderId: number, input: SendInput): Promise<Message> {
     let { group, members } = await this.groups.snapshot(groupId);
     // A cached "not a member" is checked against storage: the sender may have joined a moment ago.
@@ -41,7 +45,7 @@ export class Messages {
     if (!members.some((m) => m.userId === senderId)) throw Errors.notInGroup(groupId, senderId);
     const { id, micros } = newTimeUuid();
     const message: Message = { groupId, messageId: id, senderId, payload: input.messagePayload, messageType: input.messageType, createdAt: micros };
-    const event = this.events.prepare(messageEvent(message));
+    const event = { ...this.events.prepare(messageEvent(message)), storedMessage: true };
     await this.ports.storage.saveMessage(message);
     try {
       await this.events.sendPrepared(event, members.map((m) => m.userId));

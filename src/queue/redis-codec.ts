@@ -3,7 +3,7 @@ import type { Broadcast } from '../core/ports/queue.js';
 
 /** The fields of a broadcast's stream entry, named here only: the Lua scripts get the names as arguments. */
 export const FIELD = {
-  /** The broadcast: msgpack of `{payload, userIds, eventType?}`. */
+  /** The broadcast: msgpack of `{payload, userIds, eventType?, storedMessage?}`. */
   broadcast: 'm',
   /** A keyed broadcast's order key (a group id)... */
   orderKey: 'k',
@@ -19,8 +19,8 @@ export interface StreamEntry {
 
 export function encodeBroadcast(broadcast: Broadcast): Buffer {
   // Only the known fields: whatever else the object carries must not leak into the stream.
-  const { payload, userIds, eventType } = broadcast;
-  return pack(eventType === undefined ? { payload, userIds } : { payload, userIds, eventType });
+  const { payload, userIds, eventType, storedMessage } = broadcast;
+  return pack({ payload, userIds, ...(eventType === undefined ? {} : { eventType }), ...(storedMessage ? { storedMessage } : {}) });
 }
 
 /** The broadcast in an entry's bytes, or null when they are not one (a poison entry). Never throws. */
@@ -33,11 +33,12 @@ export function decodeBroadcast(bytes: Buffer | undefined): Broadcast | null {
     return null;
   }
   if (typeof value !== 'object' || value === null) return null;
-  const { payload, userIds, eventType } = value as Record<string, unknown>;
+  const { payload, userIds, eventType, storedMessage } = value as Record<string, unknown>;
   if (typeof payload !== 'string' || !Array.isArray(userIds)) return null;
   if (!userIds.every((id) => Number.isSafeInteger(id))) return null;
   // Entries written before event types were carried have none; the fan-out then reads it from the payload.
-  return typeof eventType === 'string' ? { payload, userIds: userIds as number[], eventType } : { payload, userIds: userIds as number[] };
+  return { payload, userIds: userIds as number[], ...(typeof eventType === 'string' ? { eventType } : {}),
+    ...(storedMessage === true ? { storedMessage } : {}) };
 }
 
 /** When Redis accepted an entry, in ms: the first part of its id (`<ms>-<seq>`, given by XADD `*`). */

@@ -16,7 +16,7 @@ export interface JournaledBroadcast {
  */
 export class QueueJournal {
   private readonly db: Database.Database;
-  private readonly insert: Database.Statement<[string, Buffer, string | null]>;
+  private readonly insert: Database.Statement<[string, Buffer, string | null, string | null, number]>;
   private readonly remove: Database.Statement<[number]>;
   private readonly bury: Database.Statement<[string, number]>;
 
@@ -26,10 +26,12 @@ export class QueueJournal {
       user_ids BLOB NOT NULL, order_key TEXT);
       CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY, payload TEXT NOT NULL, user_ids BLOB NOT NULL,
       order_key TEXT, reason TEXT NOT NULL, failed_at INTEGER NOT NULL);`);
-    this.insert = this.db.prepare('INSERT INTO broadcasts (payload, user_ids, order_key) VALUES (?, ?, ?)');
+    addMissingColumns(this.db);
+    this.insert = this.db.prepare(`INSERT INTO broadcasts (payload, user_ids, order_key, event_type, stored_message)
+      VALUES (?, ?, ?, ?, ?)`);
     this.remove = this.db.prepare('DELETE FROM broadcasts WHERE id = ?');
-    this.bury = this.db.prepare(`INSERT INTO dead_letters SELECT id, payload, user_ids, order_key, ?, unixepoch()
-      FROM broadcasts WHERE id = ?`);
+    this.bury = this.db.prepare(`INSERT INTO dead_letters (id, payload, user_ids, order_key, reason, failed_at)
+      SELECT id, payload, user_ids, order_key, ?, unixepoch() FROM broadcasts WHERE id = ?`);
   }
 
   static inDataDir(dataDir: string): QueueJournal {
@@ -38,7 +40,8 @@ export class QueueJournal {
   }
 
   append(broadcast: Broadcast): number {
-    return Number(this.insert.run(broadcast.payload, pack(broadcast.userIds), broadcast.orderKey ?? null).lastInsertRowid);
+    const { payload, userIds, orderKey, eventType, storedMessage } = broadcast;
+    return Number(this.insert.run(payload, pack(userIds), orderKey ?? null, eventType ?? null, storedMessage ? 1 : 0).lastInsertRowid);
   }
 
   delivered(id: number): void {
@@ -54,15 +57,26 @@ export class QueueJournal {
 
   /** Everything accepted and not yet delivered, oldest first. */
   pending(): JournaledBroadcast[] {
-    const rows = this.db.prepare('SELECT id, payload, user_ids, order_key FROM broadcasts ORDER BY id')
-      .all() as Array<{ id: number; payload: string; user_ids: Buffer; order_key: string | null }>;
+    const rows = this.db.prepare('SELECT id, payload, user_ids, order_key, event_type, stored_message FROM broadcasts ORDER BY id')
+      .all() as Array<{ id: number; payload: string; user_ids: Buffer; order_key: string | null; event_type: string | null;
+        stored_message: number }>;
     return rows.map((r) => ({
       id: r.id,
-      broadcast: { payload: r.payload, userIds: unpack(r.user_ids) as number[], ...(r.order_key === null ? {} : { orderKey: r.order_key }) },
+      broadcast: { payload: r.payload, userIds: unpack(r.user_ids) as number[], ...(r.order_key === null ? {} : { orderKey: r.order_key }),
+        ...(r.event_type === null ? {} : { eventType: r.event_type }), ...(r.stored_message ? { storedMessage: true } : {}) },
     }));
   }
 
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** Journals written before broadcasts carried their event type and stored-message mark get the two columns. */
+function addMissingColumns(db: Database.Database): void {
+  const columns = new Set((db.prepare('PRAGMA table_info(broadcasts)').all() as Array<{ name: string }>).map((c) => c.name));
+  db.transaction(() => {
+    if (!columns.has('event_type')) db.exec('ALTER TABLE broadcasts ADD COLUMN event_type TEXT');
+    if (!columns.has('stored_message')) db.exec('ALTER TABLE broadcasts ADD COLUMN stored_message INTEGER NOT NULL DEFAULT 0');
+  }).immediate();
 }

@@ -4,7 +4,8 @@ import { timeUuidAt, timeUuidMicros } from '../core/ids.js';
 import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
 import { CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, checkKeyspaceName, messageBucket } from './cassandra-schema.js';
-import type { Storage } from '../core/ports/storage.js';
+import type { Activity, Storage } from '../core/ports/storage.js';
+import { bucketRange, historyBuckets } from './cassandra-buckets.js';
 
 export interface CassandraOptions {
   contactPoints: string[];
@@ -242,23 +243,20 @@ export class CassandraStorage implements Storage {
     return true;
   }
 
-  /**
-   * The message row, the group's last-message fields and the sender's state go in one logged batch: Cassandra
-   * applies all three or none, so a failure never leaves a message without its group update or the reverse.
-   */
+  /** One single-partition insert: the request path's only write (the rest is `applyActivity`'s, later). */
   async saveMessage(m: Message): Promise<void> {
-    const bucket = messageBucket(timeUuidMicros(m.messageId));
-    const statements = [
-      { query: this.q.insertMessage, params: [m.groupId, bucket, m.messageId, m.senderId, m.messageType, m.payload] },
-      { query: this.q.activity, params: [m.createdAt, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload,
-        m.createdAt, m.groupId] },
-      { query: this.q.senderState, params: [m.createdAt, m.createdAt, m.createdAt, m.senderId, m.groupId] },
-    ];
-    try {
-      await this.client.batch(statements, { prepare: true, logged: true, isIdempotent: true });
-    } catch (err) {
-      throw storageUnavailable(err);
-    }
+    await this.run(this.q.insertMessage, [m.groupId, messageBucket(timeUuidMicros(m.messageId)), m.messageId, m.senderId,
+      m.messageType, m.payload]);
+  }
+
+  /** Independent idempotent updates, each written with its message's time as cell timestamp: the newest wins. */
+  async applyActivity({ lastMessages, sends }: Activity): Promise<void> {
+    await Promise.all([
+      mapLimit(lastMessages.filter((m) => UUID.test(m.groupId)), FAN_OUT, (m) => this.run(this.q.activity,
+        [m.createdAt, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload, m.createdAt, m.groupId])),
+      mapLimit(sends.filter((s) => UUID.test(s.groupId)), FAN_OUT, (s) => this.run(this.q.senderState,
+        [s.at, s.at, s.at, s.userId, s.groupId])),
+    ]);
   }
 
   async deleteMessage(groupId: string, messageId: string): Promise<void> {
@@ -274,15 +272,13 @@ export class CassandraStorage implements Storage {
     const group = query.limit > 0 ? await this.getGroup(groupId) : null;
     if (!group) return [];
     const from = Math.max(query.floor + 1, query.since ?? 0, 0); // inclusive
-    const to = query.until ?? group.lastMessageTime + 1; // exclusive
+    const to = query.until ?? Number.MAX_SAFE_INTEGER; // exclusive
     if (from >= to) return [];
-    const first = messageBucket(Math.max(from, group.createdAt));
-    const last = messageBucket(Math.min(to - 1, group.lastMessageTime));
     const ascending = query.since !== undefined;
+    const buckets = historyBuckets(messageBucket(Math.max(from, group.createdAt)), group.lastMessageTime, to, ascending);
     const bounds = [lowestTimeUuidAt(from), lowestTimeUuidAt(to)];
     const statement = ascending ? this.q.oldestInBucket : this.q.newestInBucket;
-    const rows = await this.collect(bucketRange(first, last, ascending), query.limit,
-      (bucket, n) => this.run(statement, [groupId, bucket, ...bounds, n]));
+    const rows = await this.collect(buckets, query.limit, (bucket, n) => this.run(statement, [groupId, bucket, ...bounds, n]));
     const messages = rows.map((r) => toMessage(groupId, r));
     return ascending ? messages.reverse() : messages;
   }
@@ -373,10 +369,6 @@ export class CassandraStorage implements Storage {
   }
 }
 
-function* bucketRange(first: number, last: number, ascending: boolean): Generator<number> {
-  if (ascending) for (let b = first; b <= last; b++) yield b;
-  else for (let b = last; b >= first; b--) yield b;
-}
 
 /** The first entry per user wins, as a repeated INSERT OR IGNORE would have it. */
 function distinctMembers(members: Member[]): Member[] {

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { openSqliteFile } from '../sqlite-file.js';
 import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
-import type { Storage } from '../core/ports/storage.js';
+import type { Activity, Storage } from '../core/ports/storage.js';
 import { migrateSqlite } from './sqlite-schema.js';
 
 interface GroupRow {
@@ -71,8 +71,8 @@ export class SqliteStorage implements Storage {
       lastMessage: db.prepare(`UPDATE groups SET last_message_time = @created_at, last_message_id = @message_id,
         last_message_user_id = @sender_id, last_message_type = @message_type, last_message_overview = @overview,
         updated_at = @created_at WHERE group_id = @group_id AND last_message_time <= @created_at`),
-      senderState: db.prepare(`UPDATE memberships SET last_sent_time = @created_at,
-        last_read_time = max(last_read_time, @created_at) WHERE group_id = @group_id AND user_id = @sender_id`),
+      senderState: db.prepare(`UPDATE memberships SET last_sent_time = max(coalesce(last_sent_time, @at), @at),
+        last_read_time = max(last_read_time, @at) WHERE group_id = @group_id AND user_id = @user_id`),
       newest: db.prepare<[string, number, number, number], MessageRow>(`SELECT * FROM messages
         WHERE group_id = ? AND created_at < ? AND created_at > ? ORDER BY created_at DESC LIMIT ?`),
       oldestSince: db.prepare<[string, number, number, number, number], MessageRow>(`SELECT * FROM messages
@@ -148,12 +148,16 @@ export class SqliteStorage implements Storage {
   }
 
   async saveMessage(m: Message): Promise<void> {
+    this.q.insertMessage.run(m.groupId, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload);
+  }
+
+  async applyActivity({ lastMessages, sends }: Activity): Promise<void> {
     this.db.transaction(() => {
-      this.q.insertMessage.run(m.groupId, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload);
-      const params = { group_id: m.groupId, created_at: m.createdAt, message_id: m.messageId, sender_id: m.senderId,
-        message_type: m.messageType, overview: m.payload };
-      this.q.lastMessage.run(params);
-      this.q.senderState.run(params);
+      for (const m of lastMessages) {
+        this.q.lastMessage.run({ group_id: m.groupId, created_at: m.createdAt, message_id: m.messageId, sender_id: m.senderId,
+          message_type: m.messageType, overview: m.payload });
+      }
+      for (const sent of sends) this.q.senderState.run({ group_id: sent.groupId, user_id: sent.userId, at: sent.at });
     })();
   }
 

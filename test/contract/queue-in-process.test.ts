@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { InProcessQueue } from '../../src/queue/in-process.js';
 import type { Broadcast } from '../../src/core/ports/queue.js';
 import { QueueJournal } from '../../src/queue/sqlite-journal.js';
+import Database from 'better-sqlite3';
+import { pack } from 'msgpackr';
 import { loadConfig } from '../../src/config.js';
 import { sleep, until } from '../support/wait.js';
 import { queueContract } from './queue.contract.js';
@@ -26,7 +28,7 @@ describe('in-process queue journal', () => {
     await first.enqueue({ payload: 'done-before', userIds: [1] });
     await until('first delivery', () => delivered.length === 1);
     await first.stopConsuming();
-    await first.enqueue({ payload: 'a', userIds: [1, 2], orderKey: 'g' });
+    await first.enqueue({ payload: 'a', userIds: [1, 2], orderKey: 'g', eventType: 'message', storedMessage: true });
     await first.enqueue({ payload: 'b', userIds: [2 ** 53 - 1] });
     await first.close(); // the process goes away with two entries undelivered
 
@@ -34,9 +36,24 @@ describe('in-process queue journal', () => {
     second.startConsuming(async (b) => void delivered.push(b));
     await until('redelivery', () => delivered.length === 3);
     await sleep(50);
-    expect(delivered.slice(1)).toEqual([{ payload: 'a', userIds: [1, 2], orderKey: 'g' }, { payload: 'b', userIds: [2 ** 53 - 1] }]);
+    expect(delivered.slice(1)).toEqual([{ payload: 'a', userIds: [1, 2], orderKey: 'g', eventType: 'message', storedMessage: true },
+      { payload: 'b', userIds: [2 ** 53 - 1] }]);
     await second.close();
     expect(journalIn(dir).pending()).toEqual([]);
+  });
+
+  it('opens a journal written before broadcasts carried their event type, keeping its entries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dino-journal-'));
+    const old = new Database(join(dir, 'queue.sqlite'));
+    old.exec(`CREATE TABLE broadcasts (id INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL, user_ids BLOB NOT NULL,
+      order_key TEXT)`);
+    old.prepare('INSERT INTO broadcasts (payload, user_ids, order_key) VALUES (?, ?, ?)').run('old', pack([7]), 'g');
+    old.close();
+    const journal = journalIn(dir);
+    expect(journal.pending()).toEqual([{ id: 1, broadcast: { payload: 'old', userIds: [7], orderKey: 'g' } }]);
+    journal.append({ payload: 'new', userIds: [8], eventType: 'message', storedMessage: true });
+    expect(journal.pending()[1]!.broadcast).toEqual({ payload: 'new', userIds: [8], eventType: 'message', storedMessage: true });
+    journal.close();
   });
 
   it('keeps a dead letter in the journal, out of the way of the rest', async () => {

@@ -39,10 +39,11 @@ export function queueContract(name: string, open: () => Promise<BroadcastQueue>,
       await expect(queue.ping()).resolves.toBeUndefined();
     });
 
-    it('delivers the same payload and user ids, including a 100 000-recipient list', async () => {
+    it('delivers the same payload, user ids, event type and stored-message mark, including a 100 000-recipient list', async () => {
       const huge = Array.from({ length: 100_000 }, (_, i) => i * 7919 + 1);
-      const sent = [
-        { payload: '{"event_type":"message","text":"héllo ✓"}', userIds: [42], eventType: 'message' },
+      const sent: Broadcast[] = [
+        { payload: '{"event_type":"message","text":"héllo ✓"}', userIds: [42], eventType: 'message', storedMessage: true },
+        { payload: '{"event_type":"message","text":"a notification"}', userIds: [43], eventType: 'message' },
         { payload: '{"event":"group"}', userIds: huge },
         { payload: '', userIds: [] },
         { payload: '{"big":true}', userIds: [2 ** 53 - 1, 1] },

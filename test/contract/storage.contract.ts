@@ -5,6 +5,7 @@ import type { Group, Message } from '../../src/core/model.js';
 import type { Micros } from '../../src/core/time.js';
 import { MESSAGE_BUCKET_MICROS } from '../../src/storage/cassandra-schema.js';
 import type { Storage } from '../../src/core/ports/storage.js';
+import { CoalescedActivity } from '../../src/core/projector.js';
 
 /** 2023-11-14T22:13:20Z. Each test works on its own random groups and users, so no test needs a clean store. */
 const T = 1_700_000_000_000_000;
@@ -49,10 +50,17 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       expect(await s.createGroup(group, members.map((u) => ({ userId: u, joinTime: at })))).toBe(true);
       return group;
     }
+    /** Stores the messages, then applies their activity as the projector does: coalesced, in one call. */
     async function save(...messages: Message[]): Promise<Message[]> {
       for (const m of messages) await s.saveMessage(m);
+      await project(...messages);
       return messages;
     }
+    const project = (...messages: Message[]) => {
+      const activity = new CoalescedActivity();
+      for (const m of messages) activity.add(m);
+      return s.applyActivity(activity.activity());
+    };
 
     describe('groups', () => {
       it('creates a group with its members and reads it back', async () => {
@@ -174,25 +182,67 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     });
 
     describe('messages', () => {
-      it('saves a message as the group last message and the sender last send and read', async () => {
+      it('stores only the row; its activity then records the group last message and the sender last send and read', async () => {
         const [a, b] = userIds(2);
         const group = await groupWith(T, [a!, b!]);
-        const [m] = await save(message(group.groupId, a!, T + 7));
+        const m = message(group.groupId, a!, T + 7);
+        await s.saveMessage(m);
+        expect(await s.getGroup(group.groupId)).toEqual(group);
+        expect(await s.getMembership(group.groupId, a!)).toMatchObject({ lastSentTime: null, lastReadTime: T });
+        expect(await s.listMessages(group.groupId, { floor: 0, limit: 10 })).toEqual([m]);
+
+        await project(m);
         expect(await s.getGroup(group.groupId)).toEqual({ ...group, updatedAt: T + 7, lastMessageTime: T + 7,
-          lastMessageId: m!.messageId, lastMessageUserId: a, lastMessageType: 'text', lastMessageOverview: m!.payload });
+          lastMessageId: m.messageId, lastMessageUserId: a, lastMessageType: 'text', lastMessageOverview: m.payload });
         expect(await s.getMembership(group.groupId, a!)).toMatchObject({ lastSentTime: T + 7, lastReadTime: T + 7 });
         expect(await s.getMembership(group.groupId, b!)).toMatchObject({ lastSentTime: null, lastReadTime: T });
         expect(await s.listMessages(group.groupId, { floor: 0, limit: 10 })).toEqual([m]);
       });
 
-      it('keeps the newer last message when an older one arrives late', async () => {
-        const a = userId();
-        const group = await groupWith(T, [a]);
-        const [newer, older] = await save(message(group.groupId, a, T + 9), message(group.groupId, a, T + 8));
+      it('keeps the newer last message, send and read mark when older activity comes late or again', async () => {
+        const [a, b] = userIds(2);
+        const group = await groupWith(T, [a!, b!]);
+        const [newer, older] = await save(message(group.groupId, a!, T + 9), message(group.groupId, a!, T + 8));
+        const fromB = message(group.groupId, b!, T + 5);
+        await s.saveMessage(fromB);
+        await project(older!);
+        await project(newer!);
+        await project(fromB, older!);
         expect(await s.getGroup(group.groupId)).toMatchObject({ lastMessageId: newer!.messageId, lastMessageTime: T + 9,
           updatedAt: T + 9 });
-        expect(await s.getMembership(group.groupId, a)).toMatchObject({ lastReadTime: T + 9 });
-        expect(await s.listMessages(group.groupId, { floor: 0, limit: 10 })).toEqual([newer, older]);
+        expect(await s.getMembership(group.groupId, a!)).toMatchObject({ lastReadTime: T + 9, lastSentTime: T + 9 });
+        expect(await s.getMembership(group.groupId, b!)).toMatchObject({ lastReadTime: T + 5, lastSentTime: T + 5 });
+        await s.markRead(group.groupId, b!, T + 20);
+        await project(fromB);
+        expect(await s.getMembership(group.groupId, b!)).toMatchObject({ lastReadTime: T + 20, lastSentTime: T + 5 });
+        expect(await s.listMessages(group.groupId, { floor: 0, limit: 10 })).toEqual([newer, older, fromB]);
+      });
+
+      it('applies the activity of many groups and senders in one call', async () => {
+        const senders = userIds(3);
+        const groups = await Promise.all([1, 2, 3, 4].map(() => groupWith(T, senders)));
+        const messages = groups.flatMap((g, i) => senders.map((u, j) => message(g.groupId, u, T + 10 * i + j + 1)));
+        await save(...messages);
+        for (const [i, g] of groups.entries()) {
+          expect(await s.getGroup(g.groupId)).toMatchObject({ lastMessageTime: T + 10 * i + 3, lastMessageUserId: senders[2] });
+          for (const [j, u] of senders.entries()) {
+            expect(await s.getMembership(g.groupId, u)).toMatchObject({ lastSentTime: T + 10 * i + j + 1 });
+          }
+        }
+      });
+
+      it('lists a message whose activity is not applied yet, however long the group was quiet before', async () => {
+        const a = userId();
+        const group = await groupWith(T, [a]);
+        const [old] = await save(message(group.groupId, a, T + 7));
+        const { id, micros } = newTimeUuid();
+        const fresh: Message = { groupId: group.groupId, messageId: id, senderId: a, payload: 'not projected yet',
+          messageType: 'text', createdAt: micros };
+        await s.saveMessage(fresh);
+        expect(await s.listMessages(group.groupId, { floor: 0, limit: 10 })).toEqual([fresh, old]);
+        expect(await s.listMessages(group.groupId, { floor: 0, limit: 1 })).toEqual([fresh]);
+        expect(await s.listMessages(group.groupId, { floor: 0, limit: 10, since: T })).toEqual([fresh, old]);
+        expect(await s.listMessages(group.groupId, { floor: 0, limit: 10, until: micros })).toEqual([old]);
       });
 
       it('deletes one message and leaves the others', async () => {
@@ -259,7 +309,12 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         expect(read).toHaveLength(1000);
         expect(new Set(read.map((m) => m.messageId)).size).toBe(1000);
         expect(read).toEqual(newestFirst(messages));
+        // Activity applied concurrently in arbitrary batches, as several projector writes may land: the newest wins.
+        await Promise.all(Array.from({ length: 10 }, (_, k) => project(...messages.filter((_, i) => i % 10 === k))));
         expect((await s.getGroup(group.groupId))?.lastMessageId).toBe(read[0]!.messageId);
+        for (const [k, u] of users.entries()) {
+          expect((await s.getMembership(group.groupId, u))?.lastSentTime).toBe(messages[990 + k]!.createdAt);
+        }
         expect(await s.countMessagesAfter(group.groupId, 0, 5000)).toBe(1000);
       });
     });
@@ -368,7 +423,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         const [u, other] = userIds(2);
         const quiet = await groupWith(T + 50, [u!]);
         const groups = await Promise.all([10, 30, 20].map((d) => groupWith(T + d, [u!, other!])));
-        await Promise.all(groups.map((g, i) => s.saveMessage(message(g.groupId, other!, T + 100 + [3, 1, 2][i]!))));
+        await Promise.all(groups.map((g, i) => save(message(g.groupId, other!, T + 100 + [3, 1, 2][i]!))));
         const notMine = await groupWith(T, [other!]);
         await save(message(notMine.groupId, other!, T + 500));
         const left = await groupWith(T, [u!]);

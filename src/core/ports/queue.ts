@@ -6,6 +6,11 @@ export interface Broadcast {
   orderKey?: string;
   /** The event's `event_type`, carried beside the payload so the fan-out can count by it without parsing. */
   eventType?: string;
+  /**
+   * Set by Dino on the `message` event of a message it stored: the fan-out side projects the message into its group's
+   * and sender's state (see core/projector.ts). Never set for notifications, whatever their event type.
+   */
+  storedMessage?: boolean;
 }
 
 /** What the queue knows of an entry besides the broadcast itself. */

@@ -1,6 +1,20 @@
 import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../model.js';
 import type { Micros } from '../time.js';
 
+/** What a batch of stored messages changes besides their rows, coalesced: see `Storage.applyActivity`. */
+export interface Activity {
+  /** The newest message of each group in the batch (one per group). */
+  lastMessages: Message[];
+  /** The newest send of each sender in each group of the batch: its last send and read mark move to `at`. */
+  sends: SentMark[];
+}
+
+export interface SentMark {
+  groupId: string;
+  userId: number;
+  at: Micros;
+}
+
 /**
  * Where groups, memberships and messages live. Every adapter (SQLite, Cassandra) passes the one contract suite in
  * test/contract/storage.contract.ts; a difference between two adapters is a bug in one of them.
@@ -21,7 +35,10 @@ export interface Storage {
   addMembers(groupId: string, members: Member[], at: Micros): Promise<void>;
   /** Removes one membership; the group loses its owner if that user owned it. False if it was not a member. */
   removeMember(groupId: string, userId: number, at: Micros): Promise<boolean>;
-  /** Stores a message and records it as the group's last message and the sender's last send and read. */
+  /**
+   * Stores the message row, and only it: what the message means for its group and sender (see `Activity`) is applied
+   * later by `applyActivity`, off the request path.
+   */
   saveMessage(message: Message): Promise<void>;
   /** Removes a stored message again (used when its broadcast could not be queued). */
   deleteMessage(groupId: string, messageId: string): Promise<void>;
@@ -32,6 +49,12 @@ export interface Storage {
   markRead(groupId: string, userId: number, at: Micros): Promise<void>;
   /** The user's groups by last message time, newest first, those with last_message_time < until. */
   listUserGroups(userId: number, query: { until?: Micros; limit: number }): Promise<UserGroup[]>;
+  /**
+   * Applies what stored messages mean beyond their rows: each group's last-message fields (and updated_at) and each
+   * sender's last send and read mark. Idempotent and monotonic: applying something twice, or an older message after
+   * a newer one, changes nothing, so the projector may apply a batch again after a crash.
+   */
+  applyActivity(activity: Activity): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

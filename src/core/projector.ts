@@ -1,0 +1,130 @@
+import { messageOfEvent } from './events.js';
+import type { Message } from './model.js';
+import type { Activity, BroadcastHandler, GroupChanges, SentMark, Storage } from './ports/index.js';
+
+export interface ProjectorOptions {
+  /** Tries of one write before its messages fail (their queue entries are then retried by the queue). */
+  attempts?: number;
+  /** Wait before the second try; doubles with each further one. */
+  retryDelayMs?: number;
+  /** Told of every failed try (the projector itself never logs: it is domain code). */
+  onRetry?: (err: unknown, attempt: number) => void;
+}
+
+/** What messages change beyond their rows, coalesced: the newest message per group and per sender in a group. */
+export class CoalescedActivity {
+  readonly lastMessages = new Map<string, Message>();
+  readonly sends = new Map<string, SentMark>();
+
+  add(m: Message): this {
+    const last = this.lastMessages.get(m.groupId);
+    if (!last || m.createdAt > last.createdAt) this.lastMessages.set(m.groupId, m);
+    const key = `${m.groupId}/${m.senderId}`;
+    const sent = this.sends.get(key);
+    if (!sent || m.createdAt > sent.at) this.sends.set(key, { groupId: m.groupId, userId: m.senderId, at: m.createdAt });
+    return this;
+  }
+
+  get size(): number {
+    return this.lastMessages.size;
+  }
+
+  activity(): Activity {
+    return { lastMessages: [...this.lastMessages.values()], sends: [...this.sends.values()] };
+  }
+}
+
+/** Messages waiting for the same write, and the promise every one of them waits on. */
+class Batch extends CoalescedActivity {
+  readonly done: Promise<void>;
+  resolve!: () => void;
+  reject!: (err: unknown) => void;
+
+  constructor() {
+    super();
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // A batch nobody waits on any more (its handlers failed otherwise) must not surface as an unhandled rejection.
+    this.done.catch(() => undefined);
+  }
+}
+
+/**
+ * Applies what stored messages mean beyond their rows (each group's last message, each sender's last send and read
+ * mark) off the request path. Messages handed in while a write is under way wait for the next one, coalesced: one
+ * write per group and per sender however many messages came meanwhile (group commit, so no timer adds latency when
+ * the load is light). The queue's handler acknowledges an entry only after its message was applied, so a crash
+ * replays what was not, and `Storage.applyActivity` makes applying it again harmless. Each applied write is announced
+ * on the change feed, so the API processes drop the group rows they cached.
+ */
+export class ActivityProjector {
+  private next = new Batch();
+  private draining = false;
+  private closed = false;
+  private readonly attempts: number;
+  private readonly retryDelayMs: number;
+
+  constructor(private readonly storage: Storage, private readonly changes: GroupChanges, private readonly options: ProjectorOptions = {}) {
+    this.attempts = options.attempts ?? 5;
+    this.retryDelayMs = options.retryDelayMs ?? 100;
+  }
+
+  /** Resolves once the message's group and sender state are stored. */
+  project(message: Message): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the projector is closed'));
+    const batch = this.next;
+    batch.add(message);
+    if (!this.draining) {
+      this.draining = true;
+      setImmediate(() => void this.drain());
+    }
+    return batch.done;
+  }
+
+  /** A queue handler that projects each stored message while `deliver` publishes it; done when both are. */
+  handler(deliver: BroadcastHandler): BroadcastHandler {
+    return (broadcast, delivery) => {
+      const message = broadcast.storedMessage ? messageOfEvent(broadcast.payload) : null;
+      if (!message) return deliver(broadcast, delivery);
+      // Projection first: `deliver` must still be called synchronously, so broadcasts keep their queue order.
+      const projected = this.project(message);
+      return Promise.all([projected, deliver(broadcast, delivery)]).then(() => undefined);
+    };
+  }
+
+  /** Fails what still waits; a write under way finishes first. Its entries stay in the queue for a later run. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.next.reject(new Error('the projector closed before applying this message'));
+    while (this.draining) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  private async drain(): Promise<void> {
+    while (this.next.size > 0 && !this.closed) {
+      const batch = this.next;
+      this.next = new Batch();
+      await this.apply(batch);
+    }
+    this.draining = false;
+  }
+
+  private async apply(batch: Batch): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.storage.applyActivity(batch.activity());
+        break;
+      } catch (err) {
+        this.options.onRetry?.(err, attempt);
+        if (attempt >= this.attempts || this.closed) {
+          batch.reject(err);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * 2 ** (attempt - 1)));
+      }
+    }
+    await Promise.all([...batch.lastMessages.keys()].map((groupId) => this.changes.announce(groupId)));
+    batch.resolve();
+  }
+}
