@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageBackends } from '../support/backends.js';
 import { api, startDino, type DinoProcess } from '../support/dino-process.js';
 import { MqttUser } from '../support/mqtt-user.js';
+import { until } from '../support/wait.js';
 
 const randomUser = () => 1 + Math.floor(Math.random() * 1e12);
 
@@ -96,7 +97,11 @@ describe.each(await storageBackends())('the REST API end to end with $name stora
     const since = await api(dino.base, 'POST', `/v1/groups/${groups[0]}/user/${user}/histories`, { per_page: 10, since: sent[3].created_at });
     expect(since.body.messages.map((m: any) => m.message_payload)).toEqual(['m4', 'm3']);
 
-    const list = await api(dino.base, 'POST', `/v1/users/${user}/groups`, { per_page: 2 });
+    // The list's order and the sender's read mark are derived state: applied by the projector a moment after the send.
+    const list = await until('the projected conversation list', async () => {
+      const answer = await api(dino.base, 'POST', `/v1/users/${user}/groups`, { per_page: 2 });
+      return answer.body[0]?.group.group_id === groups[1] && answer.body[0].stats.unread_amount === 0 && answer;
+    });
     expect(list.body.map((x: any) => x.group.group_id)).toEqual([groups[1], groups[0]]);
     expect(list.body[0].stats).toMatchObject({ group_id: groups[1], user_id: user, unread_amount: 0 });
     const next = await api(dino.base, 'POST', `/v1/users/${user}/groups`, { per_page: 2, until: list.body[1].group.last_message_time });
@@ -107,8 +112,8 @@ describe.each(await storageBackends())('the REST API end to end with $name stora
     const [sender, reader] = [randomUser(), randomUser()];
     const groupId = (await api(dino.base, 'POST', `/v1/users/${sender}/groups/create`, { group_name: 'u', users: [reader] })).body.group_id;
     for (let i = 0; i < 3; i++) await api(dino.base, 'POST', `/v1/groups/${groupId}/user/${sender}/send`, { message_payload: 'x', message_type: 'text' });
-    const before = await api(dino.base, 'POST', `/v1/users/${reader}/groups`, { per_page: 10 });
-    expect(before.body[0].stats.unread_amount).toBe(3);
+    await until('three unread (the group\'s last message is projected after the send)', async () =>
+      (await api(dino.base, 'POST', `/v1/users/${reader}/groups`, { per_page: 10 })).body[0]?.stats.unread_amount === 3);
     await api(dino.base, 'POST', `/v1/groups/${groupId}/user/${reader}/histories`, { per_page: 10 });
     const after = await api(dino.base, 'POST', `/v1/users/${reader}/groups`, { per_page: 10 });
     expect(after.body[0].stats.unread_amount).toBe(0);

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { storageBackends } from '../support/backends.js';
 import { api, startDino, type DinoProcess } from '../support/dino-process.js';
 import { MqttUser } from '../support/mqtt-user.js';
+import { until } from '../support/wait.js';
 
 const randomUser = () => 1 + Math.floor(Math.random() * 1e12);
 let running: DinoProcess[] = [];
@@ -58,7 +59,11 @@ describe('restart', () => {
     running = [];
 
     const second = await dino(env);
-    const fetched = await api(second.base, 'GET', `/v1/groups/${groupId}`);
+    // A send accepted just before the stop may be projected by the second run (its queue entry survived the stop).
+    const fetched = await until('the group with its last message', async () => {
+      const answer = await api(second.base, 'GET', `/v1/groups/${groupId}`);
+      return answer.body.last_message_overview === 'two' && answer;
+    });
     expect(fetched.status).toBe(200);
     expect(fetched.body).toMatchObject({ group_id: groupId, name: 'kept', user_count: 2, last_message_overview: 'two' });
     const history = await api(second.base, 'POST', `/v1/groups/${groupId}/user/${bob}/histories`, { per_page: 10 });

@@ -62,7 +62,7 @@ describe.skipIf(!servicesUp)('fan-out across Redis-coordinated `dino fanout` pro
   const dataDir = mkdtempSync(join(tmpdir(), 'dino-redis-fanout-'));
   const common = {
     DINO_REDIS_URL: REDIS_URL, DINO_STREAM: STREAM, DINO_STREAM_GROUP: GROUP, DINO_CLAIM_IDLE_MS: String(CLAIM_IDLE_MS),
-    DINO_MQTT_URL: MQTT_URL, DINO_MQTT_TOPIC_PREFIX: PREFIX,
+    DINO_MQTT_URL: MQTT_URL, DINO_MQTT_TOPIC_PREFIX: PREFIX, DINO_DATA_DIR: dataDir,
   };
   let server: DinoProcess;
   const fanouts: DinoProcess[] = [];
@@ -200,7 +200,7 @@ describe.skipIf(!servicesUp)('fan-out across Redis-coordinated `dino fanout` pro
 
   beforeAll(async () => {
     admin = new Redis(REDIS_URL, { connectionName: `test-admin-${tag}` });
-    server = await startDino('server', { ...common, DINO_DATA_DIR: dataDir });
+    server = await startDino('server', common);
     const farmStarted = SubscriberFarm.start({ url: MQTT_URL, userIds, processes: 4, topicPrefix: PREFIX });
     await Promise.all([startFanout(), startFanout()]);
     farm = await farmStarted;
