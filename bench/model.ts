@@ -73,8 +73,11 @@ export interface IngestResult {
 }
 
 export interface BaselineResult {
-  /** `uws-post`, `uws-get`: the bare uWebSockets.js endpoint; `cassandra-insert`: the raw driver loop. */
-  kind: 'uws-post' | 'uws-get' | 'cassandra-insert';
+  /**
+   * `uws-post`, `uws-get`: the bare uWebSockets.js endpoint; `cassandra-insert`: the raw driver loop;
+   * `cassandra-insert-xadd`: the raw driver insert followed by a raw XADD of the message's event.
+   */
+  kind: 'uws-post' | 'uws-get' | 'cassandra-insert' | 'cassandra-insert-xadd';
   connections: number;
   figures: LoadFigures;
 }

@@ -2,6 +2,7 @@
  * The storage ceiling: cassandra-driver inserting into a table shaped like Dino's `messages` (same partition key,
  * clustering and columns), one prepared INSERT per message, `concurrency` requests in flight — the concurrency of
  * the HTTP load it is compared with. Same driver settings as Dino's adapter: two connections, consistency ONE.
+ * With `then`, each lane also does that after each insert (the send baseline adds the XADD of the message's event).
  */
 import cassandra from 'cassandra-driver';
 import { messageBucket } from '../../src/storage/cassandra-schema.js';
@@ -29,7 +30,7 @@ export class RawCassandraInserts {
   }
 
   /** Inserts for `seconds` with `concurrency` requests in flight; latency per insert. */
-  async run(concurrency: number, seconds: number, label: string): Promise<LoadRun> {
+  async run(concurrency: number, seconds: number, label: string, then?: (id: string, payload: string) => Promise<unknown>): Promise<LoadRun> {
     const groupId = cassandra.types.Uuid.random();
     const latencies: number[] = [];
     let errors = 0;
@@ -43,6 +44,7 @@ export class RawCassandraInserts {
         try {
           await this.client.execute(this.insert, [groupId, messageBucket(id.getDate().getTime() * 1000), id, 1_000_000_000_001, 'text',
             'bench message'], { prepare: true });
+          await then?.(id.toString(), 'bench message');
           latencies.push(performance.now() - t);
         } catch {
           errors++;

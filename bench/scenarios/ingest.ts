@@ -2,17 +2,19 @@
  * Ingestion: autocannon against Dino's send, notification and GET endpoints, on embedded SQLite (`dino start`) and
  * on Cassandra + Redis (`dino server`, the production API process; no fan-out node consumes the stream meanwhile),
  * at each connection count. Baselines in the same run, interleaved run by run: the bare uWebSockets.js endpoint
- * (HTTP ceiling) with the SQLite block, the raw cassandra-driver insert loop (storage ceiling) with the Cassandra one.
+ * (HTTP ceiling) with the SQLite block, the raw cassandra-driver insert loop (storage ceiling) and the raw insert + XADD
+ * loop (the least a send must do) with the Cassandra one.
  */
 import { randomUUID } from 'node:crypto';
 import { api } from '../../test/support/dino-process.js';
 import { startBareUws, type BareUws } from '../baselines/bare-uws.js';
 import { RawCassandraInserts } from '../baselines/raw-cassandra.js';
+import { RawSends } from '../baselines/raw-send.js';
 import { httpLoad, type LoadRun } from '../load/http-load.js';
 import type { BaselineResult, Endpoint, IngestResult, LoadFigures, Storage } from '../model.js';
 import { note, progress } from '../progress.js';
 import { figure } from '../stats.js';
-import { createBenchBackends, CASSANDRA_CONTACT_POINT, type BenchBackends } from '../support/backends.js';
+import { createBenchBackends, CASSANDRA_CONTACT_POINT, REDIS_URL, type BenchBackends } from '../support/backends.js';
 import { launchDino, type BenchDino } from '../support/dino.js';
 import { uniqueUserIds } from '../support/ids.js';
 import { waitUntilIdle } from '../support/proc.js';
@@ -72,14 +74,18 @@ async function cassandraBlock(options: IngestOptions, output: IngestOutput): Pro
   const backends: BenchBackends = await createBenchBackends();
   let dino: BenchDino | undefined;
   let raw: RawCassandraInserts | undefined;
+  let rawSends: RawSends | undefined;
   try {
     dino = await launchDino('server', backends.env);
     raw = await RawCassandraInserts.open(CASSANDRA_CONTACT_POINT, backends.keyspace);
-    const inserts = raw;
+    rawSends = await RawSends.open(raw, REDIS_URL, `${backends.env['DINO_STREAM']}:raw`);
+    const [inserts, sends] = [raw, rawSends];
     const targets: Target[] = [...await dinoTargets(dino, () => backends.emptyStream()),
-      { name: 'cassandra-insert', run: (connections, seconds, label) => inserts.run(connections, seconds, label) }];
+      { name: 'cassandra-insert', run: (connections, seconds, label) => inserts.run(connections, seconds, label) },
+      { name: 'cassandra-insert-xadd', run: (connections, seconds, label) => sends.run(connections, seconds, label) }];
     collect(output, 'cassandra', await measure(targets, options, 'ingest cassandra'));
   } finally {
+    await rawSends?.close();
     await raw?.close();
     if (dino) await closeDino(dino, 'ingest cassandra');
     progress('ingest cassandra: dropping the bench keyspace');

@@ -57,7 +57,8 @@ export class InProcessQueue implements BroadcastQueue {
     if (this.pendingRecipients > 0 && this.pendingRecipients + broadcast.userIds.length > this.maxPendingRecipients) {
       throw Errors.queueFull(`${this.pendingRecipients} recipients waiting`);
     }
-    this.accept({ broadcast, attempts: 0, journalId: this.journal?.append(broadcast), acceptedAt: Date.now() });
+    const journalId = await this.journal?.append(broadcast);
+    this.accept({ broadcast, attempts: 0, journalId, acceptedAt: Date.now() });
     this.pump();
   }
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openSqliteFile } from '../sqlite-file.js';
+import { GroupCommit } from '../sqlite-group-commit.js';
 import { pack, unpack } from 'msgpackr';
 import type { Broadcast } from '../core/ports/queue.js';
 
@@ -16,12 +17,14 @@ export interface JournaledBroadcast {
  */
 export class QueueJournal {
   private readonly db: Database.Database;
+  private readonly commits: GroupCommit;
   private readonly insert: Database.Statement<[string, Buffer, string | null, string | null, number]>;
   private readonly remove: Database.Statement<[number]>;
   private readonly bury: Database.Statement<[string, number]>;
 
   constructor(file: string) {
     this.db = openSqliteFile(file);
+    this.commits = new GroupCommit(this.db);
     this.db.exec(`CREATE TABLE IF NOT EXISTS broadcasts (id INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL,
       user_ids BLOB NOT NULL, order_key TEXT);
       CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY, payload TEXT NOT NULL, user_ids BLOB NOT NULL,
@@ -39,13 +42,16 @@ export class QueueJournal {
     return new QueueJournal(join(dataDir, 'queue.sqlite'));
   }
 
-  append(broadcast: Broadcast): number {
+  /** Keeps the broadcast; resolves with its row id once committed (concurrent appends share one commit). */
+  append(broadcast: Broadcast): Promise<number> {
     const { payload, userIds, orderKey, eventType, storedMessage } = broadcast;
-    return Number(this.insert.run(payload, pack(userIds), orderKey ?? null, eventType ?? null, storedMessage ? 1 : 0).lastInsertRowid);
+    const row = [payload, pack(userIds), orderKey ?? null, eventType ?? null, storedMessage ? 1 : 0] as const;
+    return this.commits.write(() => Number(this.insert.run(...row).lastInsertRowid));
   }
 
+  /** Forgets a delivered broadcast with the next commit: lost in a crash, it is only delivered again (at least once). */
   delivered(id: number): void {
-    this.remove.run(id);
+    this.commits.later(() => this.remove.run(id));
   }
 
   deadLettered(id: number, reason: string): void {
@@ -68,7 +74,9 @@ export class QueueJournal {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.commits.flush();
+    this.db.close();
   }
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openSqliteFile } from '../sqlite-file.js';
+import { GroupCommit } from '../sqlite-group-commit.js';
 import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
 import type { Activity, Storage } from '../core/ports/storage.js';
@@ -41,9 +42,11 @@ export class SqliteStorage implements Storage {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly q;
+  private readonly commits: GroupCommit;
 
   constructor(file: string) {
     this.db = openSqliteFile(file);
+    this.commits = new GroupCommit(this.db);
     this.db.defaultSafeIntegers(false);
     migrateSqlite(this.db);
     const db = this.db;
@@ -147,8 +150,9 @@ export class SqliteStorage implements Storage {
     })();
   }
 
+  /** Concurrent sends share one commit (see GroupCommit): the insert is the whole of a send's storage work. */
   async saveMessage(m: Message): Promise<void> {
-    this.q.insertMessage.run(m.groupId, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload);
+    await this.commits.write(() => this.q.insertMessage.run(m.groupId, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload));
   }
 
   async applyActivity({ lastMessages, sends }: Activity): Promise<void> {
@@ -194,7 +198,9 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.commits.flush();
+    this.db.close();
   }
 
   private insertMembers(groupId: string, members: Member[]): void {

@@ -51,7 +51,7 @@ describe('in-process queue journal', () => {
     old.close();
     const journal = journalIn(dir);
     expect(journal.pending()).toEqual([{ id: 1, broadcast: { payload: 'old', userIds: [7], orderKey: 'g' } }]);
-    journal.append({ payload: 'new', userIds: [8], eventType: 'message', storedMessage: true });
+    await journal.append({ payload: 'new', userIds: [8], eventType: 'message', storedMessage: true });
     expect(journal.pending()[1]!.broadcast).toEqual({ payload: 'new', userIds: [8], eventType: 'message', storedMessage: true });
     journal.close();
   });
