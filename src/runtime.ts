@@ -54,6 +54,10 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
     metrics.watch({ backlog: () => running.queue.backlog() });
     const checks: ReadinessCheck[] = [['queue', () => running.queue.ping()]];
     // Both sides need the storage and the change feed: the API for requests, the fan-out for its projector.
+    if (role === 'fanout' && !config.cassandra) {
+      logger.warn({ dataDir: config.dataDir }, '`dino fanout` on embedded SQLite: it records each message\'s group state in '
+        + 'DINO_DATA_DIR, which must be the API server\'s own (same host); set DINO_CASSANDRA_CONTACT_POINTS as the servers do');
+    }
     const storage = await openStorage(config);
     running.storage = storage;
     closers.push(() => storage.close());
