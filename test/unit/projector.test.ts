@@ -1,0 +1,132 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InProcessGroupChanges } from '../../src/changes/in-process.js';
+import { messageEvent } from '../../src/core/events.js';
+import { newGroup } from '../../src/core/groups.js';
+import { newTimeUuid } from '../../src/core/ids.js';
+import type { Message } from '../../src/core/model.js';
+import type { Activity, Broadcast } from '../../src/core/ports/index.js';
+import { ActivityProjector } from '../../src/core/projector.js';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+
+/** A real SQLite store that counts and can fail the projector's writes. */
+class WatchedStorage extends SqliteStorage {
+  writes: Activity[] = [];
+  failures = 0;
+
+  override async applyActivity(activity: Activity): Promise<void> {
+    this.writes.push(activity);
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('storage down');
+    }
+    return super.applyActivity(activity);
+  }
+}
+
+const T = 1_700_000_000_000_000;
+const [alice, bob] = [11, 22];
+
+function messageIn(groupId: string, senderId: number, text = 'hi'): Message {
+  const { id, micros } = newTimeUuid();
+  return { groupId, messageId: id, senderId, payload: text, messageType: 'text', createdAt: micros };
+}
+
+describe('ActivityProjector', () => {
+  let storage: WatchedStorage;
+  let changes: InProcessGroupChanges;
+  let announced: Array<string | null>;
+  let groupId: string;
+
+  beforeEach(async () => {
+    storage = new WatchedStorage(join(mkdtempSync(join(tmpdir(), 'dino-projector-')), 'dino.sqlite'));
+    changes = new InProcessGroupChanges();
+    announced = [];
+    changes.subscribe((id) => announced.push(id));
+    const group = newGroup({ groupId: '00000000-0000-4000-8000-00000000abcd', name: 'g', groupType: 0, ownerId: alice,
+      description: null, meta: null }, T);
+    groupId = group.groupId;
+    await storage.createGroup(group, [{ userId: alice, joinTime: T }, { userId: bob, joinTime: T }]);
+  });
+  afterEach(async () => {
+    await storage.close();
+  });
+
+  it('coalesces the messages of one turn into one write: the newest per group and per sender', async () => {
+    const projector = new ActivityProjector(storage, changes);
+    const messages = Array.from({ length: 100 }, (_, i) => messageIn(groupId, i % 2 ? bob : alice, `m${i}`));
+    await Promise.all(messages.map((m) => projector.project(m)));
+    expect(storage.writes).toHaveLength(1);
+    expect(storage.writes[0]!.lastMessages).toEqual([messages[99]]);
+    expect(storage.writes[0]!.sends).toEqual([
+      { groupId, userId: alice, at: messages[98]!.createdAt }, { groupId, userId: bob, at: messages[99]!.createdAt }]);
+    expect(await storage.getGroup(groupId)).toMatchObject({ lastMessageId: messages[99]!.messageId, lastMessageOverview: 'm99' });
+    expect(announced).toEqual([groupId]);
+  });
+
+  it('takes what comes during a write into the next one', async () => {
+    const projector = new ActivityProjector(storage, changes);
+    const first = projector.project(messageIn(groupId, alice));
+    await new Promise((resolve) => setImmediate(resolve)); // the first write is under way
+    const later = [messageIn(groupId, bob), messageIn(groupId, alice)];
+    await Promise.all([first, ...later.map((m) => projector.project(m))]);
+    expect(storage.writes).toHaveLength(2);
+    expect(storage.writes[1]!.lastMessages).toEqual([later[1]]);
+  });
+
+  it('tries a failed write again, and fails its messages once the tries are spent', async () => {
+    const projector = new ActivityProjector(storage, changes, { attempts: 3, retryDelayMs: 1 });
+    storage.failures = 2;
+    const m = messageIn(groupId, bob);
+    await projector.project(m);
+    expect(storage.writes).toHaveLength(3);
+    expect(await storage.getMembership(groupId, bob)).toMatchObject({ lastSentTime: m.createdAt, lastReadTime: m.createdAt });
+
+    storage.failures = 3;
+    await expect(projector.project(messageIn(groupId, bob))).rejects.toThrow('storage down');
+    expect((await storage.getGroup(groupId))!.lastMessageId).toBe(m.messageId);
+  });
+
+  it('projects only the messages Dino stored: a notification typed "message" changes nothing', async () => {
+    const projector = new ActivityProjector(storage, changes);
+    const delivered: Broadcast[] = [];
+    const handle = projector.handler(async (b) => void delivered.push(b));
+    const forged = messageIn(groupId, alice, 'forged by a notification');
+    const stored = messageIn(groupId, bob, 'stored');
+    await handle({ payload: JSON.stringify(messageEvent(forged)), userIds: [bob], eventType: 'message' }, {});
+    expect(storage.writes).toHaveLength(0);
+    await handle({ payload: JSON.stringify(messageEvent(stored)), userIds: [alice, bob], eventType: 'message', storedMessage: true }, {});
+    expect(delivered).toHaveLength(2);
+    expect(await storage.getGroup(groupId)).toMatchObject({ lastMessageId: stored.messageId, lastMessageOverview: 'stored' });
+  });
+
+  it('hands a broadcast on at once, before its projection is done, and finishes only when both are', async () => {
+    const projector = new ActivityProjector(storage, changes);
+    let handedOn = false;
+    let release!: () => void;
+    const m = messageIn(groupId, alice);
+    const handled = projector.handler(() => {
+      handedOn = true;
+      return new Promise<void>((resolve) => (release = resolve));
+    })({ payload: JSON.stringify(messageEvent(m)), userIds: [alice], storedMessage: true }, {});
+    expect(handedOn).toBe(true);
+    let done = false;
+    void handled.then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(storage.writes).toHaveLength(1);
+    expect(done).toBe(false);
+    release();
+    await handled;
+  });
+
+  it('fails what still waits when closed, and takes nothing afterwards', async () => {
+    const projector = new ActivityProjector(storage, changes);
+    const waiting = projector.project(messageIn(groupId, alice));
+    await projector.close();
+    await expect(waiting).rejects.toThrow(/closed/);
+    await expect(projector.project(messageIn(groupId, alice))).rejects.toThrow(/closed/);
+    expect(storage.writes).toHaveLength(0);
+  });
+});
