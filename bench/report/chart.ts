@@ -2,7 +2,7 @@
  * A hand-written SVG of the run: horizontal bars (median) with min–max whiskers, Dino beside its ceiling, for
  * fan-out throughput and latency and for ingestion throughput and latency.
  */
-import type { BenchResults, Endpoint } from '../model.js';
+import type { BaselineResult, BenchResults, Endpoint } from '../model.js';
 import type { Figure } from '../stats.js';
 import { figure } from '../stats.js';
 import { num } from './format.js';
@@ -68,9 +68,9 @@ function panels(results: BenchResults): Panel[] {
       for (const endpoint of ['send', 'notification', 'get'] as Endpoint[]) {
         const dino = results.ingest.filter((r) => r.endpoint === endpoint && r.connections === connections)
           .map((r) => ({ name: r.storage === 'sqlite' ? 'Dino SQLite' : 'Dino Cassandra', value: r.dino[pick] }));
-        const kinds = endpoint === 'send' ? ['uws-post', 'cassandra-insert'] : endpoint === 'get' ? ['uws-get'] : [];
+        const kinds = endpoint === 'send' ? ['uws-post', 'cassandra-insert', 'cassandra-insert-xadd'] : endpoint === 'get' ? ['uws-get'] : [];
         const ceilings = results.baselines.filter((b) => kinds.includes(b.kind) && b.connections === connections)
-          .map((b) => ({ name: b.kind === 'cassandra-insert' ? 'raw driver INSERT' : 'bare uWS', value: b.figures[pick] }));
+          .map((b) => ({ name: CEILING_NAMES[b.kind], value: b.figures[pick] }));
         if (dino.length > 0) groups.push({ label: `${endpoint} ×${connections} conns`, bars: [...dino, ...ceilings] });
       }
     }
@@ -89,6 +89,10 @@ function panels(results: BenchResults): Panel[] {
     { title: 'Scaling on Redis: deliveries per second (higher is better)', groups: scalingGroups },
   ].filter((p) => p.groups.length > 0);
 }
+
+const CEILING_NAMES: Record<BaselineResult['kind'], string> = {
+  'uws-post': 'bare uWS', 'uws-get': 'bare uWS', 'cassandra-insert': 'raw driver INSERT', 'cassandra-insert-xadd': 'raw INSERT + XADD',
+};
 
 export function chartSvg(results: BenchResults): string {
   let y = 40;
