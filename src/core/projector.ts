@@ -3,10 +3,15 @@ import type { Message } from './model.js';
 import type { Activity, BroadcastHandler, GroupChanges, SentMark, Storage } from './ports/index.js';
 
 export interface ProjectorOptions {
-  /** Tries of one write before its messages fail (their queue entries are then retried by the queue). */
+  /**
+   * Tries of one write before its messages fail; unbounded by default. A failed projection fails its queue entries,
+   * and the queue would then publish those broadcasts again to every recipient: a storage hiccup must not cost a
+   * repeated fan-out, so the projector keeps trying (the entries stay pending, their node alive) until it closes.
+   */
   attempts?: number;
-  /** Wait before the second try; doubles with each further one. */
+  /** Wait before the second try; doubles with each further one, up to `maxRetryDelayMs`. */
   retryDelayMs?: number;
+  maxRetryDelayMs?: number;
   /** Told of every failed try (the projector itself never logs: it is domain code). */
   onRetry?: (err: unknown, attempt: number) => void;
 }
@@ -65,10 +70,14 @@ export class ActivityProjector {
   private closed = false;
   private readonly attempts: number;
   private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
+  /** Wakes a retry's wait early when the projector closes. */
+  private wake: (() => void) | null = null;
 
   constructor(private readonly storage: Storage, private readonly changes: GroupChanges, private readonly options: ProjectorOptions = {}) {
-    this.attempts = options.attempts ?? 5;
+    this.attempts = options.attempts ?? Number.POSITIVE_INFINITY;
     this.retryDelayMs = options.retryDelayMs ?? 100;
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
   }
 
   /** Resolves once the message's group and sender state are stored. */
@@ -94,10 +103,15 @@ export class ActivityProjector {
     };
   }
 
-  /** Fails what still waits; a write under way finishes first. Its entries stay in the queue for a later run. */
+  /**
+   * Fails what still waits and stops retrying; a write under way finishes first. The entries of messages not applied
+   * stay in the queue for a later run or another node. Called once the queue stopped handing entries over and those
+   * in hand are done, so normally nothing waits any more.
+   */
   async close(): Promise<void> {
     this.closed = true;
     this.next.reject(new Error('the projector closed before applying this message'));
+    this.wake?.();
     while (this.draining) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
@@ -121,7 +135,15 @@ export class ActivityProjector {
           batch.reject(err);
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * 2 ** (attempt - 1)));
+        const delay = Math.min(this.maxRetryDelayMs, this.retryDelayMs * 2 ** Math.min(attempt - 1, 20));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
       }
     }
     await Promise.all([...batch.lastMessages.keys()].map((groupId) => this.changes.announce(groupId)));

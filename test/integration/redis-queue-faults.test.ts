@@ -150,7 +150,8 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
       received.push(b.payload);
     });
     await until('the good entries', () => received.length === 2);
-    await until('two dead letters', async () => (await admin.xlen(deadLetters())) === 2);
+    // Counted once each letter is written: poll both, the count may follow the write by a turn of the loop.
+    await until('two dead letters, counted', async () => (await admin.xlen(deadLetters())) === 2 && deadLettered === 2);
 
     const dead = await queue.listDeadLetters(10);
     expect(received).toEqual(['before', 'after']);
