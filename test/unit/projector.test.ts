@@ -89,6 +89,22 @@ describe('ActivityProjector', () => {
     expect((await storage.getGroup(groupId))!.lastMessageId).toBe(m.messageId);
   });
 
+  it('by default keeps trying while the storage fails, and gives up only when closed', async () => {
+    const projector = new ActivityProjector(storage, changes, { retryDelayMs: 1, maxRetryDelayMs: 2 });
+    storage.failures = 30;
+    const m = messageIn(groupId, alice);
+    await projector.project(m);
+    expect(storage.writes).toHaveLength(31);
+    expect((await storage.getGroup(groupId))!.lastMessageId).toBe(m.messageId);
+
+    const slow = new ActivityProjector(storage, changes, { retryDelayMs: 60_000, maxRetryDelayMs: 60_000 });
+    storage.failures = 1_000_000;
+    const waiting = slow.project(messageIn(groupId, bob));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await slow.close(); // wakes the minute-long wait at once
+    await expect(waiting).rejects.toThrow('storage down');
+  });
+
   it('projects only the messages Dino stored: a notification typed "message" changes nothing', async () => {
     const projector = new ActivityProjector(storage, changes);
     const delivered: Broadcast[] = [];
