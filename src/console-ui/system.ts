@@ -13,7 +13,7 @@ interface ConsoleStatus {
 const POLL_MS = 5000;
 const SVG = 'http://www.w3.org/2000/svg';
 
-/** Dino's health at a glance, from `GET /console/api/status` every few seconds. */
+/** Dino's health at a glance, from `GET /v1/console/status` every few seconds. */
 export class SystemPanel {
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -27,7 +27,7 @@ export class SystemPanel {
   private async poll(rest: Rest): Promise<void> {
     const state = byId('system-state');
     try {
-      const status = await rest.call<ConsoleStatus>('GET', 'console/api/status');
+      const status = await rest.call<ConsoleStatus>('GET', 'v1/console/status');
       render(status);
       state.textContent = status.ready ? 'ready' : 'NOT READY';
       state.className = `state ${status.ready ? 'ok' : 'error'}`;

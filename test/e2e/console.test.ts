@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, pageWeight, TEST_OUTPUT, watchedPage, type WatchedPage } from '../support/browser.js';
 import { api, type DinoProcess } from '../support/dino-process.js';
-import { dinoForSuite } from '../support/dino-suite.js';
+import { dinoForSuite, type SuiteDino } from '../support/dino-suite.js';
 import { MqttUser } from '../support/mqtt-user.js';
 import { until } from '../support/wait.js';
 
@@ -39,23 +39,26 @@ afterAll(async () => {
   await browser?.close();
 });
 
-describe('the web console of a Dino on loopback (open broker, no API key)', () => {
-  const suite = dinoForSuite();
-  let context: BrowserContext;
-  const pages: WatchedPage[] = [];
-  const open = async (path: string) => {
-    const watched = await watchedPage(context);
-    pages.push(watched);
+/** One browser context for a describe block's pages, each page watched; `open` loads a path of the suite's Dino. */
+function browsing(suite: SuiteDino) {
+  const session = { pages: [] as WatchedPage[], context: undefined as BrowserContext | undefined, open: async (path: string) => {
+    const watched = await watchedPage(session.context!);
+    session.pages.push(watched);
     await watched.page.goto(suite.dino.base + path);
     return watched.page;
-  };
-
+  } };
   beforeAll(async () => {
-    if (browser) context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    session.context = await browser?.newContext({ viewport: { width: 1400, height: 900 } });
   });
   afterAll(async () => {
-    await context?.close();
+    await session.context?.close();
   });
+  return session;
+}
+
+describe('the web console of a Dino on loopback (open broker, no API key)', () => {
+  const suite = dinoForSuite();
+  const { open, pages } = browsing(suite);
 
   it('is small on first load: every file from this server, gzipped (bytes transferred, from Chromium\'s network events)', async ({ skip }) => {
     if (!browser) return skip();
@@ -169,21 +172,7 @@ describe('the web console of a Dino on loopback (open broker, no API key)', () =
 describe('the web console of a secure Dino (JWT broker, API key)', () => {
   const suite = dinoForSuite({ DINO_JWT_SECRET: JWT_SECRET, DINO_API_KEY: API_KEY });
   const withKey = { authorization: `Bearer ${API_KEY}` };
-  let context: BrowserContext;
-  const pages: WatchedPage[] = [];
-  const open = async (path: string) => {
-    const watched = await watchedPage(context);
-    pages.push(watched);
-    await watched.page.goto(suite.dino.base + path);
-    return watched.page;
-  };
-
-  beforeAll(async () => {
-    if (browser) context = await browser.newContext();
-  });
-  afterAll(async () => {
-    await context?.close();
-  });
+  const { open, pages } = browsing(suite);
 
   it('a deep link with the user\'s token watches the user, and the token leaves the address bar', async ({ skip }) => {
     if (!browser) return skip();
@@ -224,7 +213,7 @@ describe('the web console of a secure Dino (JWT broker, API key)', () => {
     await until('the System panel', async () => (await page.locator('#system-state').textContent()) === 'ready');
     expect(await page.evaluate('sessionStorage.getItem("dino-console-api-key")')).toBe(API_KEY);
     expect(await page.evaluate('localStorage.length')).toBe(0);
-    expect(await context.cookies()).toEqual([]);
+    expect(await page.context().cookies()).toEqual([]);
     expect(pages.flatMap((p) => p.urls).filter((url) => url.includes(API_KEY))).toEqual([]);
   });
 
@@ -235,8 +224,8 @@ describe('the web console of a secure Dino (JWT broker, API key)', () => {
   });
 
   it('serves the status figures to the API key only', async () => {
-    expect((await api(suite.dino.base, 'GET', '/console/api/status')).status).toBe(401);
-    const status = await api(suite.dino.base, 'GET', '/console/api/status', undefined, withKey);
+    expect((await api(suite.dino.base, 'GET', '/v1/console/status')).status).toBe(401);
+    const status = await api(suite.dino.base, 'GET', '/v1/console/status', undefined, withKey);
     expect(status.status).toBe(200);
     expect(status.body).toMatchObject({ ready: true, parts: { storage: 'ok', queue: 'ok', broker: 'ok' }, dead_letters: 0 });
   });

@@ -28,14 +28,14 @@ const consoleStatus = named('ConsoleStatus', z.strictObject({
 
 export const consoleStatusEndpoints = {
   consoleStatus: endpoint({
-    method: 'get', pattern: '/console/api/status', tag: 'console', access: 'apiKey',
+    method: 'get', pattern: '/v1/console/status', tag: 'console', access: 'apiKey',
     summary: 'What the web console\'s System panel shows: readiness, queue backlog, dead letters, deliveries per second',
     description: 'The figures of the process that answers, from the same families as /metrics. Served with the console only.',
     response: { status: 200, description: 'the figures', schema: consoleStatus }, errors: [],
   }),
 };
 
-/** `GET /console/api/status`. Returns the sampler, which the server stops when it drains. */
+/** `GET /v1/console/status`. Returns the sampler, which the server stops when it drains. */
 export function consoleStatusRoutes(app: TemplatedApp, options: RouteOptions, checks: ReadinessCheck[], metrics: HealthSource): DeliveryHistory {
   const history = new DeliveryHistory(() => metrics.delivered());
   serveEndpoint(app, options, consoleStatusEndpoints.consoleStatus, async () => {
