@@ -51,7 +51,7 @@ function pagePolicy(req: HttpRequest, broker: ConsoleBroker | undefined): string
   const host = hostName(req);
   const brokerSources = broker?.wsUrl ? [new URL(broker.wsUrl).origin.replace(/^http/, 'ws')]
     : broker?.wsPort && host ? [`ws://${host}:${broker.wsPort}`, `wss://${host}:${broker.wsPort}`] : [];
-  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' ${brokerSources.join(' ')}; `
+  return `default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' ${brokerSources.join(' ')}; `
     + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 }
 
