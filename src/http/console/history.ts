@@ -9,7 +9,7 @@ const SAMPLES = 120;
  */
 export class DeliveryHistory {
   private readonly rates: number[] = [];
-  private last: number | undefined;
+  private last: { total: number; at: number } | undefined;
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly delivered: () => Promise<number>) {
@@ -28,10 +28,11 @@ export class DeliveryHistory {
   }
 
   private async sample(): Promise<void> {
+    const at = Date.now();
     const total = await this.delivered().catch(() => undefined);
-    if (total === undefined) return;
-    if (this.last !== undefined) this.rates.push(Math.max(0, total - this.last) / SAMPLE_SECONDS);
+    if (total === undefined) return; // the next rate then spans both intervals
+    if (this.last !== undefined) this.rates.push(Math.max(0, total - this.last.total) / ((at - this.last.at) / 1000));
     if (this.rates.length > SAMPLES) this.rates.shift();
-    this.last = total;
+    this.last = { total, at };
   }
 }
