@@ -20,5 +20,6 @@ export function brokerUrl(): string | undefined {
   if (settings.ws_url) return settings.ws_url;
   if (settings.ws_port === null) return undefined;
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname}:${settings.ws_port}/mqtt`;
+  // `hostname` keeps an IPv6 address's brackets (`[::1]`), as a URL needs them.
+  return `${scheme}://${location.hostname}:${settings.ws_port}/mqtt`;
 }
