@@ -100,6 +100,8 @@ export const settings = {
   DINO_IDEMPOTENCY_MAX_KEYS: positiveInt.default(100_000),
   DINO_METRICS_PORT: port.optional(),
   DINO_METRICS_KEY: keyList,
+  /** Unset: the console is served when the API listens on loopback only. */
+  DINO_CONSOLE: bool.optional(),
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -114,6 +116,8 @@ export interface Config {
     maxRecipients: number;
     /** Browser origins allowed by CORS (exact `scheme://host[:port]`); empty: no CORS headers at all. */
     corsOrigins: string[];
+    /** Serve the web console at /console (DINO_CONSOLE; on by default for a loopback listener only). */
+    console: boolean;
   };
   /** In-process idempotency keys kept at most; the oldest go first. */
   idempotency: { maxKeys: number };
@@ -205,6 +209,7 @@ function toConfig(s: Settings): Config {
     http: {
       host: s.DINO_HTTP_HOST, port: s.DINO_HTTP_PORT, bodyLimit: s.DINO_BODY_LIMIT, notificationBodyLimit: s.DINO_NOTIFICATION_BODY_LIMIT,
       apiKeys: s.DINO_API_KEY, maxRecipients: s.DINO_MAX_RECIPIENTS, corsOrigins: s.DINO_CORS_ORIGINS,
+      console: s.DINO_CONSOLE ?? isLoopback(s.DINO_HTTP_HOST),
     },
     idempotency: { maxKeys: s.DINO_IDEMPOTENCY_MAX_KEYS },
     dataDir: s.DINO_DATA_DIR,

@@ -2,6 +2,7 @@ import { openAuth } from './auth/open.js';
 import type { Config, MqttConfig } from './config.js';
 import { BrokerThread } from './broker/thread.js';
 import { Dino } from './core/dino.js';
+import { consoleBroker } from './http/console/broker.js';
 import { HttpServer } from './http/server.js';
 import type { ReadinessCheck } from './http/health.js';
 import { logger } from './log.js';
@@ -111,7 +112,8 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   closers.push(() => idempotency.close());
   const auth = await openAuth(config.auth, config.mqtt.topicPrefix);
   const dino = new Dino({ storage, queue: running.queue, changes }, { maxEventBytes: maxEventBytes(config.mqtt) });
-  const http = new HttpServer(dino, config.http, checks, { recorder: metrics, keys: config.metrics.keys }, idempotency, auth);
+  const http = new HttpServer(dino, config.http, checks, { recorder: metrics, keys: config.metrics.keys }, idempotency, auth,
+    consoleBroker(config.mqtt, config.auth, running.mqttWsPort));
   running.httpPort = await http.listen();
   closers.push(() => http.drain());
 }

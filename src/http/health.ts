@@ -34,12 +34,14 @@ export const healthEndpoints = {
 export function healthRoutes(app: TemplatedApp, checks: ReadinessCheck[]): void {
   app.get(healthEndpoints.healthz.pattern, guarded([], (reply) => sendJson(reply, 200, { status: 'ok' })));
   app.get(healthEndpoints.readyz.pattern, guarded([], (reply) => {
-    void Promise.all(checks.map(async ([name, check]) => [name, await probe(check)] as const)).then((results) => {
-      const parts = Object.fromEntries(results);
-      const ready = results.every(([, state]) => state === 'ok');
-      sendJson(reply, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', parts });
-    });
+    void readiness(checks).then(({ ready, parts }) => sendJson(reply, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', parts }));
   }));
+}
+
+/** Every check at once: each part's state ("ok", or "down" with the reason), and whether all are ok. */
+export async function readiness(checks: ReadinessCheck[]): Promise<{ ready: boolean; parts: Record<string, string> }> {
+  const results = await Promise.all(checks.map(async ([name, check]) => [name, await probe(check)] as const));
+  return { ready: results.every(([, state]) => state === 'ok'), parts: Object.fromEntries(results) };
 }
 
 async function probe(check: () => Promise<unknown>): Promise<string> {

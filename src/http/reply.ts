@@ -23,7 +23,7 @@ export function sendJson(reply: Reply, status: number, body: unknown): void {
 }
 
 /** Writes the answer once; `text` undefined: no body and no Content-Length (a 204, which never closes). */
-export function send(reply: Reply, status: number, headers: Header[], text?: string): void {
+export function send(reply: Reply, status: number, headers: Header[], text?: string | Uint8Array): void {
   if (reply.aborted) return;
   reply.aborted = true; // answered: nothing may be written again
   const { res } = reply;

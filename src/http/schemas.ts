@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Errors } from '../core/errors.js';
 import { secondsToMicros } from '../core/time.js';
 import { jsonSchemaOf, named } from './openapi/named.js';
+import { CONSOLE_ASSETS, type ConsoleAsset } from './console/assets.js';
 
 /**
  * Request schemas: every body is validated here, once, into typed values; the core never sees raw input. The same
@@ -83,9 +84,16 @@ export function groupIdParam(raw: string): string {
   return raw.toLowerCase();
 }
 
+/** A file of the web console; any other name is a route that does not exist. */
+export function consoleAssetParam(raw: string): ConsoleAsset {
+  if (!(CONSOLE_ASSETS as readonly string[]).includes(raw)) throw Errors.notFound('GET', `/console/${raw}`);
+  return raw as ConsoleAsset;
+}
+
 /** Every path parameter a pattern may name (`:user_id`): the schema that documents it and the reader that checks it. */
 export const pathParameters = {
   user_id: { schema: userId, read: (raw: string) => userIdParam(raw) },
   group_id: { schema: groupId, read: groupIdParam },
+  asset: { schema: z.enum(CONSOLE_ASSETS).describe('a file of the web console'), read: consoleAssetParam },
 } as const;
 export type PathParameterName = keyof typeof pathParameters;

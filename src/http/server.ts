@@ -3,6 +3,10 @@ import type { HttpConfig } from '../config.js';
 import type { Dino } from '../core/dino.js';
 import { Errors } from '../core/errors.js';
 import { brokerHookRoutes } from './broker-hooks.js';
+import type { ConsoleBroker } from './console/broker.js';
+import type { DeliveryHistory } from './console/history.js';
+import { consoleSiteRoutes } from './console/site.js';
+import { consoleStatusRoutes } from './console/status.js';
 import { docsRoutes } from './docs.js';
 import { groupRoutes } from './groups.js';
 import { guarded } from './guard.js';
@@ -18,11 +22,11 @@ import { sendError } from './reply.js';
 import { tokenRoutes } from './tokens.js';
 import { uws, type TemplatedApp, type us_listen_socket } from './uws.js';
 import type { IdempotencyStore } from '../core/ports/idempotency.js';
-import type { Exposition, HttpRecorder } from '../metrics/recorders.js';
+import type { Exposition, HealthSource, HttpRecorder } from '../metrics/recorders.js';
 
 /** The process's metrics: every request is measured, and `/metrics` serves them (behind `keys` when set). */
 export interface ServedMetrics {
-  recorder: HttpRecorder & Exposition;
+  recorder: HttpRecorder & Exposition & HealthSource;
   keys?: string[];
 }
 
@@ -33,9 +37,10 @@ export class HttpServer {
   readonly routes: RegisteredRoute[] = [];
   private readonly app: TemplatedApp;
   private readonly inFlight = { count: 0 };
+  private readonly consoleHistory?: DeliveryHistory;
 
   constructor(dino: Dino, private readonly options: HttpConfig, checks: ReadinessCheck[], metrics: ServedMetrics,
-    idempotency?: IdempotencyStore, auth?: Auth | null) {
+    idempotency?: IdempotencyStore, auth?: Auth | null, consoleBroker?: ConsoleBroker) {
     const app = recordRoutes(uws.App(), this.routes);
     this.app = metered(app, metrics.recorder);
     const { corsOrigins } = options;
@@ -48,6 +53,10 @@ export class HttpServer {
     brokerHookRoutes(this.app, auth?.policy, routeOptions);
     docsRoutes(this.app, corsOrigins, apiDocument());
     metricsRoutes(this.app, metrics.recorder, metrics.keys);
+    if (options.console) {
+      consoleSiteRoutes(this.app, corsOrigins, consoleBroker, options.apiKeys !== undefined);
+      this.consoleHistory = consoleStatusRoutes(this.app, routeOptions, checks, metrics.recorder);
+    }
     preflightRoutes(this.app, corsOrigins);
     this.app.any('/*', guarded(corsOrigins, (reply, req) =>
       sendError(reply, Errors.notFound(req.getMethod().toUpperCase(), req.getUrl()))));
@@ -66,6 +75,7 @@ export class HttpServer {
 
   /** Stops accepting connections, then waits (up to `graceMs`) for the requests in progress to be answered. */
   async drain(graceMs = 10_000): Promise<void> {
+    this.consoleHistory?.stop();
     if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
     const deadline = Date.now() + graceMs;

@@ -42,6 +42,25 @@ export interface MetricSources {
   publishers?: () => Promise<PublisherFigures>;
 }
 
+/**
+ * This process's figures as numbers (the web console's System panel): deliveries and dead letters since start, the
+ * queue's backlog (null where it cannot be read), and the publishers, null in a process without fan-out workers.
+ */
+export interface HealthFigures {
+  delivered: number;
+  undelivered: number;
+  deadLetters: number;
+  pending: number | null;
+  lag: number | null;
+  publishers: { connected: number; disconnected: number; inflight: number | null } | null;
+}
+
+export interface HealthSource {
+  figures(): Promise<HealthFigures>;
+  /** Just the acknowledged deliveries since start: cheap enough to sample every few seconds (no gauge is read). */
+  delivered(): Promise<number>;
+}
+
 /** What an endpoint serves: the Prometheus text of every family, and its content type. */
 export interface Exposition {
   readonly contentType: string;

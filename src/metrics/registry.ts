@@ -2,14 +2,15 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Broadcast } from '../core/ports/queue.js';
 import { EventTypeLabels } from './event-types.js';
 import { backlogGauges, createFamilies, publisherGauges, type Families } from './families.js';
-import type { FanOutRecorder, HttpRecorder, MetricSources, QueueRecorder, RouteRecorder } from './recorders.js';
+import { deliveredSoFar, healthFigures } from './figures.js';
+import type { FanOutRecorder, HealthFigures, HealthSource, HttpRecorder, MetricSources, QueueRecorder, RouteRecorder } from './recorders.js';
 
 /**
  * One process's metrics: a prom-client registry with Dino's families and the default process metrics, and the
  * recorders the HTTP server, the queue and the fan-out are given. Figures of the worker threads and the queue's
  * backlog are read from their sources when a scrape asks.
  */
-export class DinoMetrics implements HttpRecorder, FanOutRecorder, QueueRecorder {
+export class DinoMetrics implements HttpRecorder, FanOutRecorder, QueueRecorder, HealthSource {
   private readonly registry = new Registry();
   private readonly families: Families;
   private readonly eventTypes = new EventTypeLabels();
@@ -26,6 +27,15 @@ export class DinoMetrics implements HttpRecorder, FanOutRecorder, QueueRecorder 
   /** The Prometheus text exposition of every family. */
   text(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** The figures the web console shows, from the families above. */
+  figures(): Promise<HealthFigures> {
+    return healthFigures(this.registry, this.families);
+  }
+
+  delivered(): Promise<number> {
+    return deliveredSoFar(this.families);
   }
 
   /** Adds the gauges of the parts this process runs (no publisher figures in `dino server`: it has none). */

@@ -12,7 +12,7 @@ const services = (): ServiceAddresses =>
 const warned = new Set<string>();
 
 /** `what` tests cannot run, because `why`: a failure under CI=true, else a loud skip (said once per file). */
-function absent(what: string, why: string): undefined {
+export function absent(what: string, why: string): undefined {
   if (process.env.CI === 'true') throw new Error(`${what} tests cannot run: ${why}; CI=true requires them to`);
   if (!warned.has(why)) {
     warned.add(why);

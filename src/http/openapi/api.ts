@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hookEndpoints } from '../broker-hooks.js';
+import { consoleSiteEndpoints } from '../console/site.js';
+import { consoleStatusEndpoints } from '../console/status.js';
 import { docsEndpoints } from '../docs.js';
 import type { Endpoint } from '../endpoint.js';
 import { groupEndpoints } from '../groups.js';
@@ -27,7 +29,7 @@ function combine(...tables: Array<Record<string, Endpoint>>): Record<string, End
  * A new route needs its Endpoint declared beside it and its table added here.
  */
 export const apiEndpoints = combine(groupEndpoints, messageEndpoints, notificationEndpoints, tokenEndpoints, hookEndpoints,
-  healthEndpoints, docsEndpoints, metricsEndpoints);
+  healthEndpoints, docsEndpoints, metricsEndpoints, consoleSiteEndpoints, consoleStatusEndpoints);
 
 const DESCRIPTION = 'Dino stores chat messages and pushes one copy of every event to each recipient\'s own MQTT topic. '
   + 'JSON in and out: a POST or PUT body must be sent as `application/json` (or another `+json` type). Times are float UNIX '
