@@ -3,6 +3,7 @@ import { Errors } from '../core/errors.js';
 import { timeUuidAt, timeUuidMicros } from '../core/ids.js';
 import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
+import { cqlPort } from './cassandra-port.js';
 import { CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, checkKeyspaceName, messageBucket } from './cassandra-schema.js';
 import type { Storage } from '../core/ports/storage.js';
 
@@ -139,7 +140,7 @@ export class CassandraStorage implements Storage {
         serialConsistency: consistencies.localSerial, prepare: true },
       // Loading every keyspace's schema on connect and after each DDL is slow; we refresh only ours, below.
       isMetadataSyncEnabled: false,
-      protocolOptions: { maxSchemaAgreementWaitSeconds: 5 },
+      protocolOptions: { port: cqlPort(opts.contactPoints), maxSchemaAgreementWaitSeconds: 5 },
       socketOptions: { connectTimeout: 5000, readTimeout: opts.requestTimeoutMs ?? 12_000 },
       // The default backs off up to 10 minutes: a node back after an outage would stay unused for that long.
       policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5000, false) },
