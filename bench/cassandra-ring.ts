@@ -51,14 +51,24 @@ interface RingResult {
   perSecond: Array<{ s: number; ok: number; failed: number; maxMs: number }>;
 }
 
+/** One history page; a 503 is retried, as the API asks its callers to (up to 10 times, 1 s apart). */
+async function readPage(base: string, path: string, body: object) {
+  for (let attempt = 1; ; attempt++) {
+    const page = await api(base, 'POST', path, body);
+    if (page.status === 200) return page;
+    if (page.status !== 503 || attempt >= 10) throw new Error(`histories: ${page.status} ${JSON.stringify(page.body)}`);
+    note(`histories: 503, retrying: ${JSON.stringify(page.body)}`);
+    await sleep(1000);
+  }
+}
+
 /** Every message id in the group's history, newest first, paged by `until` (exclusive: ties are checked one by one). */
 async function historyIds(base: string, groupId: string, userId: number, ok: SendRecord[]): Promise<Set<string>> {
   const ids = new Set<string>();
   const path = `/v1/groups/${groupId}/user/${userId}/histories`;
   let until: number | undefined;
   for (;;) {
-    const page = await api(base, 'POST', path, { per_page: 1000, ...(until === undefined ? {} : { until }) });
-    if (page.status !== 200) throw new Error(`histories: ${page.status} ${JSON.stringify(page.body)}`);
+    const page = await readPage(base, path, { per_page: 1000, ...(until === undefined ? {} : { until }) });
     const messages = page.body.messages as Array<{ message_id: string; created_at: number }>;
     for (const m of messages) ids.add(m.message_id);
     if (messages.length < 1000) break;
@@ -66,8 +76,8 @@ async function historyIds(base: string, groupId: string, userId: number, ok: Sen
   }
   // A message sharing its created_at with a page's last one may sit behind `until`: look it up at its own time.
   for (const r of ok.filter((r) => !ids.has(r.messageId!))) {
-    const page = await api(base, 'POST', path, { per_page: 1000, since: r.createdAt, until: r.createdAt! + 1e-6 });
-    for (const m of (page.body?.messages ?? []) as Array<{ message_id: string }>) ids.add(m.message_id);
+    const page = await readPage(base, path, { per_page: 1000, since: r.createdAt, until: r.createdAt! + 1e-6 });
+    for (const m of page.body.messages as Array<{ message_id: string }>) ids.add(m.message_id);
   }
   return ids;
 }

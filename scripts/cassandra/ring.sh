@@ -28,6 +28,11 @@ NODES=(1 2 3)
 # Murmur3 tokens a third of the ring apart: each node owns as much as the others, with one token each (num_tokens 1).
 TOKENS=(-9223372036854775808 -3074457345618258603 3074457345618258602)
 
+# cassandra.sh makes the system tables non-durable for a quick single node; a ring node is killed and restarted, and
+# without these it came back from kill -9 without the keyspaces created before (reads then failed on it until it
+# pulled the schema again).
+DURABLE_SCHEMA="-Dcassandra.unsafesystem=false -Dcassandra.test.flush_local_schema_changes=true"
+
 log() { echo "[ring] $*" >&2; }
 
 host_of() { echo "127.0.0.$1"; }
@@ -40,7 +45,7 @@ node_do() {
     CASSANDRA_CQL_PORT="$CQL_PORT" CASSANDRA_STORAGE_PORT="$STORAGE_PORT" \
     CASSANDRA_SEEDS="$(host_of 1):$STORAGE_PORT" CASSANDRA_INITIAL_TOKEN="${TOKENS[$((n - 1))]}" \
     CASSANDRA_CLUSTER_NAME=dino-ring \
-    CASSANDRA_JVM_OPTS="-Xms$HEAP -Xmx$HEAP ${CASSANDRA_JVM_OPTS:-}" \
+    CASSANDRA_JVM_OPTS="-Xms$HEAP -Xmx$HEAP $DURABLE_SCHEMA ${CASSANDRA_JVM_OPTS:-}" \
     bash "$HERE/cassandra.sh" "$@"
 }
 

@@ -22,9 +22,13 @@ type RunOptions = { idempotent?: boolean; pageState?: string };
 const { consistencies, responseErrorCodes: codes, unset } = cassandra.types;
 const CONSISTENCY = { ONE: consistencies.one, LOCAL_ONE: consistencies.localOne,
   LOCAL_QUORUM: consistencies.localQuorum, QUORUM: consistencies.quorum } as const;
-/** Server answers that mean "not enough replicas right now", not "your statement is wrong". */
+/**
+ * Server answers that mean "not enough replicas right now", not "your statement is wrong". Read and write failures
+ * are replicas that answered with an error: a node just back from a crash does so until it has caught up (seen on a
+ * 3-node ring, bench/cassandra-ring.ts), and a retry then succeeds.
+ */
 const UNAVAILABLE_CODES = new Set<number>([codes.unavailableException, codes.overloaded, codes.isBootstrapping,
-  codes.readTimeout, codes.writeTimeout, codes.truncateError]);
+  codes.readTimeout, codes.writeTimeout, codes.truncateError, codes.readFailure, codes.writeFailure]);
 /** Reads fanned out per group or member run at most this many at a time. */
 const FAN_OUT = 32;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
