@@ -21,6 +21,7 @@ import { sleep, until } from '../test/support/wait.js';
 import { endProgress, every, note, progress } from './progress.js';
 import { nodePid, RING_CONTACT_POINTS, RING_CQL_PORT, ringScript, ringUp, startRing } from './ring/ring-control.js';
 import { accepted, phaseFigures, SendLoad, type PhaseFigures, type SendRecord } from './ring/send-load.js';
+import { SingleRowLane } from './ring/single-row-lane.js';
 import { launchDino, migrate, RESULTS_DIR } from './support/dino.js';
 import { randomTag, uniqueUserIds } from './support/ids.js';
 import { ensureBuilt } from './support/preflight.js';
@@ -45,6 +46,8 @@ interface RingResult {
   missingOverMqtt: number;
   /** Longest time after the kill without any send being accepted (between two 2xx answers): the outage as callers see it. */
   longestStallAfterKillMs: number;
+  /** The raw driver's single-row inserts at LOCAL_QUORUM in the same run (4 lanes): no batchlog. */
+  singleRowInserts: { phases: PhaseFigures[]; longestStallAfterKillMs: number };
   /** Sends answered otherwise whose message is in the history all the same (a write that outlived its time-out). */
   failedButStored: number;
   /** Per second of the run: accepted sends, others, slowest answer. */
@@ -129,12 +132,14 @@ async function main(): Promise<RingResult> {
   const dino = await launchDino('start', env);
   const [owner, member] = uniqueUserIds(2) as [number, number];
   let subscriber: MqttUser | undefined;
+  let singleRows: SingleRowLane | undefined;
   try {
     const created = await api(dino.base, 'POST', `/v1/users/${owner}/groups/create`, { group_name: 'ring', users: [member] });
     if (created.status !== 201 && created.status !== 200) throw new Error(`create group: ${created.status} ${JSON.stringify(created.body)}`);
     const groupId = created.body.group_id as string;
     subscriber = await MqttUser.connect(`mqtt://127.0.0.1:${dino.mqttPort}`, member);
     const load = new SendLoad(`${dino.base}/v1/groups/${groupId}/user/${owner}/send`, Number(opts.lanes));
+    singleRows = await SingleRowLane.start(RING_CONTACT_POINTS.split(','), RING_CQL_PORT, keyspace, 4, () => load.now());
     const ticker = every(1000, () => progress(`${Math.round(load.now() / 1000)} s: ${load.records.filter(accepted).length} accepted, `
       + `${load.records.filter((r) => !accepted(r)).length} not`));
     await sleep(seconds('before'));
@@ -152,7 +157,7 @@ async function main(): Promise<RingResult> {
       note(`node ${killNode} back after ${Math.round((timeline.nodeBackAtMs - timeline.restartAtMs) / 1000)} s`);
     }
     await sleep(seconds('after'));
-    await load.stop();
+    await Promise.all([load.stop(), singleRows.stop()]);
     ticker();
     timeline.stopAtMs = load.now();
     const ok = load.records.filter(accepted);
@@ -163,14 +168,16 @@ async function main(): Promise<RingResult> {
     const stored = await historyIds(dino.base, groupId, owner, ok);
     const got = delivered();
     const end = timeline.nodeBackAtMs ?? timeline.stopAtMs;
+    const phases = (records: SendRecord[]) => [
+      phaseFigures(records, 'before the kill', 0, killAtMs),
+      phaseFigures(records, 'first 5 s after the kill', killAtMs, killAtMs + 5000),
+      phaseFigures(records, 'node down (whole outage)', killAtMs, end),
+      ...(timeline.nodeBackAtMs === undefined ? [] : [phaseFigures(records, 'node back', timeline.nodeBackAtMs, timeline.stopAtMs)]),
+    ];
     return {
       date: new Date().toISOString(), settings, timeline,
-      phases: [
-        phaseFigures(load.records, 'before the kill', 0, killAtMs),
-        phaseFigures(load.records, 'first 5 s after the kill', killAtMs, killAtMs + 5000),
-        phaseFigures(load.records, 'node down (whole outage)', killAtMs, end),
-        ...(timeline.nodeBackAtMs === undefined ? [] : [phaseFigures(load.records, 'node back', timeline.nodeBackAtMs, timeline.stopAtMs)]),
-      ],
+      phases: phases(load.records),
+      singleRowInserts: { phases: phases(singleRows.records), longestStallAfterKillMs: longestStall(singleRows.records, killAtMs) },
       accepted: ok.length,
       missingFromHistory: ok.filter((r) => !stored.has(r.messageId!)).length,
       missingOverMqtt: ok.filter((r) => !got.has(r.messageId!)).length,
@@ -180,6 +187,7 @@ async function main(): Promise<RingResult> {
     };
   } finally {
     await subscriber?.close().catch(() => undefined);
+    await singleRows?.stop().catch(() => undefined);
     const troubles = await dino.close();
     if (troubles.length > 0) note(`dino logged ${troubles.length} warnings/errors`);
     for (const line of troubles.filter((l) => /"level":[56]\d/.test(l)).slice(0, 5)) note(line.slice(0, 1500));
@@ -192,6 +200,8 @@ main().then((result) => {
   endProgress();
   console.log(JSON.stringify(result.timeline));
   console.table(result.phases.map((p) => ({ ...p, failed: JSON.stringify(p.failed) })));
+  console.log(`single-row inserts at LOCAL_QUORUM (raw driver, 4 lanes), longest stall after the kill ${result.singleRowInserts.longestStallAfterKillMs} ms:`);
+  console.table(result.singleRowInserts.phases.map((p) => ({ ...p, failed: JSON.stringify(p.failed) })));
   console.log(`accepted ${result.accepted}; missing from history ${result.missingFromHistory}; missing over MQTT `
     + `${result.missingOverMqtt}; failed but stored ${result.failedButStored}; longest stall after the kill ${result.longestStallAfterKillMs} ms`);
   mkdirSync(RESULTS_DIR, { recursive: true });
