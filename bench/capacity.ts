@@ -83,7 +83,8 @@ async function main() {
 
 main().then((result) => {
   endProgress();
-  console.table(result.stream.map((s) => ({ ...s, commandsPerBroadcast: JSON.stringify(s.commandsPerBroadcast) })));
+  console.table(result.stream.map((s) => ({ ...s, commandsPerBroadcast: JSON.stringify(s.commandsPerBroadcast),
+    usecPerBroadcastByCommand: JSON.stringify(s.usecPerBroadcastByCommand) })));
   console.table(result.shapes);
   console.table(result.storage);
   console.table(result.sizing);

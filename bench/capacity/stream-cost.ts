@@ -17,6 +17,8 @@ export interface StreamCost {
   entryBytes: number;
   /** Redis commands per broadcast (by name), and Redis's CPU µs per broadcast over all of them. */
   commandsPerBroadcast: Record<string, number>;
+  /** Redis's µs in each command (INFO commandstats), per broadcast: XADD's own cost among them. */
+  usecPerBroadcastByCommand: Record<string, number>;
   redisUsecPerBroadcast: number;
   /** Redis's own CPU time per broadcast (INFO cpu: commands, network and all), the figure to size it on. */
   redisCpuUsecPerBroadcast: number;
@@ -40,11 +42,14 @@ async function measure(rig: CapacityRig, stream: string, shape: string, recipien
   const stats = await commandStats(rig.admin);
   delete stats.config; // our own RESETSTAT / INFO
   delete stats.info;
-  const commandsPerBroadcast = Object.fromEntries(Object.entries(stats).map(([name, s]) => [name, Math.round((100 * s.calls) / count) / 100]));
+  const perBroadcast = (pick: (s: { calls: number; usec: number }) => number) =>
+    Object.fromEntries(Object.entries(stats).map(([name, s]) => [name, Math.round((100 * pick(s)) / count) / 100]));
+  const commandsPerBroadcast = perBroadcast((s) => s.calls);
+  const usecPerBroadcastByCommand = perBroadcast((s) => s.usec);
   const usec = Object.values(stats).reduce((n, s) => n + s.usec, 0);
   return {
     shape, recipients, broadcasts: count, bytesInRedisPerBroadcast: Math.round(((await memory(rig, stream)) - memBefore) / count),
-    entryBytes: await lastEntryBytes(rig, stream), commandsPerBroadcast, redisUsecPerBroadcast: Math.round(usec / count),
+    entryBytes: await lastEntryBytes(rig, stream), commandsPerBroadcast, usecPerBroadcastByCommand, redisUsecPerBroadcast: Math.round(usec / count),
     redisCpuUsecPerBroadcast: Math.round((cpu * 1e6) / count),
   };
 }
