@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { oneCqlPort } from './storage/cassandra-port.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -10,6 +11,8 @@ const contactPoints = z
   .min(1)
   .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
   .refine((points) => points.every((p) => /^[\w.-]+(:\d{1,5})?$/.test(p)), 'expected host[:port],…')
+  // The driver reaches the nodes it discovers at one port for all (src/storage/cassandra-port.ts).
+  .refine(oneCqlPort, 'every node must serve CQL on the same port: name one port, or none (9042)')
   .optional();
 const keyList = z.string().trim().min(1)
   .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))

@@ -7,13 +7,21 @@
 #
 # Env:
 #   CASSANDRA_RUN_DIR        run dir (data, logs, generated cassandra.yaml, cassandra.pid); default
-#                            <repo>/.cassandra-run. Wiped on start and stop.
+#                            <repo>/.cassandra-run. Wiped on start (unless CASSANDRA_KEEP_DATA=1) and stop.
 #   CASSANDRA_CQL_PORT       CQL (native transport) port, default 9042
 #   CASSANDRA_STORAGE_PORT   internode (gossip) port, default 7000; also the node's own seed. These two are the only
 #                            ports the node binds (JMX stays off: no jmx port property is set), so a second node with
 #                            its own run dir and two other ports runs beside the first.
+#   CASSANDRA_HOST           listen and CQL address, default 127.0.0.1 (any 127.x.y.z: Linux routes all of 127/8 to lo)
+#   CASSANDRA_SEEDS          the seed list, default "$CASSANDRA_HOST:$CASSANDRA_STORAGE_PORT" (the node alone)
+#   CASSANDRA_INITIAL_TOKEN  the node's one token, default 0; nodes of one ring need distinct ones
+#   CASSANDRA_CLUSTER_NAME   default dino-dev; a ring uses its own, so it can never gossip with the single node
 #   CASSANDRA_START_TIMEOUT  seconds to wait for CQL readiness (default 180)
-#   CASSANDRA_JVM_OPTS       extra JVM options appended to the command line (word-split; later -D wins)
+#   CASSANDRA_JVM_OPTS       extra JVM options appended to the command line (word-split; later -D and -Xmx win)
+#
+# scripts/cassandra/ring.sh runs three of these nodes as one ring, through the variables above.
+#   CASSANDRA_KEEP_DATA=1    start on the run dir's existing data instead of wiping it (a ring node coming back after
+#                            a crash: it replays its commit log and the others hand it the writes it missed)
 #   CASSANDRA_NO_DRIVER=1    skip the cassandra-driver probe (readiness = port + "Startup complete")
 #
 # Readiness: the CQL port open AND `SELECT release_version FROM system.local` via the npm
@@ -25,9 +33,12 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 RUN="${CASSANDRA_RUN_DIR:-$REPO/.cassandra-run}"
 JAVA=/usr/lib/jvm/java-17-openjdk-amd64/bin/java   # pinned: 5.0 needs Java 11/17 (not the Temurin 25 on this box)
-HOST=127.0.0.1
+HOST="${CASSANDRA_HOST:-127.0.0.1}"
 CQL_PORT="${CASSANDRA_CQL_PORT:-9042}"
 STORAGE_PORT="${CASSANDRA_STORAGE_PORT:-7000}"
+SEEDS="${CASSANDRA_SEEDS:-$HOST:$STORAGE_PORT}"
+INITIAL_TOKEN="${CASSANDRA_INITIAL_TOKEN:-0}"
+CLUSTER_NAME="${CASSANDRA_CLUSTER_NAME:-dino-dev}"
 TIMEOUT="${CASSANDRA_START_TIMEOUT:-180}"
 PIDFILE="$RUN/cassandra.pid"
 YAML="$RUN/cassandra.yaml"
@@ -88,14 +99,22 @@ fetch_jars() {
   touch "$HERE/lib/.complete"
 }
 
-# conf/cassandra.yaml with this node's ports (the seed is the node itself: it must never gossip with another one).
+# conf/cassandra.yaml with this node's address, ports, token and seeds (alone, the seed is the node itself: it must
+# never gossip with another one).
 write_yaml() {
-  sed -e "s/^storage_port: .*/storage_port: $STORAGE_PORT/" \
+  sed -e "s/^cluster_name: .*/cluster_name: $CLUSTER_NAME/" \
+    -e "s/^initial_token: .*/initial_token: $INITIAL_TOKEN/" \
+    -e "s/^listen_address: .*/listen_address: $HOST/" \
+    -e "s/^rpc_address: .*/rpc_address: $HOST/" \
+    -e "s/^storage_port: .*/storage_port: $STORAGE_PORT/" \
     -e "s/^native_transport_port: .*/native_transport_port: $CQL_PORT/" \
-    -e "s/- seeds: \"$HOST:[0-9]*\"/- seeds: \"$HOST:$STORAGE_PORT\"/" \
+    -e "s/- seeds: \".*\"/- seeds: \"$SEEDS\"/" \
     "$HERE/conf/cassandra.yaml" >"$YAML"
-  grep -q "^storage_port: $STORAGE_PORT\$" "$YAML" && grep -q "^native_transport_port: $CQL_PORT\$" "$YAML" \
-    && grep -q "seeds: \"$HOST:$STORAGE_PORT\"" "$YAML" || { log "could not set the ports in $YAML"; exit 1; }
+  local want
+  for want in "^listen_address: $HOST\$" "^rpc_address: $HOST\$" "^initial_token: $INITIAL_TOKEN\$" \
+    "^storage_port: $STORAGE_PORT\$" "^native_transport_port: $CQL_PORT\$" "seeds: \"$SEEDS\""; do
+    grep -q -- "$want" "$YAML" || { log "could not set '$want' in $YAML"; exit 1; }
+  done
 }
 
 rss_of() {
@@ -114,8 +133,8 @@ cmd_start() {
   if is_our_java "$pid"; then
     log "pid $pid is still starting; waiting for it"
   else
-    # fresh boot every time: no commitlog replay, no stale system tables
-    rm -rf "$RUN"
+    # fresh boot unless told otherwise: no commitlog replay, no stale system tables
+    [[ "${CASSANDRA_KEEP_DATA:-}" == 1 ]] || rm -rf "$RUN"
     mkdir -p "$RUN"/{data,logs,triggers,tmp}
     write_yaml
     local jamm

@@ -1,5 +1,6 @@
 import cassandra from 'cassandra-driver';
 import type { Config } from '../config.js';
+import { cqlPort } from './cassandra-port.js';
 import { CASSANDRA_SCHEMA_VERSION, migrateCassandra } from './cassandra-schema.js';
 
 /** `dino migrate` for Cassandra: creates the keyspace with the configured replication and brings the tables up. */
@@ -8,7 +9,7 @@ export async function migrateCassandraKeyspace(options: NonNullable<Config['cass
     contactPoints: options.contactPoints,
     localDataCenter: options.localDataCenter,
     isMetadataSyncEnabled: false,
-    protocolOptions: { maxSchemaAgreementWaitSeconds: 10 },
+    protocolOptions: { port: cqlPort(options.contactPoints), maxSchemaAgreementWaitSeconds: 10 },
   });
   try {
     await client.connect();

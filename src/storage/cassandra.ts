@@ -3,6 +3,7 @@ import { Errors } from '../core/errors.js';
 import { timeUuidAt, timeUuidMicros } from '../core/ids.js';
 import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
+import { cqlPort } from './cassandra-port.js';
 import { CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, checkKeyspaceName, messageBucket } from './cassandra-schema.js';
 import type { Activity, Storage } from '../core/ports/storage.js';
 import { bucketRange, historyBuckets } from './cassandra-buckets.js';
@@ -22,9 +23,13 @@ type RunOptions = { idempotent?: boolean; pageState?: string };
 const { consistencies, responseErrorCodes: codes, unset } = cassandra.types;
 const CONSISTENCY = { ONE: consistencies.one, LOCAL_ONE: consistencies.localOne,
   LOCAL_QUORUM: consistencies.localQuorum, QUORUM: consistencies.quorum } as const;
-/** Server answers that mean "not enough replicas right now", not "your statement is wrong". */
+/**
+ * Server answers that mean "not enough replicas right now", not "your statement is wrong". Read and write failures
+ * are replicas that answered with an error: a node just back from a crash does so until it has caught up (seen on a
+ * 3-node ring, bench/cassandra-ring.ts), and a retry then succeeds.
+ */
 const UNAVAILABLE_CODES = new Set<number>([codes.unavailableException, codes.overloaded, codes.isBootstrapping,
-  codes.readTimeout, codes.writeTimeout, codes.truncateError]);
+  codes.readTimeout, codes.writeTimeout, codes.truncateError, codes.readFailure, codes.writeFailure]);
 /** Reads fanned out per group or member run at most this many at a time. */
 const FAN_OUT = 32;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -140,7 +145,7 @@ export class CassandraStorage implements Storage {
         serialConsistency: consistencies.localSerial, prepare: true },
       // Loading every keyspace's schema on connect and after each DDL is slow; we refresh only ours, below.
       isMetadataSyncEnabled: false,
-      protocolOptions: { maxSchemaAgreementWaitSeconds: 5 },
+      protocolOptions: { port: cqlPort(opts.contactPoints), maxSchemaAgreementWaitSeconds: 5 },
       socketOptions: { connectTimeout: 5000, readTimeout: opts.requestTimeoutMs ?? 12_000 },
       // The default backs off up to 10 minutes: a node back after an outage would stay unused for that long.
       policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5000, false) },

@@ -65,6 +65,7 @@ describe('configuration', () => {
     ['DINO_MQTT_URL', 'http://broker'],
     ['DINO_MQTT_TOPIC_PREFIX', 'dms/#'],
     ['DINO_CASSANDRA_CONTACT_POINTS', 'a b'],
+    ['DINO_CASSANDRA_CONTACT_POINTS', '127.0.0.1:9142,127.0.0.2:9043'],
     ['DINO_LOG_LEVEL', 'loud'],
     ['DINO_API_KEY', 'short'],
     ['DINO_JWT_SECRET', 'short'],
