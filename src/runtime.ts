@@ -97,7 +97,7 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   const changes = config.redis ? new RedisGroupChanges(config.redis) : new InProcessGroupChanges();
   closers.push(() => changes.close());
   const auth = await openAuth(config.auth, config.mqtt.topicPrefix);
-  const dino = new Dino({ storage, queue: running.queue, changes }, { maxEventBytes: maxEventBytes(config.mqtt) });
+  const dino = new Dino({ storage, queue: running.queue, changes }, { maxEventBytes: maxEventBytes(config.mqtt), ...config.conversations });
   const http = new HttpServer(dino, config.http, checks, { recorder: metrics, keys: config.metrics.keys }, idempotency, auth);
   running.httpPort = await http.listen();
   closers.push(() => http.drain());

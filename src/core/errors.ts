@@ -8,6 +8,7 @@ export const ErrorCode = {
   NO_SUCH_GROUP: 601,
   NO_SUCH_MESSAGE: 602,
   INVALID_PARAMETERS: 605,
+  USER_KICKED: 606,
   GROUP_NOT_OPEN: 607,
   UNAUTHORIZED: 610,
   NOT_FOUND: 611,
@@ -41,6 +42,8 @@ export const Errors = {
   notInGroup: (groupId: string, userId: number) =>
     new DinoError(ErrorCode.USER_NOT_IN_GROUP, `user is not in group: ${userId} ${groupId}`),
   noSuchGroup: (groupId: string) => new DinoError(ErrorCode.NO_SUCH_GROUP, `no such group: ${groupId}`),
+  kicked: (groupId: string, userId: number) =>
+    new DinoError(ErrorCode.USER_KICKED, `user ${userId} has been kicked from group ${groupId}`),
   groupNotOpen: (groupId: string) =>
     new DinoError(ErrorCode.GROUP_NOT_OPEN, `group is frozen, archived or deleted: ${groupId}`),
   invalidParameters: (field: string, problem: string) =>

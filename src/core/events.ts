@@ -2,7 +2,7 @@ import type { Group, Message } from './model.js';
 import { microsToSeconds, type Micros } from './time.js';
 
 /** The event types Dino sends of its own accord; `notification/send` adds the caller's. */
-export const DINO_EVENT_TYPES = ['group', 'message', 'join', 'leave'] as const;
+export const DINO_EVENT_TYPES = ['group', 'message', 'join', 'leave', 'read'] as const;
 
 /** The `group` event, exactly the seed's fields: sent when a group is created or updated. */
 export const groupEvent = (g: Group, userIds: number[]) => ({
@@ -43,4 +43,15 @@ export const leaveEvent = (groupId: string, leaver: number, at: Micros) => ({
   created_at: microsToSeconds(at),
   user_id: leaver,
   user_ids: [leaver],
+});
+
+/** `read`: a member read the group up to `last_read_time`; to the other members (user_ids: the reader). */
+export const readEvent = (groupId: string, reader: number, lastRead: Micros, bookmarked: boolean) => ({
+  event_type: 'read' as const,
+  group_id: groupId,
+  user_id: reader,
+  last_read_time: microsToSeconds(lastRead),
+  /** The reader had marked the conversation unread (a bookmark) before reading it: the original's peer_status 4. */
+  was_bookmarked: bookmarked,
+  user_ids: [reader],
 });

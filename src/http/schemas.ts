@@ -44,10 +44,6 @@ export const historyBody = named('HistoryBody', z.object({
   until: seconds.optional().describe('exclusive: messages sent before this time'),
   since: seconds.optional().describe('inclusive: messages sent at or after this time'),
 }));
-export const userGroupsBody = named('UserGroupsBody', z.object({
-  per_page: perPage,
-  until: seconds.optional().describe('the last_message_time of the last group of the previous page'),
-}));
 
 /**
  * The ids themselves are checked by checkRecipients (src/http/recipients.ts): a million of them, without zod. What

@@ -8,6 +8,8 @@ import { groupRoutes } from './groups.js';
 import { guarded } from './guard.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { messageRoutes } from './messages.js';
+import { conversationRoutes } from './conversations.js';
+import { memberStateRoutes } from './member-state.js';
 import { metered } from './metered.js';
 import { metricsRoutes } from './metrics.js';
 import { notificationRoutes } from './notifications.js';
@@ -43,6 +45,8 @@ export class HttpServer {
     healthRoutes(this.app, checks);
     groupRoutes(this.app, dino, routeOptions);
     messageRoutes(this.app, dino, { ...routeOptions, idempotency });
+    conversationRoutes(this.app, dino, routeOptions);
+    memberStateRoutes(this.app, dino, routeOptions);
     notificationRoutes(this.app, dino, { ...routeOptions, idempotency, bodyLimit: options.notificationBodyLimit }, options.maxRecipients);
     tokenRoutes(this.app, auth?.tokens, routeOptions);
     brokerHookRoutes(this.app, auth?.policy, routeOptions);

@@ -5,6 +5,9 @@ import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, User
 import type { Micros } from '../core/time.js';
 import { CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, checkKeyspaceName, messageBucket } from './cassandra-schema.js';
 import type { Storage } from '../core/ports/storage.js';
+import { bucketRange, distinctMembers, mapLimit } from './cassandra-helpers.js';
+import { CassandraMemberState } from './cassandra-member-state.js';
+import type { Conversation, MemberRecord, MemberStatePatch } from '../core/member-state.js';
 
 export interface CassandraOptions {
   contactPoints: string[];
@@ -124,9 +127,12 @@ function statements(ks: string) {
 export class CassandraStorage implements Storage {
   readonly kind = 'cassandra';
   private readonly q;
+  private readonly memberState: CassandraMemberState;
 
   private constructor(private readonly client: cassandra.Client, keyspace: string) {
     this.q = statements(keyspace);
+    this.memberState = new CassandraMemberState(keyspace, (query, params) => this.run(query, params),
+      (query, params) => this.allRows(query, params), (groupId) => this.getGroup(groupId));
   }
 
   /** Connects to a keyspace that `migrateCassandra` has brought to the current schema version. */
@@ -224,6 +230,7 @@ export class CassandraStorage implements Storage {
     const existing = await mapLimit(wanted, FAN_OUT, (m) => this.getMembership(groupId, m.userId));
     await Promise.all([
       this.insertMembers(groupId, wanted.filter((_, i) => existing[i] === null)),
+      this.memberState.letBackIn(groupId, wanted.filter((_, i) => existing[i] !== null).map((m) => m.userId), at),
       this.touch(groupId, at),
     ]);
   }
@@ -328,6 +335,18 @@ export class CassandraStorage implements Storage {
     await this.client.shutdown();
   }
 
+  getMemberState(groupId: string, userId: number): Promise<MemberRecord | null> {
+    return UUID.test(groupId) ? this.memberState.get(groupId, userId) : Promise.resolve(null);
+  }
+
+  listConversations(userId: number): Promise<Conversation[]> {
+    return this.memberState.conversations(userId);
+  }
+
+  updateMemberState(groupId: string, userId: number, patch: MemberStatePatch): Promise<MemberRecord | null> {
+    return UUID.test(groupId) ? this.memberState.update(groupId, userId, patch) : Promise.resolve(null);
+  }
+
   private async run(query: string, params: unknown[], opts: RunOptions = {}): Promise<cassandra.types.ResultSet> {
     try {
       return await this.client.execute(query, params,
@@ -371,28 +390,4 @@ export class CassandraStorage implements Storage {
       this.run(this.q.insertMembership, [userId, groupId, joinTime, joinTime, joinTime - 1, joinTime]),
     ]));
   }
-}
-
-function* bucketRange(first: number, last: number, ascending: boolean): Generator<number> {
-  if (ascending) for (let b = first; b <= last; b++) yield b;
-  else for (let b = last; b >= first; b--) yield b;
-}
-
-/** The first entry per user wins, as a repeated INSERT OR IGNORE would have it. */
-function distinctMembers(members: Member[]): Member[] {
-  const seen = new Set<number>();
-  return members.filter((m) => !seen.has(m.userId) && seen.add(m.userId));
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -6,8 +6,10 @@ import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, User
 import type { Micros } from '../core/time.js';
 import type { Storage } from '../core/ports/storage.js';
 import { migrateSqlite } from './sqlite-schema.js';
+import { SqliteMemberState } from './sqlite-member-state.js';
+import type { Conversation, MemberRecord, MemberStatePatch } from '../core/member-state.js';
 
-interface GroupRow {
+export interface GroupRow {
   group_id: string; name: string; description: string | null; status: number; group_type: number;
   owner_id: number | null; meta: number | null; created_at: number; updated_at: number; last_message_time: number;
   last_message_id: string | null; last_message_user_id: number | null; last_message_type: string | null;
@@ -21,7 +23,7 @@ interface MessageRow {
   group_id: string; created_at: number; message_id: string; sender_id: number; message_type: string; payload: string;
 }
 
-const toGroup = (r: GroupRow): Group => ({
+export const toGroup = (r: GroupRow): Group => ({
   groupId: r.group_id, name: r.name, description: r.description, status: r.status, groupType: r.group_type,
   ownerId: r.owner_id, meta: r.meta, createdAt: r.created_at, updatedAt: r.updated_at,
   lastMessageTime: r.last_message_time, lastMessageId: r.last_message_id, lastMessageUserId: r.last_message_user_id,
@@ -41,12 +43,14 @@ export class SqliteStorage implements Storage {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly q;
+  private readonly memberState: SqliteMemberState;
 
   constructor(file: string) {
     this.db = openSqliteFile(file);
     this.db.defaultSafeIntegers(false);
     migrateSqlite(this.db);
     const db = this.db;
+    this.memberState = new SqliteMemberState(db);
     this.q = {
       insertGroup: db.prepare(`INSERT OR IGNORE INTO groups VALUES (@group_id, @name, @description, @status,
         @group_type, @owner_id, @meta, @created_at, @updated_at, @last_message_time, @last_message_id,
@@ -58,12 +62,13 @@ export class SqliteStorage implements Storage {
         status = coalesce(@status, status), updated_at = @updated_at WHERE group_id = @group_id`),
       touchGroup: db.prepare('UPDATE groups SET updated_at = ? WHERE group_id = ?'),
       dropOwner: db.prepare('UPDATE groups SET owner_id = NULL WHERE group_id = ? AND owner_id = ?'),
-      insertMember: db.prepare(`INSERT OR IGNORE INTO memberships VALUES (?, ?, ?, ?, NULL, ?)`),
+      insertMember: db.prepare(`INSERT OR IGNORE INTO memberships (group_id, user_id, join_time, last_read_time,
+        last_sent_time, delete_before) VALUES (?, ?, ?, ?, NULL, ?)`),
       deleteMember: db.prepare('DELETE FROM memberships WHERE group_id = ? AND user_id = ?'),
       deleteMembers: db.prepare('DELETE FROM memberships WHERE group_id = ?'),
       deleteGroup: db.prepare('DELETE FROM groups WHERE group_id = ?'),
       members: db.prepare<[string], { user_id: number; join_time: number }>(
-        'SELECT user_id, join_time FROM memberships WHERE group_id = ? ORDER BY join_time DESC, user_id'),
+        'SELECT user_id, join_time FROM memberships WHERE group_id = ? AND kicked = 0 ORDER BY join_time DESC, user_id'),
       membership: db.prepare<[string, number], MembershipRow>(
         'SELECT * FROM memberships WHERE group_id = ? AND user_id = ?'),
       insertMessage: db.prepare('INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)'),
@@ -134,6 +139,7 @@ export class SqliteStorage implements Storage {
   async addMembers(groupId: string, members: Member[], at: Micros): Promise<void> {
     this.db.transaction(() => {
       this.insertMembers(groupId, members);
+      for (const m of members) this.memberState.letBackIn(groupId, m.userId, at);
       this.q.touchGroup.run(at, groupId);
     })();
   }
@@ -191,6 +197,18 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  async getMemberState(groupId: string, userId: number): Promise<MemberRecord | null> {
+    return this.memberState.get(groupId, userId);
+  }
+
+  async listConversations(userId: number): Promise<Conversation[]> {
+    return this.memberState.conversations(userId);
+  }
+
+  async updateMemberState(groupId: string, userId: number, patch: MemberStatePatch): Promise<MemberRecord | null> {
+    return this.memberState.update(groupId, userId, patch);
   }
 
   private insertMembers(groupId: string, members: Member[]): void {

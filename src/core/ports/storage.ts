@@ -1,5 +1,6 @@
 import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../model.js';
 import type { Micros } from '../time.js';
+import type { Conversation, MemberRecord, MemberStatePatch } from '../member-state.js';
 
 /**
  * Where groups, memberships and messages live. Every adapter (SQLite, Cassandra) passes the one contract suite in
@@ -34,4 +35,13 @@ export interface Storage {
   listUserGroups(userId: number, query: { until?: Micros; limit: number }): Promise<UserGroup[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** A member's row with its own state (a kicked member still has one); null when not a member. */
+  getMemberState(groupId: string, userId: number): Promise<MemberRecord | null>;
+  /** Every group the user has a row in (kicked included) with the group's row; in no particular order. */
+  listConversations(userId: number): Promise<Conversation[]>;
+  /**
+   * Applies the given fields to an existing member row and returns it, or null (writing nothing) when there is
+   * none. Kicking also takes the user out of the group's member list; un-kicking puts it back.
+   */
+  updateMemberState(groupId: string, userId: number, patch: MemberStatePatch): Promise<MemberRecord | null>;
 }
