@@ -7,6 +7,7 @@ import {
   CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, migrateCassandra, replicationCql,
 } from '../../src/storage/cassandra-schema.js';
 import { cassandraContactPoint } from '../support/services.js';
+import { memberStateContract } from './member-state.contract.js';
 import { storageContract } from './storage.contract.js';
 
 const contactPoint = cassandraContactPoint();
@@ -54,4 +55,5 @@ describe.skipIf(!contactPoint)('cassandra', () => {
   });
 
   storageContract('cassandra', () => CassandraStorage.connect(options));
+  memberStateContract('cassandra', () => CassandraStorage.connect(options));
 });
