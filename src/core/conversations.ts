@@ -10,6 +10,8 @@ import type { UnreadCounter } from './unread.js';
 export interface ListOptions {
   perPage: number;
   hidden: boolean | null;
+  /** Like `hidden`, for groups the member deleted (delete_before past the last message). */
+  deleted: boolean | null;
   onlyUnread: boolean;
   countUnread: boolean;
   receiverStats: boolean;
@@ -36,6 +38,7 @@ export interface UserStats {
 const FAN_OUT = 32;
 
 const hiddenMatches = (hidden: boolean | null) => (c: Conversation) => hidden === null || isHidden(c) === hidden;
+const deletedMatches = (deleted: boolean | null) => (c: Conversation) => deleted === null || isDeleted(c) === deleted;
 
 /**
  * A user's conversations: the list (pinned first, then by the later of highlight and last message), the changes
@@ -48,7 +51,7 @@ export class Conversations {
   /** `until` (exclusive) is compared with each group's last message time: pass the last row's to page on. */
   async list(userId: number, options: ListOptions & { until?: Micros }): Promise<ConversationRow[]> {
     const until = options.until ?? Number.MAX_SAFE_INTEGER;
-    const rows = (await this.ports.storage.listConversations(userId)).filter((c) => !isDeleted(c)
+    const rows = (await this.ports.storage.listConversations(userId)).filter((c) => deletedMatches(options.deleted)(c)
       && hiddenMatches(options.hidden)(c) && this.typeMatches(c, options.groupType) && c.group.lastMessageTime < until);
     return this.page(rows.sort(byListOrder), options);
   }
@@ -58,17 +61,17 @@ export class Conversations {
     const until = options.until ?? Number.MAX_SAFE_INTEGER;
     const rows = (await this.ports.storage.listConversations(userId)).filter((c) => this.typeMatches(c, options.groupType)
       && lastUpdated(c) > options.since && lastUpdated(c) <= until);
-    return this.page(rows.sort(byListOrder), { ...options, hidden: null });
+    return this.page(rows.sort(byListOrder), { ...options, hidden: null, deleted: null });
   }
 
   /**
-   * Totals over the user's conversations (deleted ones left out). Group amounts follow `hidden`; unread ones never
-   * count hidden groups, kicked ones or those with notifications off. -1 for the unread totals without counting.
+   * Totals over the user's conversations. Group amounts follow `hidden` and `deleted`; unread ones never count
+   * hidden or deleted groups, kicked ones or those with notifications off. -1 for the unread totals without counting.
    */
-  async stats(userId: number, options: { hidden: boolean | null; countUnread: boolean }): Promise<UserStats> {
+  async stats(userId: number, options: { hidden: boolean | null; deleted: boolean | null; countUnread: boolean }): Promise<UserStats> {
     const all = await this.ports.storage.listConversations(userId);
     const listed = all.filter((c) => !isDeleted(c));
-    const counted = listed.filter(hiddenMatches(options.hidden));
+    const counted = all.filter((c) => hiddenMatches(options.hidden)(c) && deletedMatches(options.deleted)(c));
     const oneToOne = counted.filter((c) => c.group.groupType === GROUP_TYPE_ONE_TO_ONE).length;
     let unreadAmount = -1;
     let unreadGroupsAmount = -1;

@@ -22,9 +22,13 @@ export const memberStateBody = named('MemberStateBody', z.object({
   kicked: z.boolean().optional().describe('true: no events, no history, no sending; false or a join lets the user back'),
 }));
 
+const deleted = z.boolean().nullable().optional()
+  .describe('true: only groups the member deleted (delete_before past the last message); false (the default): the others; null: both');
+
 const listFields = {
   per_page: perPage,
   hidden,
+  deleted,
   only_unread: z.boolean().default(false).describe('only groups with unread messages or a bookmark'),
   count_unread: z.boolean().default(true).describe('false: unread and receiver_unread are -1 (and cheaper)'),
   receiver_stats: z.boolean().default(false).describe('one-to-ones: the other member\'s receiver_* fields and receiver_unread'),
@@ -44,6 +48,7 @@ export const groupUpdatesBody = named('GroupUpdatesBody', z.object({
 
 export const userStatsBody = named('UserStatsBody', z.object({
   hidden: hidden.describe('which groups group_amount and one_to_one_amount count (unread totals never count hidden ones)'),
+  deleted: deleted.describe('likewise for deleted groups (unread totals never count them)'),
   count_unread: z.boolean().default(true),
 }));
 

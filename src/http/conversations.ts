@@ -35,9 +35,11 @@ export const conversationEndpoints = {
   }),
 };
 
-type ListBody = { per_page: number; hidden?: boolean | null; only_unread: boolean; count_unread: boolean;
+type ListBody = { per_page: number; hidden?: boolean | null; deleted?: boolean | null; only_unread: boolean; count_unread: boolean;
   receiver_stats: boolean; group_type?: number };
-const listOptions = (b: ListBody): ListOptions => ({ perPage: b.per_page, hidden: b.hidden === undefined ? false : b.hidden,
+/** Absent `hidden` and `deleted` mean false: a list shows what the member did not put away, unless asked. */
+const orFalse = (v: boolean | null | undefined) => (v === undefined ? false : v);
+const listOptions = (b: ListBody): ListOptions => ({ perPage: b.per_page, hidden: orFalse(b.hidden), deleted: orFalse(b.deleted),
   onlyUnread: b.only_unread, countUnread: b.count_unread, receiverStats: b.receiver_stats, groupType: b.group_type });
 
 export function conversationRoutes(app: TemplatedApp, dino: Dino, options: RouteOptions): void {
@@ -49,5 +51,5 @@ export function conversationRoutes(app: TemplatedApp, dino: Dino, options: Route
     { ...listOptions(body), since: body.since, until: body.until })).map((row) => conversationView(row, body.receiver_stats)));
 
   serveEndpoint(app, options, e.userStats, async ({ params, body }) => userStatsView(params.user_id,
-    await dino.conversations.stats(params.user_id, { hidden: body.hidden === undefined ? false : body.hidden, countUnread: body.count_unread })));
+    await dino.conversations.stats(params.user_id, { hidden: orFalse(body.hidden), deleted: orFalse(body.deleted), countUnread: body.count_unread })));
 }
