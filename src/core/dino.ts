@@ -34,7 +34,7 @@ export class Dino {
     this.groups = new Groups(ports, events, cache);
     this.messages = new Messages(ports, events, this.groups);
     this.notifications = new Notifications(events);
-    this.memberStates = new MemberStates(ports, this.groups, this.messages, new Receipts(events, rules.readReceiptMaxMembers));
+    this.memberStates = new MemberStates(ports, this.groups, this.messages, new Receipts(events, ports.storage, rules.readReceiptMaxMembers));
     this.conversations = new Conversations(ports, this.groups, new UnreadCounter(ports.storage, rules.unreadCacheSize));
   }
 }
