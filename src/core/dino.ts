@@ -6,6 +6,7 @@ import type { Ports } from './ports/index.js';
 import { Broadcaster } from './broadcaster.js';
 import { Conversations } from './conversations.js';
 import { MemberStates } from './member-states.js';
+import { MessageEdits } from './message-edits.js';
 import { Receipts } from './receipts.js';
 import { UnreadCounter } from './unread.js';
 
@@ -26,6 +27,7 @@ export class Dino {
   readonly notifications: Notifications;
   readonly memberStates: MemberStates;
   readonly conversations: Conversations;
+  readonly messageEdits: MessageEdits;
 
   constructor(readonly ports: Ports, rules: DinoRules) {
     const cache = new GroupCache();
@@ -35,6 +37,8 @@ export class Dino {
     this.messages = new Messages(ports, events, this.groups);
     this.notifications = new Notifications(events);
     this.memberStates = new MemberStates(ports, this.groups, this.messages, new Receipts(events, ports.storage, rules.readReceiptMaxMembers));
-    this.conversations = new Conversations(ports, this.groups, new UnreadCounter(ports.storage, rules.unreadCacheSize));
+    const counter = new UnreadCounter(ports.storage, rules.unreadCacheSize);
+    this.conversations = new Conversations(ports, this.groups, counter);
+    this.messageEdits = new MessageEdits(ports, events, this.groups, this.memberStates, counter);
   }
 }

@@ -41,6 +41,7 @@ export const Errors = {
   unexpected: (cause: unknown) => new DinoError(ErrorCode.UNKNOWN, 'unexpected error', { cause }),
   notInGroup: (groupId: string, userId: number) =>
     new DinoError(ErrorCode.USER_NOT_IN_GROUP, `user is not in group: ${userId} ${groupId}`),
+  noSuchMessage: (messageId: string) => new DinoError(ErrorCode.NO_SUCH_MESSAGE, `no such message: ${messageId}`),
   noSuchGroup: (groupId: string) => new DinoError(ErrorCode.NO_SUCH_GROUP, `no such group: ${groupId}`),
   kicked: (groupId: string, userId: number) =>
     new DinoError(ErrorCode.USER_KICKED, `user ${userId} has been kicked from group ${groupId}`),

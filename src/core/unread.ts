@@ -12,6 +12,8 @@ export const UNREAD_CAP = 1000;
  */
 export class UnreadCounter {
   private readonly kept = new Map<string, { lastMessageTime: number; count: number }>();
+  /** Bumped when a group loses a message: its kept counts (keyed with the old value) are not used again. */
+  private readonly epochs = new Map<string, number>();
 
   constructor(private readonly storage: Storage, private readonly maxEntries: number) {}
 
@@ -26,7 +28,7 @@ export class UnreadCounter {
     const floor = readFloor(member);
     if (group.lastMessageTime <= floor) return 0; // the common case of a read conversation: no read at all
     if (this.maxEntries === 0) return this.storage.countMessagesAfter(group.groupId, floor, UNREAD_CAP);
-    const key = `${group.groupId}|${floor}`;
+    const key = `${group.groupId}|${floor}|${this.epochs.get(group.groupId) ?? 0}`;
     const hit = this.kept.get(key);
     if (hit && hit.lastMessageTime === group.lastMessageTime) return hit.count;
     const count = await this.storage.countMessagesAfter(group.groupId, floor, UNREAD_CAP);
@@ -34,5 +36,15 @@ export class UnreadCounter {
     this.kept.set(key, { lastMessageTime: group.lastMessageTime, count });
     if (this.kept.size > this.maxEntries) this.kept.delete(this.kept.keys().next().value!);
     return count;
+  }
+
+  /** A message was deleted: counts kept for the group are stale (in this process; others see it at the next message). */
+  forget(groupId: string): void {
+    // Bounded like the counts: past the limit both start afresh (epoch 0 would otherwise match old counts again).
+    if (this.epochs.size >= Math.max(this.maxEntries, 1000)) {
+      this.epochs.clear();
+      this.kept.clear();
+    }
+    this.epochs.set(groupId, (this.epochs.get(groupId) ?? 0) + 1);
   }
 }

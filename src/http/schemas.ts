@@ -79,9 +79,18 @@ export function groupIdParam(raw: string): string {
   return raw.toLowerCase();
 }
 
+/** A message id in a path: a UUID, either case. */
+export const messageId = groupId.describe('a message id (time-based UUID)');
+
+export function messageIdParam(raw: string): string {
+  if (!messageId.safeParse(raw).success) throw Errors.invalidParameters('message_id', 'expected a UUID');
+  return raw.toLowerCase();
+}
+
 /** Every path parameter a pattern may name (`:user_id`): the schema that documents it and the reader that checks it. */
 export const pathParameters = {
   user_id: { schema: userId, read: (raw: string) => userIdParam(raw) },
   group_id: { schema: groupId, read: groupIdParam },
+  message_id: { schema: messageId, read: messageIdParam },
 } as const;
 export type PathParameterName = keyof typeof pathParameters;

@@ -10,6 +10,7 @@ import { healthRoutes, type ReadinessCheck } from './health.js';
 import { messageRoutes } from './messages.js';
 import { conversationRoutes } from './conversations.js';
 import { memberStateRoutes } from './member-state.js';
+import { messageEditRoutes } from './message-edits.js';
 import { metered } from './metered.js';
 import { metricsRoutes } from './metrics.js';
 import { notificationRoutes } from './notifications.js';
@@ -47,6 +48,7 @@ export class HttpServer {
     messageRoutes(this.app, dino, { ...routeOptions, idempotency });
     conversationRoutes(this.app, dino, routeOptions);
     memberStateRoutes(this.app, dino, routeOptions);
+    messageEditRoutes(this.app, dino, routeOptions);
     notificationRoutes(this.app, dino, { ...routeOptions, idempotency, bodyLimit: options.notificationBodyLimit }, options.maxRecipients);
     tokenRoutes(this.app, auth?.tokens, routeOptions);
     brokerHookRoutes(this.app, auth?.policy, routeOptions);

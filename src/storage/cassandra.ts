@@ -7,6 +7,7 @@ import { CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, checkKeyspaceName, me
 import type { Storage } from '../core/ports/storage.js';
 import { bucketRange, distinctMembers, mapLimit } from './cassandra-helpers.js';
 import { CassandraMemberState } from './cassandra-member-state.js';
+import { CassandraMessageEdits } from './cassandra-message-edits.js';
 import type { Conversation, MemberRecord, MemberStatePatch } from '../core/member-state.js';
 
 export interface CassandraOptions {
@@ -73,7 +74,7 @@ function toMembership(r: Row): Membership | null {
     deleteBefore: num(r['delete_before']) ?? joinTime - 1 };
 }
 
-const toMessage = (groupId: string, r: Row): Message => {
+export const toMessage = (groupId: string, r: Row): Message => {
   const messageId = String(r['message_id']);
   return { groupId, messageId, senderId: Number(r['sender_id']), payload: r['payload'] ?? '',
     messageType: r['message_type'] ?? '', createdAt: timeUuidMicros(messageId) };
@@ -128,11 +129,13 @@ export class CassandraStorage implements Storage {
   readonly kind = 'cassandra';
   private readonly q;
   private readonly memberState: CassandraMemberState;
+  private readonly messageEdits: CassandraMessageEdits;
 
   private constructor(private readonly client: cassandra.Client, keyspace: string) {
     this.q = statements(keyspace);
     this.memberState = new CassandraMemberState(keyspace, (query, params) => this.run(query, params),
       (query, params) => this.allRows(query, params), (groupId) => this.getGroup(groupId));
+    this.messageEdits = new CassandraMessageEdits(keyspace, (query, params, opts) => this.run(query, params, opts), toMessage);
   }
 
   /** Connects to a keyspace that `migrateCassandra` has brought to the current schema version. */
@@ -345,6 +348,14 @@ export class CassandraStorage implements Storage {
 
   updateMemberState(groupId: string, userId: number, patch: MemberStatePatch): Promise<MemberRecord | null> {
     return UUID.test(groupId) ? this.memberState.update(groupId, userId, patch) : Promise.resolve(null);
+  }
+
+  getMessage(groupId: string, messageId: string): Promise<Message | null> {
+    return UUID.test(groupId) && UUID.test(messageId) ? this.messageEdits.get(groupId, messageId) : Promise.resolve(null);
+  }
+
+  editMessage(groupId: string, messageId: string, payload: string): Promise<boolean> {
+    return UUID.test(groupId) && UUID.test(messageId) ? this.messageEdits.edit(groupId, messageId, payload) : Promise.resolve(false);
   }
 
   private async run(query: string, params: unknown[], opts: RunOptions = {}): Promise<cassandra.types.ResultSet> {

@@ -7,6 +7,7 @@ import type { Micros } from '../core/time.js';
 import type { Storage } from '../core/ports/storage.js';
 import { migrateSqlite } from './sqlite-schema.js';
 import { SqliteMemberState } from './sqlite-member-state.js';
+import { SqliteMessageEdits } from './sqlite-message-edits.js';
 import type { Conversation, MemberRecord, MemberStatePatch } from '../core/member-state.js';
 
 export interface GroupRow {
@@ -19,7 +20,7 @@ interface MembershipRow {
   group_id: string; user_id: number; join_time: number; last_read_time: number; last_sent_time: number | null;
   delete_before: number;
 }
-interface MessageRow {
+export interface MessageRow {
   group_id: string; created_at: number; message_id: string; sender_id: number; message_type: string; payload: string;
 }
 
@@ -33,7 +34,7 @@ const toMembership = (r: MembershipRow): Membership => ({
   groupId: r.group_id, userId: r.user_id, joinTime: r.join_time, lastReadTime: r.last_read_time,
   lastSentTime: r.last_sent_time, deleteBefore: r.delete_before,
 });
-const toMessage = (r: MessageRow): Message => ({
+export const toMessage = (r: MessageRow): Message => ({
   groupId: r.group_id, messageId: r.message_id, senderId: r.sender_id, payload: r.payload,
   messageType: r.message_type, createdAt: r.created_at,
 });
@@ -44,6 +45,7 @@ export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly q;
   private readonly memberState: SqliteMemberState;
+  private readonly messageEdits: SqliteMessageEdits;
 
   constructor(file: string) {
     this.db = openSqliteFile(file);
@@ -51,6 +53,7 @@ export class SqliteStorage implements Storage {
     migrateSqlite(this.db);
     const db = this.db;
     this.memberState = new SqliteMemberState(db);
+    this.messageEdits = new SqliteMessageEdits(db);
     this.q = {
       insertGroup: db.prepare(`INSERT OR IGNORE INTO groups VALUES (@group_id, @name, @description, @status,
         @group_type, @owner_id, @meta, @created_at, @updated_at, @last_message_time, @last_message_id,
@@ -209,6 +212,14 @@ export class SqliteStorage implements Storage {
 
   async updateMemberState(groupId: string, userId: number, patch: MemberStatePatch): Promise<MemberRecord | null> {
     return this.memberState.update(groupId, userId, patch);
+  }
+
+  async getMessage(groupId: string, messageId: string): Promise<Message | null> {
+    return this.messageEdits.get(groupId, messageId);
+  }
+
+  async editMessage(groupId: string, messageId: string, payload: string): Promise<boolean> {
+    return this.messageEdits.edit(groupId, messageId, payload);
   }
 
   private insertMembers(groupId: string, members: Member[]): void {

@@ -8,6 +8,7 @@ import {
 } from '../../src/storage/cassandra-schema.js';
 import { cassandraContactPoint } from '../support/services.js';
 import { memberStateContract } from './member-state.contract.js';
+import { messageEditsContract } from './message-edits.contract.js';
 import { storageContract } from './storage.contract.js';
 
 const contactPoint = cassandraContactPoint();
@@ -56,4 +57,5 @@ describe.skipIf(!contactPoint)('cassandra', () => {
 
   storageContract('cassandra', () => CassandraStorage.connect(options));
   memberStateContract('cassandra', () => CassandraStorage.connect(options));
+  messageEditsContract('cassandra', () => CassandraStorage.connect(options));
 });

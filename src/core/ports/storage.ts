@@ -44,4 +44,8 @@ export interface Storage {
    * none. Kicking also takes the user out of the group's member list; un-kicking puts it back.
    */
   updateMemberState(groupId: string, userId: number, patch: MemberStatePatch): Promise<MemberRecord | null>;
+  /** One message by its id (its time is in the id), or null. */
+  getMessage(groupId: string, messageId: string): Promise<Message | null>;
+  /** Replaces a stored message's payload; false, writing nothing, when there is no such message. */
+  editMessage(groupId: string, messageId: string, payload: string): Promise<boolean>;
 }

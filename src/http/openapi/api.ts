@@ -7,6 +7,7 @@ import { healthEndpoints } from '../health.js';
 import { messageEndpoints } from '../messages.js';
 import { conversationEndpoints } from '../conversations.js';
 import { memberStateEndpoints } from '../member-state.js';
+import { messageEditEndpoints } from '../message-edits.js';
 import { metricsEndpoints } from '../metrics.js';
 import { notificationEndpoints } from '../notifications.js';
 import { tokenEndpoints } from '../tokens.js';
@@ -28,7 +29,7 @@ function combine(...tables: Array<Record<string, Endpoint>>): Record<string, End
  * what HttpServer actually registers, both ways.
  * A new route needs its Endpoint declared beside it and its table added here.
  */
-export const apiEndpoints = combine(groupEndpoints, messageEndpoints, conversationEndpoints, memberStateEndpoints, notificationEndpoints, tokenEndpoints, hookEndpoints,
+export const apiEndpoints = combine(groupEndpoints, messageEndpoints, conversationEndpoints, memberStateEndpoints, messageEditEndpoints, notificationEndpoints, tokenEndpoints, hookEndpoints,
   healthEndpoints, docsEndpoints, metricsEndpoints);
 
 const DESCRIPTION = 'Dino stores chat messages and pushes one copy of every event to each recipient\'s own MQTT topic. '
