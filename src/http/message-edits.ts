@@ -7,12 +7,13 @@ import { endpoint, serveEndpoint } from './endpoint.js';
 import { named } from './openapi/named.js';
 import { messageResponse, messageView } from './presenters.js';
 import type { RouteOptions } from './route.js';
-import { userId } from './schemas.js';
+import { groupId, userId } from './schemas.js';
 import type { TemplatedApp } from './uws.js';
 
 const { USER_NOT_IN_GROUP, NO_SUCH_GROUP, NO_SUCH_MESSAGE, GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE, EVENT_TOO_LARGE } = ErrorCode;
 const tag = 'message edits';
-const gid = z.string().uuid().transform((s) => s.toLowerCase());
+/** Any UUID-shaped id (one-to-one ids are not RFC 4122 UUIDs, so zod's uuid() would refuse them). */
+const gid = groupId.transform((s) => s.toLowerCase());
 const payload = z.string().max(256 * 1024);
 /** The original locates a message by its time too; a Dino message id carries its time, so it is accepted and unused. */
 const createdAt = z.number().optional().describe('accepted for the original\'s clients; the message id already locates the message');

@@ -35,6 +35,8 @@ export function messageEditsContract(name: string, open: () => Promise<Storage>)
       expect(await s.getMessage(m.groupId, timeUuidAt(T + 1000, 8, randomBytes(6)))).toBeNull();
       expect(await s.getMessage(randomUUID(), m.messageId)).toBeNull();
       expect(await s.getMessage(m.groupId, 'not-an-id')).toBeNull();
+      expect(await s.getMessage(m.groupId, randomUUID())).toBeNull(); // a UUID, but not a time-based one
+      expect(await s.editMessage(m.groupId, randomUUID(), 'x')).toBe(false);
     });
 
     it('edits the payload in place: the history shows the new one; nothing else changes', async () => {
