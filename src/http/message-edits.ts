@@ -87,6 +87,11 @@ export function messageEditRoutes(app: TemplatedApp, dino: Dino, options: RouteO
     return { group_id: params.group_id, user_id: params.user_id, delete_before: microsToSeconds(deleteBefore), message_count: count };
   });
 
-  serveEndpoint(app, options, e.actionLog, async ({ params, body }) => messageView(await dino.messages.sendToGroup(
-    groupOf(params.user_id, body), params.user_id, { messagePayload: body.payload, messageType: 'action_log', actionLog: true })));
+  // With receiver_id the pair's one-to-one is created if need be, as a first message would create it.
+  serveEndpoint(app, options, e.actionLog, async ({ params, body }) => {
+    const input = { messagePayload: body.payload, messageType: 'action_log', actionLog: true };
+    const groupId = groupOf(params.user_id, body);
+    return messageView(await (body.receiver_id === undefined ? dino.messages.sendToGroup(groupId, params.user_id, input)
+      : dino.messages.sendToUser(params.user_id, body.receiver_id, input)));
+  });
 }

@@ -68,6 +68,13 @@ describe.each(await storageBackends())('message edits with $name storage', (back
     expect(await info(o, first.group_id, second.message_id)).toMatchObject({ status: 400, body: { code: 602 } });
   });
 
+  it('create_action_log_automatically_created_group: an action log by receiver_id creates the one-to-one', async () => {
+    const [u, o] = [newUser(), newUser()];
+    const log = await c.call('POST', `/v1/users/${u}/actions`, { receiver_id: o, payload: 'u wants to chat' });
+    expect((await c.state(log.group_id, o)).group).toMatchObject({ group_type: 1, user_count: 2 });
+    expect((await c.open(log.group_id, o)).map((m) => m.message_type)).toEqual(['action_log']);
+  });
+
   it('test_get_message_info: the payload; 602 for a wrong id or group', async () => {
     const [u, o] = [newUser(), newUser()];
     const sent = await c.sendTo(u, o, 'info');
