@@ -1,6 +1,8 @@
 /** Small helpers the Cassandra adapter's modules share. */
 import type { Member } from '../core/model.js';
 
+export { mapLimit } from '../core/batches.js';
+
 export function* bucketRange(first: number, last: number, ascending: boolean): Generator<number> {
   if (ascending) for (let b = first; b <= last; b++) yield b;
   else for (let b = last; b >= first; b--) yield b;
@@ -12,15 +14,3 @@ export function distinctMembers(members: Member[]): Member[] {
   return members.filter((m) => !seen.has(m.userId) && seen.add(m.userId));
 }
 
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}

@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storageBackends } from '../support/backends.js';
-import { ChatApi, DAY, newUser, nowSeconds } from '../support/chat-api.js';
-import { startDino, type DinoProcess } from '../support/dino-process.js';
+import { chatSuite, ChatApi, DAY, newUser, nowSeconds } from '../support/chat-api.js';
 
 /**
  * The original's functional checklist (test_functional.py), the lines about the conversation list, on both
  * storages. Each test is named after the original's test. "list" = our default list (visible groups, read or not).
  */
 describe.each(await storageBackends())('conversation list with $name storage', (backend) => {
-  let dino: DinoProcess;
   let c: ChatApi;
-  beforeAll(async () => {
-    dino = await startDino('start', backend.env());
-    c = new ChatApi(dino.base);
-  });
-  afterAll(async () => {
-    expect(await dino?.stop()).toBe(0);
+  chatSuite(() => backend.env(), (chat) => {
+    c = chat;
   });
 
   it('get_groups_for_user_before_joining: a new user has no groups', async () => {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storageBackends } from '../support/backends.js';
-import { ChatApi, DAY, newUser, nowSeconds } from '../support/chat-api.js';
-import { api, startDino, type DinoProcess } from '../support/dino-process.js';
+import { chatSuite, ChatApi, DAY, newUser, nowSeconds } from '../support/chat-api.js';
+import { api, type DinoProcess } from '../support/dino-process.js';
 
 const LONG_AGO = 789_000_000;
 
@@ -12,12 +12,8 @@ const LONG_AGO = 789_000_000;
 describe.each(await storageBackends())('member state with $name storage', (backend) => {
   let dino: DinoProcess;
   let c: ChatApi;
-  beforeAll(async () => {
-    dino = await startDino('start', backend.env());
-    c = new ChatApi(dino.base);
-  });
-  afterAll(async () => {
-    expect(await dino?.stop()).toBe(0);
+  chatSuite(() => backend.env(), (chat, started) => {
+    [c, dino] = [chat, started];
   });
   const stats = async (g: string, u: number) => (await c.state(g, u)).stats;
   const lastUpdated = async (g: string, u: number) => (await stats(g, u)).last_updated_time as number;

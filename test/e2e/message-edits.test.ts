@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { storageBackends } from '../support/backends.js';
-import { ChatApi, newUser } from '../support/chat-api.js';
-import { api, startDino, type DinoProcess } from '../support/dino-process.js';
+import { chatSuite, ChatApi, newUser } from '../support/chat-api.js';
+import { api, type DinoProcess } from '../support/dino-process.js';
 import { MqttUser } from '../support/mqtt-user.js';
 
 /**
@@ -11,19 +11,14 @@ import { MqttUser } from '../support/mqtt-user.js';
 describe.each(await storageBackends())('message edits with $name storage', (backend) => {
   let dino: DinoProcess;
   let c: ChatApi;
-  let url: string;
   const apps: MqttUser[] = [];
-  beforeAll(async () => {
-    dino = await startDino('start', backend.env());
-    c = new ChatApi(dino.base);
-    url = `mqtt://127.0.0.1:${dino.mqttPort}`;
+  chatSuite(() => (backend.env()), (chat, started) => {
+    [c, dino] = [chat, started];
   });
-  afterAll(async () => {
-    await Promise.all(apps.map((a) => a.close()));
-    expect(await dino?.stop()).toBe(0);
-  });
+  afterAll(() => Promise.all(apps.map((a) => a.close())));
+  const url = () => `mqtt://127.0.0.1:${dino.mqttPort}`;
   const connect = async (id: number) => {
-    const app = await MqttUser.connect(url, id);
+    const app = await MqttUser.connect(url(), id);
     apps.push(app);
     return app;
   };

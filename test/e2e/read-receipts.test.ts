@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { storageBackends } from '../support/backends.js';
-import { ChatApi, newUser, nowSeconds } from '../support/chat-api.js';
-import { startDino, type DinoProcess } from '../support/dino-process.js';
+import { chatSuite, ChatApi, newUser, nowSeconds } from '../support/chat-api.js';
+import type { DinoProcess } from '../support/dino-process.js';
 import { MqttUser } from '../support/mqtt-user.js';
 
 /**
@@ -13,19 +13,14 @@ import { MqttUser } from '../support/mqtt-user.js';
 describe.each(await storageBackends())('read receipts with $name storage', (backend) => {
   let dino: DinoProcess;
   let c: ChatApi;
-  let url: string;
   const apps: MqttUser[] = [];
-  beforeAll(async () => {
-    dino = await startDino('start', { ...backend.env(), DINO_READ_RECEIPT_MAX_MEMBERS: '3' });
-    c = new ChatApi(dino.base);
-    url = `mqtt://127.0.0.1:${dino.mqttPort}`;
+  chatSuite(() => ({ ...backend.env(), DINO_READ_RECEIPT_MAX_MEMBERS: '3' }), (chat, started) => {
+    [c, dino] = [chat, started];
   });
-  afterAll(async () => {
-    await Promise.all(apps.map((a) => a.close()));
-    expect(await dino?.stop()).toBe(0);
-  });
+  afterAll(() => Promise.all(apps.map((a) => a.close())));
+  const url = () => `mqtt://127.0.0.1:${dino.mqttPort}`;
   const connect = async (...ids: number[]) => {
-    const connected = await Promise.all(ids.map((id) => MqttUser.connect(url, id)));
+    const connected = await Promise.all(ids.map((id) => MqttUser.connect(url(), id)));
     apps.push(...connected);
     return connected;
   };

@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storageBackends } from '../support/backends.js';
-import { ChatApi, newUser, nowSeconds } from '../support/chat-api.js';
-import { startDino, type DinoProcess } from '../support/dino-process.js';
+import { chatSuite, ChatApi, newUser, nowSeconds } from '../support/chat-api.js';
 
 /**
  * The original's checklist on a user's totals (`POST /v1/userstats/{uid}`): test_functional.py, the group-count
  * tests (test_count_groups.py, test_group_count_cache.py), test_hide.py and test_only_unread_groups.py; both storages.
  */
 describe.each(await storageBackends())('user stats with $name storage', (backend) => {
-  let dino: DinoProcess;
   let c: ChatApi;
-  beforeAll(async () => {
-    dino = await startDino('start', backend.env());
-    c = new ChatApi(dino.base);
-  });
-  afterAll(async () => {
-    expect(await dino?.stop()).toBe(0);
+  chatSuite(() => backend.env(), (chat) => {
+    c = chat;
   });
   const amounts = async (u: number, body: Record<string, unknown> = {}) => {
     const s = await c.stats(u, body);

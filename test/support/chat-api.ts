@@ -1,5 +1,5 @@
-import { expect } from 'vitest';
-import { api } from './dino-process.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { api, startDino, type DinoProcess } from './dino-process.js';
 import { until } from './wait.js';
 
 /** A fresh random user id for a test (tests share one Dino, never users). */
@@ -95,4 +95,19 @@ export class ChatApi {
       }
     }).catch(() => expect(last, what).toEqual(expected));
   }
+}
+
+/**
+ * `dino start` for one describe block of conversation tests: started (with `env()`) before them, handed to `ready`
+ * with a ChatApi on it, and stopped after them (a clean exit is part of the test).
+ */
+export function chatSuite(env: () => Record<string, string>, ready: (chat: ChatApi, dino: DinoProcess) => void): void {
+  let dino: DinoProcess | undefined;
+  beforeAll(async () => {
+    dino = await startDino('start', env());
+    ready(new ChatApi(dino.base), dino);
+  });
+  afterAll(async () => {
+    expect(await dino?.stop()).toBe(0);
+  });
 }
