@@ -12,6 +12,7 @@ const { unset } = cassandra.types;
 /** Group rows read at a time when listing a user's conversations. */
 const FAN_OUT = 32;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** A row without join_time is no member (a state write that landed after a leave); null cells read as defaults. */
@@ -56,6 +57,7 @@ export class CassandraMemberState {
   }
 
   async get(groupId: string, userId: number): Promise<MemberRecord | null> {
+    if (!UUID.test(groupId)) return null;
     const row = (await this.run(this.q.get, [userId, groupId])).first();
     return row ? toMemberRecord(row) : null;
   }

@@ -338,24 +338,15 @@ export class CassandraStorage implements Storage {
     await this.client.shutdown();
   }
 
-  getMemberState(groupId: string, userId: number): Promise<MemberRecord | null> {
-    return UUID.test(groupId) ? this.memberState.get(groupId, userId) : Promise.resolve(null);
-  }
-
-  listConversations(userId: number): Promise<Conversation[]> {
-    return this.memberState.conversations(userId);
-  }
-
+  // Issue 13's statements live in their own modules; each refuses ids that are not UUIDs itself.
+  getMemberState(groupId: string, userId: number): Promise<MemberRecord | null> { return this.memberState.get(groupId, userId); }
+  listConversations(userId: number): Promise<Conversation[]> { return this.memberState.conversations(userId); }
   updateMemberState(groupId: string, userId: number, patch: MemberStatePatch): Promise<MemberRecord | null> {
-    return UUID.test(groupId) ? this.memberState.update(groupId, userId, patch) : Promise.resolve(null);
+    return this.memberState.update(groupId, userId, patch);
   }
-
-  getMessage(groupId: string, messageId: string): Promise<Message | null> {
-    return UUID.test(groupId) && UUID.test(messageId) ? this.messageEdits.get(groupId, messageId) : Promise.resolve(null);
-  }
-
+  getMessage(groupId: string, messageId: string): Promise<Message | null> { return this.messageEdits.get(groupId, messageId); }
   editMessage(groupId: string, messageId: string, payload: string): Promise<boolean> {
-    return UUID.test(groupId) && UUID.test(messageId) ? this.messageEdits.edit(groupId, messageId, payload) : Promise.resolve(false);
+    return this.messageEdits.edit(groupId, messageId, payload);
   }
 
   private async run(query: string, params: unknown[], opts: RunOptions = {}): Promise<cassandra.types.ResultSet> {
