@@ -204,6 +204,15 @@ describe.each(await storageBackends())('member state with $name storage', (backe
     expect(await c.open(g, t)).toHaveLength(1);
   });
 
+  it('a kicked user who leaves loses its row: the group leaves its list', async () => {
+    const [u, t] = [newUser(), newUser()];
+    const g = await c.create(u, [t]);
+    await c.update(g, t, { kicked: true });
+    await c.leave(g, t);
+    expect(await c.list(t)).toEqual([]);
+    expect(await api(dino.base, 'GET', `/v1/groups/${g}/user/${t}`)).toMatchObject({ status: 400, body: { code: 600 } });
+  });
+
   it('test_leave leave_removes_user_stats_entry: 200 before leaving, 400 with 600 after', async () => {
     const [u, o] = [newUser(), newUser()];
     const g = await c.create(u, [o]);
