@@ -1,4 +1,5 @@
 /** The shapes of the harness's results, as written to bench/results/<date>.json. */
+import type { ConversationResult } from './scenarios/conversations.js';
 import type { Figure } from './stats.js';
 
 export type BrokerKind = 'embedded' | 'mosquitto';
@@ -106,6 +107,8 @@ export interface BenchResults {
   ratios: RatioLine[];
   /** From bench/scaling.ts, when present: kept as it reports it. */
   scaling?: unknown;
+  /** bench/scenarios/conversations.ts: the conversation list and totals of a user in 500 groups. */
+  conversations?: ConversationResult[];
   targets: TargetCheck[];
   notes: string[];
 }

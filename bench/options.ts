@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { BrokerKind, FanoutScenario, Storage } from './model.js';
 
-export type Section = 'fanout' | 'ingest' | 'scaling';
+export type Section = 'fanout' | 'ingest' | 'scaling' | 'conversations';
 
 export interface BenchOptions {
   quick: boolean;
@@ -22,7 +22,7 @@ export interface BenchOptions {
   dinoEnv: Record<string, string>;
 }
 
-const USAGE = `npm run bench -- [--quick] [--runs N] [--only fanout,ingest,scaling] [--brokers embedded,mosquitto]
+const USAGE = `npm run bench -- [--quick] [--runs N] [--only fanout,ingest,scaling,conversations] [--brokers embedded,mosquitto]
                     [--scenarios 1,2,3] [--storages sqlite,cassandra] [--connections 10,50,200] [--profile]
                     [--dino-env DINO_X=value,…]
        npm run bench -- --render bench/results/<date>.json   (re-renders its tables, Markdown and chart)
@@ -74,7 +74,7 @@ export function readOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({ args: argv, options: {
     quick: { type: 'boolean', default: false },
     runs: { type: 'string' },
-    only: { type: 'string', default: 'fanout,ingest,scaling' },
+    only: { type: 'string', default: 'fanout,ingest,scaling,conversations' },
     brokers: { type: 'string', default: 'embedded,mosquitto' },
     storages: { type: 'string', default: 'sqlite,cassandra' },
     connections: { type: 'string' },
@@ -95,7 +95,7 @@ export function readOptions(argv: string[]): BenchOptions {
   const narrowed = ['only', 'brokers', 'storages', 'connections', 'scenarios', 'dino-env'].some((name) => argv.some((a) => a.startsWith(`--${name}`)));
   return {
     quick, runs, connections, partial: quick || narrowed || values.profile,
-    sections: list(values.only, ['fanout', 'ingest', 'scaling'] as const, 'only'),
+    sections: list(values.only, ['fanout', 'ingest', 'scaling', 'conversations'] as const, 'only'),
     brokers: list(values.brokers, ['embedded', 'mosquitto'] as const, 'brokers'),
     storages: list(values.storages, ['sqlite', 'cassandra'] as const, 'storages'),
     fanout: pick(quick ? QUICK_FANOUT : FULL_FANOUT, values.scenarios),

@@ -17,6 +17,7 @@ import { renderText } from './report/tables.js';
 import { checkTargets, ratioLines } from './report/targets.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runIngest, type IngestOutput } from './scenarios/ingest.js';
+import { runConversations } from './scenarios/conversations.js';
 import { configureAllDinos, profileDinoInto, RESULTS_DIR } from './support/dino.js';
 import { ensureBuilt, probeServices, type Services } from './support/preflight.js';
 
@@ -115,12 +116,15 @@ async function main(): Promise<void> {
     ? await runIngest({ storages: options.storages, connections: options.connections, runs: options.runs, seconds: options.loadSeconds, warmupSeconds: options.warmupSeconds })
     : { ingest: [], baselines: [] };
   const scaling = options.sections.includes('scaling') ? await runScaling(options, notes) : undefined;
+  const conversations = options.sections.includes('conversations')
+    ? await runConversations({ storages: options.storages, runs: options.runs, seconds: options.loadSeconds, connections: 10 })
+    : undefined;
   const measured = { fanout, ...ingest };
   const ratios = ratioLines(measured);
   const results: BenchResults = {
     date, quick: options.quick, runs: options.runs,
     machine: { cpus: availableParallelism(), node: process.versions.node, load },
-    ...measured, ratios, scaling, targets: checkTargets({ ...measured, ratios }), notes: [...describe(options, fanout), ...notes],
+    ...measured, ratios, scaling, conversations, targets: checkTargets({ ...measured, ratios }), notes: [...describe(options, fanout), ...notes],
   };
   endProgress();
   mkdirSync(outDir, { recursive: true });

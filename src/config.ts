@@ -105,6 +105,8 @@ export const settings = {
   DINO_METRICS_KEY: keyList,
   /** Unset: the console is served when the API listens on loopback only. */
   DINO_CONSOLE: bool.optional(),
+  DINO_READ_RECEIPT_MAX_MEMBERS: z.coerce.number().int().min(0).default(2),
+  DINO_UNREAD_CACHE_SIZE: z.coerce.number().int().min(0).default(100_000),
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -149,6 +151,8 @@ export interface Config {
    * host). With `keys`, a scrape needs `Authorization: Bearer <key>`.
    */
   metrics: { port?: number; keys?: string[] };
+  /** Conversations: read receipts go to groups of at most this many members; unread counts kept in the process. */
+  conversations: { readReceiptMaxMembers: number; unreadCacheSize: number };
   /** MQTT client credentials. No secret and no public key: open broker (loopback only, unless `insecure`). */
   auth: { jwtSecret?: string; jwtPublicKeyFile?: string; jwtTtlSeconds: number; insecure: boolean };
 }
@@ -237,5 +241,6 @@ function toConfig(s: Settings): Config {
     queue: { maxAttempts: s.DINO_MAX_ATTEMPTS, maxRecipients: s.DINO_QUEUE_MAX_RECIPIENTS },
     fanOut: { workers: s.DINO_WORKERS, concurrency: s.DINO_FANOUT_CONCURRENCY },
     metrics: { port: s.DINO_METRICS_PORT, keys: s.DINO_METRICS_KEY },
+    conversations: { readReceiptMaxMembers: s.DINO_READ_RECEIPT_MAX_MEMBERS, unreadCacheSize: s.DINO_UNREAD_CACHE_SIZE },
   };
 }

@@ -111,7 +111,7 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   const idempotency = config.redis ? new RedisIdempotencyStore(config.redis) : new InProcessIdempotencyStore({ maxKeys: config.idempotency.maxKeys });
   closers.push(() => idempotency.close());
   const auth = await openAuth(config.auth, config.mqtt.topicPrefix);
-  const dino = new Dino({ storage, queue: running.queue, changes }, { maxEventBytes: maxEventBytes(config.mqtt) });
+  const dino = new Dino({ storage, queue: running.queue, changes }, { maxEventBytes: maxEventBytes(config.mqtt), ...config.conversations });
   const http = new HttpServer(dino, config.http, checks, { recorder: metrics, keys: config.metrics.keys }, idempotency, auth,
     consoleBroker(config.mqtt, config.auth, running.mqttWsPort));
   running.httpPort = await http.listen();

@@ -1,4 +1,5 @@
 import type { BenchResults } from '../model.js';
+import { conversationTable } from '../scenarios/conversations.js';
 import { scalingTable } from './scaling.js';
 import { fanoutTable, ingestTable, ratioTable, renderMarkdown, rssTable, targetTable, type Table } from './tables.js';
 
@@ -9,6 +10,8 @@ export function allTables(results: BenchResults): Table[] {
   if (results.ingest.length > 0) tables.push(ingestTable(results), ratioTable(results));
   const scaling = scalingTable(results.scaling);
   if (scaling) tables.push(scaling);
+  const conversations = conversationTable(results.conversations);
+  if (conversations) tables.push(conversations);
   return tables;
 }
 

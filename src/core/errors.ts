@@ -8,6 +8,7 @@ export const ErrorCode = {
   NO_SUCH_GROUP: 601,
   NO_SUCH_MESSAGE: 602,
   INVALID_PARAMETERS: 605,
+  USER_KICKED: 606,
   GROUP_NOT_OPEN: 607,
   UNAUTHORIZED: 610,
   NOT_FOUND: 611,
@@ -40,7 +41,10 @@ export const Errors = {
   unexpected: (cause: unknown) => new DinoError(ErrorCode.UNKNOWN, 'unexpected error', { cause }),
   notInGroup: (groupId: string, userId: number) =>
     new DinoError(ErrorCode.USER_NOT_IN_GROUP, `user is not in group: ${userId} ${groupId}`),
+  noSuchMessage: (messageId: string) => new DinoError(ErrorCode.NO_SUCH_MESSAGE, `no such message: ${messageId}`),
   noSuchGroup: (groupId: string) => new DinoError(ErrorCode.NO_SUCH_GROUP, `no such group: ${groupId}`),
+  kicked: (groupId: string, userId: number) =>
+    new DinoError(ErrorCode.USER_KICKED, `user ${userId} has been kicked from group ${groupId}`),
   groupNotOpen: (groupId: string) =>
     new DinoError(ErrorCode.GROUP_NOT_OPEN, `group is frozen, archived or deleted: ${groupId}`),
   invalidParameters: (field: string, problem: string) =>

@@ -3,7 +3,7 @@ import { timeUuidMicros } from './ids.js';
 import { microsToSeconds, type Micros } from './time.js';
 
 /** The event types Dino sends of its own accord; `notification/send` adds the caller's. */
-export const DINO_EVENT_TYPES = ['group', 'message', 'join', 'leave'] as const;
+export const DINO_EVENT_TYPES = ['group', 'message', 'join', 'leave', 'read', 'edit', 'delete', 'action_log'] as const;
 
 /** The `group` event, exactly the seed's fields: sent when a group is created or updated. */
 export const groupEvent = (g: Group, userIds: number[]) => ({
@@ -63,4 +63,32 @@ export const leaveEvent = (groupId: string, leaver: number, at: Micros) => ({
   created_at: microsToSeconds(at),
   user_id: leaver,
   user_ids: [leaver],
+});
+
+/** `read`: a member read the group up to `last_read_time`; to the other members (user_ids: the reader). */
+export const readEvent = (groupId: string, reader: number, lastRead: Micros, bookmarked: boolean) => ({
+  event_type: 'read' as const,
+  group_id: groupId,
+  user_id: reader,
+  last_read_time: microsToSeconds(lastRead),
+  /** The reader had marked the conversation unread (a bookmark) before reading it: the original's peer_status 4. */
+  was_bookmarked: bookmarked,
+  user_ids: [reader],
+});
+
+/** `action_log`: a message of type `action_log`, with the `message` event's fields. */
+export const actionLogEvent = (m: Message) => ({ ...messageEvent(m), event_type: 'action_log' as const });
+
+/** `edit`: the author replaced a message's payload; to every member. */
+export const editEvent = (m: Message, updatedAt: Micros) =>
+  ({ ...messageEvent(m), event_type: 'edit' as const, updated_at: microsToSeconds(updatedAt) });
+
+/** `delete`: the author removed a message; to every member. */
+export const deleteEvent = (m: Message, at: Micros) => ({
+  event_type: 'delete' as const,
+  group_id: m.groupId,
+  message_id: m.messageId,
+  sender_id: m.senderId,
+  created_at: microsToSeconds(m.createdAt),
+  removed_at: microsToSeconds(at),
 });

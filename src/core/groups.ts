@@ -111,6 +111,9 @@ export class Groups {
       const now = nowMicros();
       await this.events.send(leaveEvent(groupId, userId, now), members.map((m) => m.userId));
       if (await this.ports.storage.removeMember(groupId, userId, now)) await this.changed(groupId);
+    } else if ((await this.ports.storage.getMemberState(groupId, userId))?.state.kicked) {
+      // A kicked user is no member (no event to send) but still has its row: leaving removes that too.
+      await this.ports.storage.removeMember(groupId, userId, nowMicros());
     }
     return this.get(groupId);
   }

@@ -1,4 +1,4 @@
-import { messageEvent } from './events.js';
+import { actionLogEvent, messageEvent } from './events.js';
 import { Errors } from './errors.js';
 import { newGroup, uniqueMembers, type Groups } from './groups.js';
 import { newTimeUuid, oneToOneGroupId } from './ids.js';
@@ -11,6 +11,8 @@ import { nowMicros, type Micros } from './time.js';
 export interface SendInput {
   messagePayload: string;
   messageType: string;
+  /** An action log (join, leave, rename… written by the caller) is announced as `action_log`, not `message`. */
+  actionLog?: boolean;
 }
 
 export interface HistoryInput {
@@ -45,7 +47,7 @@ export class Messages {
     if (!members.some((m) => m.userId === senderId)) throw Errors.notInGroup(groupId, senderId);
     const { id, micros } = newTimeUuid();
     const message: Message = { groupId, messageId: id, senderId, payload: input.messagePayload, messageType: input.messageType, createdAt: micros };
-    const event = { ...this.events.prepare(messageEvent(message)), storedMessage: true };
+    const event = { ...this.events.prepare(input.actionLog ? actionLogEvent(message) : messageEvent(message)), storedMessage: true };
     await this.ports.storage.saveMessage(message);
     try {
       await this.events.sendPrepared(event, members.map((m) => m.userId));

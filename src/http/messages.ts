@@ -2,11 +2,11 @@ import { ErrorCode } from '../core/errors.js';
 import type { Dino } from '../core/dino.js';
 import { endpoint, serveEndpoint } from './endpoint.js';
 import type { RouteOptions } from './route.js';
-import { historyBody, sendBody, sendToUserBody, userGroupsBody } from './schemas.js';
+import { historyBody, sendBody, sendToUserBody } from './schemas.js';
 import type { TemplatedApp } from './uws.js';
-import { historyResponse, historyView, messageResponse, messageView, userGroupsResponse, userGroupsView } from './presenters.js';
+import { historyResponse, historyView, messageResponse, messageView } from './presenters.js';
 
-const { USER_NOT_IN_GROUP, NO_SUCH_GROUP, GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE, EVENT_TOO_LARGE } = ErrorCode;
+const { USER_KICKED, USER_NOT_IN_GROUP, NO_SUCH_GROUP, GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE, EVENT_TOO_LARGE } = ErrorCode;
 const tag = 'messages';
 const theMessage = { status: 200, description: 'the message', schema: messageResponse };
 
@@ -26,16 +26,10 @@ export const messageEndpoints = {
   }),
   groupHistory: endpoint({
     method: 'post', pattern: '/v1/groups/:group_id/user/:user_id/histories', tag, access: 'apiKey',
-    summary: 'Read a group\'s messages, newest first', description: 'Marks the group read for the user.',
+    summary: 'Read a group\'s messages, newest first',
+    description: 'Marks the group read for the user: clears its bookmark, highlight and hide, and sends a `read` receipt to the other members of a small group when there was news.',
     body: historyBody, response: { status: 200, description: 'a page of messages', schema: historyResponse },
-    errors: [USER_NOT_IN_GROUP, NO_SUCH_GROUP, STORAGE_UNAVAILABLE],
-  }),
-  userGroups: endpoint({
-    method: 'post', pattern: '/v1/users/:user_id/groups', tag, access: 'apiKey',
-    summary: 'List a user\'s groups by last message, newest first',
-    description: 'Page on with `until` = the last item\'s `last_message_time`.',
-    body: userGroupsBody, response: { status: 200, description: 'a page of groups', schema: userGroupsResponse },
-    errors: [STORAGE_UNAVAILABLE],
+    errors: [USER_NOT_IN_GROUP, NO_SUCH_GROUP, USER_KICKED, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE],
   }),
 };
 
@@ -47,9 +41,7 @@ export function messageRoutes(app: TemplatedApp, dino: Dino, options: RouteOptio
   serveEndpoint(app, options, e.sendToUser, async ({ params, body }) => messageView(await dino.messages.sendToUser(
     params.user_id, body.receiver_id, { messagePayload: body.message_payload, messageType: body.message_type })));
 
-  serveEndpoint(app, options, e.groupHistory, async ({ params, body }) => historyView(await dino.messages.history(
+  serveEndpoint(app, options, e.groupHistory, async ({ params, body }) => historyView(await dino.memberStates.open(
     params.group_id, params.user_id, { perPage: body.per_page, until: body.until, since: body.since })));
 
-  serveEndpoint(app, options, e.userGroups, async ({ params, body }) => userGroupsView(await dino.messages.userGroups(
-    params.user_id, { perPage: body.per_page, until: body.until })));
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { GroupSnapshot } from '../core/group-cache.js';
-import type { UserGroupStats } from '../core/messages.js';
-import type { Group, Member, Membership, Message } from '../core/model.js';
+import type { Group, Member, Message } from '../core/model.js';
 import { microsToSeconds } from '../core/time.js';
 import { named } from './openapi/named.js';
 import { userId } from './schemas.js';
@@ -51,19 +50,6 @@ export const messageResponse = named('Message', z.strictObject({
 
 export const historyResponse = named('History', z.strictObject({ messages: z.array(messageResponse).describe('newest first') }));
 
-export const membershipResponse = named('Membership', z.strictObject({
-  group_id: id,
-  user_id: userId,
-  unread_amount: z.number().int().min(0).describe('counted up to 1000'),
-  join_time: seconds,
-  last_read_time: seconds,
-  last_sent_time: seconds.nullable(),
-  delete_before: seconds,
-}));
-
-export const userGroupsResponse = named('UserGroups', z.array(z.strictObject({ group: groupResponse, stats: membershipResponse }))
-  .describe('by last message time, newest first'));
-
 export const notificationResponse = named('NotificationResult', z.strictObject({
   recipients: z.number().int().min(0).describe('user ids the notification was queued for'),
 }));
@@ -110,16 +96,3 @@ export const messageView = (m: Message): Shape<typeof messageResponse> => ({
 });
 
 export const historyView = (messages: Message[]): Shape<typeof historyResponse> => ({ messages: messages.map(messageView) });
-
-export const statsView = (s: Membership, unread: number): Shape<typeof membershipResponse> => ({
-  group_id: s.groupId,
-  user_id: s.userId,
-  unread_amount: unread,
-  join_time: microsToSeconds(s.joinTime),
-  last_read_time: microsToSeconds(s.lastReadTime),
-  last_sent_time: s.lastSentTime === null ? null : microsToSeconds(s.lastSentTime),
-  delete_before: microsToSeconds(s.deleteBefore),
-});
-
-export const userGroupsView = (rows: UserGroupStats[]): Shape<typeof userGroupsResponse> =>
-  rows.map((row) => ({ group: groupView(row), stats: statsView(row.membership, row.unread) }));

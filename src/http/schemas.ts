@@ -45,10 +45,6 @@ export const historyBody = named('HistoryBody', z.object({
   until: seconds.optional().describe('exclusive: messages sent before this time'),
   since: seconds.optional().describe('inclusive: messages sent at or after this time'),
 }));
-export const userGroupsBody = named('UserGroupsBody', z.object({
-  per_page: perPage,
-  until: seconds.optional().describe('the last_message_time of the last group of the previous page'),
-}));
 
 /**
  * The ids themselves are checked by checkRecipients (src/http/recipients.ts): a million of them, without zod. What
@@ -90,10 +86,19 @@ export function consoleAssetParam(raw: string): ConsoleAsset {
   return raw as ConsoleAsset;
 }
 
+/** A message id in a path: a UUID, either case. */
+export const messageId = groupId.describe('a message id (time-based UUID)');
+
+export function messageIdParam(raw: string): string {
+  if (!messageId.safeParse(raw).success) throw Errors.invalidParameters('message_id', 'expected a UUID');
+  return raw.toLowerCase();
+}
+
 /** Every path parameter a pattern may name (`:user_id`): the schema that documents it and the reader that checks it. */
 export const pathParameters = {
   user_id: { schema: userId, read: (raw: string) => userIdParam(raw) },
   group_id: { schema: groupId, read: groupIdParam },
   asset: { schema: z.enum(CONSOLE_ASSETS).describe('a file of the web console'), read: consoleAssetParam },
+  message_id: { schema: messageId, read: messageIdParam },
 } as const;
 export type PathParameterName = keyof typeof pathParameters;

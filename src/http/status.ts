@@ -7,6 +7,7 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCode.NO_SUCH_GROUP]: 400,
   [ErrorCode.NO_SUCH_MESSAGE]: 400,
   [ErrorCode.INVALID_PARAMETERS]: 400,
+  [ErrorCode.USER_KICKED]: 400,
   [ErrorCode.GROUP_NOT_OPEN]: 400,
   [ErrorCode.UNAUTHORIZED]: 401,
   [ErrorCode.NOT_FOUND]: 404,

@@ -34,6 +34,12 @@ const MIGRATIONS: string[][] = [
        PRIMARY KEY ((group_id, bucket), message_id))
      WITH CLUSTERING ORDER BY (message_id DESC)`,
   ],
+  [
+    // A member's own state (issue 13), in the user's partition beside its read mark. Null reads as the default
+    // (see cassandra-member-state.ts), so rows written before this version need no backfill.
+    `ALTER TABLE {ks}.groups_by_user ADD IF NOT EXISTS (highlight_time bigint, hidden_at bigint, deleted boolean,
+       bookmark boolean, pin boolean, rating int, notifications boolean, kicked boolean, last_updated_time bigint)`,
+  ],
 ];
 
 export const CASSANDRA_SCHEMA_VERSION = MIGRATIONS.length;

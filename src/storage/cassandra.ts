@@ -7,6 +7,10 @@ import { cqlPort } from './cassandra-port.js';
 import { CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, checkKeyspaceName, messageBucket } from './cassandra-schema.js';
 import type { Activity, Storage } from '../core/ports/storage.js';
 import { bucketRange, historyBuckets } from './cassandra-buckets.js';
+import { distinctMembers, mapLimit } from './cassandra-helpers.js';
+import { CassandraMemberState } from './cassandra-member-state.js';
+import { CassandraMessageEdits } from './cassandra-message-edits.js';
+import type { Conversation, MemberRecord, MemberStatePatch } from '../core/member-state.js';
 
 export interface CassandraOptions {
   contactPoints: string[];
@@ -76,7 +80,7 @@ function toMembership(r: Row): Membership | null {
     deleteBefore: num(r['delete_before']) ?? joinTime - 1 };
 }
 
-const toMessage = (groupId: string, r: Row): Message => {
+export const toMessage = (groupId: string, r: Row): Message => {
   const messageId = String(r['message_id']);
   return { groupId, messageId, senderId: Number(r['sender_id']), payload: r['payload'] ?? '',
     messageType: r['message_type'] ?? '', createdAt: timeUuidMicros(messageId) };
@@ -130,9 +134,14 @@ function statements(ks: string) {
 export class CassandraStorage implements Storage {
   readonly kind = 'cassandra';
   private readonly q;
+  private readonly memberState: CassandraMemberState;
+  private readonly messageEdits: CassandraMessageEdits;
 
   private constructor(private readonly client: cassandra.Client, keyspace: string) {
     this.q = statements(keyspace);
+    this.memberState = new CassandraMemberState(keyspace, (query, params) => this.run(query, params),
+      (query, params) => this.allRows(query, params), (groupId) => this.getGroup(groupId));
+    this.messageEdits = new CassandraMessageEdits(keyspace, (query, params, opts) => this.run(query, params, opts), toMessage);
   }
 
   /** Connects to a keyspace that `migrateCassandra` has brought to the current schema version. */
@@ -230,6 +239,7 @@ export class CassandraStorage implements Storage {
     const existing = await mapLimit(wanted, FAN_OUT, (m) => this.getMembership(groupId, m.userId));
     await Promise.all([
       this.insertMembers(groupId, wanted.filter((_, i) => existing[i] === null)),
+      this.memberState.letBackIn(groupId, wanted.filter((_, i) => existing[i] !== null).map((m) => m.userId), at),
       this.touch(groupId, at),
     ]);
   }
@@ -329,6 +339,17 @@ export class CassandraStorage implements Storage {
     await this.client.shutdown();
   }
 
+  // Issue 13's statements live in their own modules; each refuses ids that are not UUIDs itself.
+  getMemberState(groupId: string, userId: number): Promise<MemberRecord | null> { return this.memberState.get(groupId, userId); }
+  listConversations(userId: number): Promise<Conversation[]> { return this.memberState.conversations(userId); }
+  updateMemberState(groupId: string, userId: number, patch: MemberStatePatch): Promise<MemberRecord | null> {
+    return this.memberState.update(groupId, userId, patch);
+  }
+  getMessage(groupId: string, messageId: string): Promise<Message | null> { return this.messageEdits.get(groupId, messageId); }
+  editMessage(groupId: string, messageId: string, payload: string): Promise<boolean> {
+    return this.messageEdits.edit(groupId, messageId, payload);
+  }
+
   private async run(query: string, params: unknown[], opts: RunOptions = {}): Promise<cassandra.types.ResultSet> {
     try {
       return await this.client.execute(query, params,
@@ -372,24 +393,4 @@ export class CassandraStorage implements Storage {
       this.run(this.q.insertMembership, [userId, groupId, joinTime, joinTime, joinTime - 1, joinTime]),
     ]));
   }
-}
-
-
-/** The first entry per user wins, as a repeated INSERT OR IGNORE would have it. */
-function distinctMembers(members: Member[]): Member[] {
-  const seen = new Set<number>();
-  return members.filter((m) => !seen.has(m.userId) && seen.add(m.userId));
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -37,6 +37,16 @@ const MIGRATIONS: string[] = [
      payload TEXT NOT NULL,
      PRIMARY KEY (group_id, created_at, message_id)
    ) STRICT, WITHOUT ROWID;`,
+  // A member's own state (issue 13). last_updated_time NULL means "since the join" (rows from before this version).
+  `ALTER TABLE memberships ADD COLUMN highlight_time INTEGER NOT NULL DEFAULT 789000000000000;
+   ALTER TABLE memberships ADD COLUMN hidden_at INTEGER;
+   ALTER TABLE memberships ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE memberships ADD COLUMN bookmark INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE memberships ADD COLUMN pin INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE memberships ADD COLUMN rating INTEGER;
+   ALTER TABLE memberships ADD COLUMN notifications INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE memberships ADD COLUMN kicked INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE memberships ADD COLUMN last_updated_time INTEGER;`,
 ];
 
 export function sqliteSchemaVersion(db: Database.Database): number {

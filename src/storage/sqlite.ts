@@ -7,8 +7,11 @@ import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, User
 import type { Micros } from '../core/time.js';
 import type { Activity, Storage } from '../core/ports/storage.js';
 import { migrateSqlite } from './sqlite-schema.js';
+import { SqliteMemberState } from './sqlite-member-state.js';
+import { SqliteMessageEdits } from './sqlite-message-edits.js';
+import type { Conversation, MemberRecord, MemberStatePatch } from '../core/member-state.js';
 
-interface GroupRow {
+export interface GroupRow {
   group_id: string; name: string; description: string | null; status: number; group_type: number;
   owner_id: number | null; meta: number | null; created_at: number; updated_at: number; last_message_time: number;
   last_message_id: string | null; last_message_user_id: number | null; last_message_type: string | null;
@@ -18,11 +21,11 @@ interface MembershipRow {
   group_id: string; user_id: number; join_time: number; last_read_time: number; last_sent_time: number | null;
   delete_before: number;
 }
-interface MessageRow {
+export interface MessageRow {
   group_id: string; created_at: number; message_id: string; sender_id: number; message_type: string; payload: string;
 }
 
-const toGroup = (r: GroupRow): Group => ({
+export const toGroup = (r: GroupRow): Group => ({
   groupId: r.group_id, name: r.name, description: r.description, status: r.status, groupType: r.group_type,
   ownerId: r.owner_id, meta: r.meta, createdAt: r.created_at, updatedAt: r.updated_at,
   lastMessageTime: r.last_message_time, lastMessageId: r.last_message_id, lastMessageUserId: r.last_message_user_id,
@@ -32,7 +35,7 @@ const toMembership = (r: MembershipRow): Membership => ({
   groupId: r.group_id, userId: r.user_id, joinTime: r.join_time, lastReadTime: r.last_read_time,
   lastSentTime: r.last_sent_time, deleteBefore: r.delete_before,
 });
-const toMessage = (r: MessageRow): Message => ({
+export const toMessage = (r: MessageRow): Message => ({
   groupId: r.group_id, messageId: r.message_id, senderId: r.sender_id, payload: r.payload,
   messageType: r.message_type, createdAt: r.created_at,
 });
@@ -43,6 +46,8 @@ export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly q;
   private readonly commits: GroupCommit;
+  private readonly memberState: SqliteMemberState;
+  private readonly messageEdits: SqliteMessageEdits;
 
   constructor(file: string) {
     this.db = openSqliteFile(file);
@@ -50,6 +55,8 @@ export class SqliteStorage implements Storage {
     this.db.defaultSafeIntegers(false);
     migrateSqlite(this.db);
     const db = this.db;
+    this.memberState = new SqliteMemberState(db);
+    this.messageEdits = new SqliteMessageEdits(db);
     this.q = {
       insertGroup: db.prepare(`INSERT OR IGNORE INTO groups VALUES (@group_id, @name, @description, @status,
         @group_type, @owner_id, @meta, @created_at, @updated_at, @last_message_time, @last_message_id,
@@ -61,12 +68,13 @@ export class SqliteStorage implements Storage {
         status = coalesce(@status, status), updated_at = @updated_at WHERE group_id = @group_id`),
       touchGroup: db.prepare('UPDATE groups SET updated_at = ? WHERE group_id = ?'),
       dropOwner: db.prepare('UPDATE groups SET owner_id = NULL WHERE group_id = ? AND owner_id = ?'),
-      insertMember: db.prepare(`INSERT OR IGNORE INTO memberships VALUES (?, ?, ?, ?, NULL, ?)`),
+      insertMember: db.prepare(`INSERT OR IGNORE INTO memberships (group_id, user_id, join_time, last_read_time,
+        last_sent_time, delete_before) VALUES (?, ?, ?, ?, NULL, ?)`),
       deleteMember: db.prepare('DELETE FROM memberships WHERE group_id = ? AND user_id = ?'),
       deleteMembers: db.prepare('DELETE FROM memberships WHERE group_id = ?'),
       deleteGroup: db.prepare('DELETE FROM groups WHERE group_id = ?'),
       members: db.prepare<[string], { user_id: number; join_time: number }>(
-        'SELECT user_id, join_time FROM memberships WHERE group_id = ? ORDER BY join_time DESC, user_id'),
+        'SELECT user_id, join_time FROM memberships WHERE group_id = ? AND kicked = 0 ORDER BY join_time DESC, user_id'),
       membership: db.prepare<[string, number], MembershipRow>(
         'SELECT * FROM memberships WHERE group_id = ? AND user_id = ?'),
       insertMessage: db.prepare('INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)'),
@@ -137,6 +145,7 @@ export class SqliteStorage implements Storage {
   async addMembers(groupId: string, members: Member[], at: Micros): Promise<void> {
     this.db.transaction(() => {
       this.insertMembers(groupId, members);
+      for (const m of members) this.memberState.letBackIn(groupId, m.userId, at);
       this.q.touchGroup.run(at, groupId);
     })();
   }
@@ -201,6 +210,26 @@ export class SqliteStorage implements Storage {
     if (!this.db.open) return;
     this.commits.flush();
     this.db.close();
+  }
+
+  async getMemberState(groupId: string, userId: number): Promise<MemberRecord | null> {
+    return this.memberState.get(groupId, userId);
+  }
+
+  async listConversations(userId: number): Promise<Conversation[]> {
+    return this.memberState.conversations(userId);
+  }
+
+  async updateMemberState(groupId: string, userId: number, patch: MemberStatePatch): Promise<MemberRecord | null> {
+    return this.memberState.update(groupId, userId, patch);
+  }
+
+  async getMessage(groupId: string, messageId: string): Promise<Message | null> {
+    return this.messageEdits.get(groupId, messageId);
+  }
+
+  async editMessage(groupId: string, messageId: string, payload: string): Promise<boolean> {
+    return this.messageEdits.edit(groupId, messageId, payload);
   }
 
   private insertMembers(groupId: string, members: Member[]): void {

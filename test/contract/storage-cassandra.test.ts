@@ -7,6 +7,8 @@ import {
   CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, migrateCassandra, replicationCql,
 } from '../../src/storage/cassandra-schema.js';
 import { cassandraContactPoint } from '../support/services.js';
+import { memberStateContract } from './member-state.contract.js';
+import { messageEditsContract } from './message-edits.contract.js';
 import { storageContract } from './storage.contract.js';
 
 const contactPoint = cassandraContactPoint();
@@ -54,4 +56,6 @@ describe.skipIf(!contactPoint)('cassandra', () => {
   });
 
   storageContract('cassandra', () => CassandraStorage.connect(options));
+  memberStateContract('cassandra', () => CassandraStorage.connect(options));
+  messageEditsContract('cassandra', () => CassandraStorage.connect(options));
 });

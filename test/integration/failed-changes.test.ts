@@ -24,7 +24,7 @@ describe('a change whose event cannot be queued leaves nothing behind', () => {
   beforeAll(async () => {
     storage = SqliteStorage.open(mkdtempSync(join(tmpdir(), 'dino-failed-')));
     queue = new InProcessQueue({ ...loadConfig({}).queue, maxRecipients: 3 });
-    dino = new Dino({ storage, queue, changes: new InProcessGroupChanges() }, { maxEventBytes: 1024 * 1024 });
+    dino = new Dino({ storage, queue, changes: new InProcessGroupChanges() }, { maxEventBytes: 1024 * 1024, readReceiptMaxMembers: 2, unreadCacheSize: 0 });
     ({ group: { groupId } } = await dino.groups.create(alice, { groupName: 'first', users: [bob] }));
   });
   afterAll(async () => {

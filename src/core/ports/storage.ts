@@ -1,5 +1,6 @@
 import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../model.js';
 import type { Micros } from '../time.js';
+import type { Conversation, MemberRecord, MemberStatePatch } from '../member-state.js';
 
 /** What a batch of stored messages changes besides their rows, coalesced: see `Storage.applyActivity`. */
 export interface Activity {
@@ -57,4 +58,17 @@ export interface Storage {
   applyActivity(activity: Activity): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** A member's row with its own state (a kicked member still has one); null when not a member. */
+  getMemberState(groupId: string, userId: number): Promise<MemberRecord | null>;
+  /** Every group the user has a row in (kicked included) with the group's row; in no particular order. */
+  listConversations(userId: number): Promise<Conversation[]>;
+  /**
+   * Applies the given fields to an existing member row and returns it, or null (writing nothing) when there is
+   * none. Kicking also takes the user out of the group's member list; un-kicking puts it back.
+   */
+  updateMemberState(groupId: string, userId: number, patch: MemberStatePatch): Promise<MemberRecord | null>;
+  /** One message by its id (its time is in the id), or null. */
+  getMessage(groupId: string, messageId: string): Promise<Message | null>;
+  /** Replaces a stored message's payload; false, writing nothing, when there is no such message. */
+  editMessage(groupId: string, messageId: string, payload: string): Promise<boolean>;
 }

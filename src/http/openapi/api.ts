@@ -7,6 +7,9 @@ import type { Endpoint } from '../endpoint.js';
 import { groupEndpoints } from '../groups.js';
 import { healthEndpoints } from '../health.js';
 import { messageEndpoints } from '../messages.js';
+import { conversationEndpoints } from '../conversations.js';
+import { memberStateEndpoints } from '../member-state.js';
+import { messageEditEndpoints } from '../message-edits.js';
 import { metricsEndpoints } from '../metrics.js';
 import { notificationEndpoints } from '../notifications.js';
 import { tokenEndpoints } from '../tokens.js';
@@ -28,8 +31,9 @@ function combine(...tables: Array<Record<string, Endpoint>>): Record<string, End
  * what HttpServer actually registers, both ways.
  * A new route needs its Endpoint declared beside it and its table added here.
  */
-export const apiEndpoints = combine(groupEndpoints, messageEndpoints, notificationEndpoints, tokenEndpoints, hookEndpoints,
-  healthEndpoints, docsEndpoints, metricsEndpoints, consoleSiteEndpoints, consoleStatusEndpoints);
+export const apiEndpoints = combine(groupEndpoints, messageEndpoints, conversationEndpoints, memberStateEndpoints, messageEditEndpoints,
+  notificationEndpoints, tokenEndpoints, hookEndpoints, healthEndpoints, docsEndpoints, metricsEndpoints, consoleSiteEndpoints,
+  consoleStatusEndpoints);
 
 const DESCRIPTION = 'Dino stores chat messages and pushes one copy of every event to each recipient\'s own MQTT topic. '
   + 'JSON in and out: a POST or PUT body must be sent as `application/json` (or another `+json` type). Times are float UNIX '

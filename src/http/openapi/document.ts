@@ -14,6 +14,7 @@ const meaning: Record<ErrorCode, string> = {
   [ErrorCode.NO_SUCH_GROUP]: 'no such group',
   [ErrorCode.NO_SUCH_MESSAGE]: 'no such message',
   [ErrorCode.INVALID_PARAMETERS]: 'invalid parameters (the detail names the field): broken JSON, a wrong type, a missing field, a bad id, JSON nested deeper than 64, an ambiguous Content-Length',
+  [ErrorCode.USER_KICKED]: 'the user has been kicked from the group',
   [ErrorCode.GROUP_NOT_OPEN]: 'the group is frozen, archived or deleted',
   [ErrorCode.UNAUTHORIZED]: 'DINO_API_KEY is set and the request lacks one of its keys',
   [ErrorCode.NOT_FOUND]: 'no such route',

@@ -1,0 +1,11 @@
+/** Small helpers the Cassandra adapter's modules share. */
+import type { Member } from '../core/model.js';
+
+export { mapLimit } from '../core/batches.js';
+
+/** The first entry per user wins, as a repeated INSERT OR IGNORE would have it. */
+export function distinctMembers(members: Member[]): Member[] {
+  const seen = new Set<number>();
+  return members.filter((m) => !seen.has(m.userId) && seen.add(m.userId));
+}
+

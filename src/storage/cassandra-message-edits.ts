@@ -1,0 +1,39 @@
+import type cassandra from 'cassandra-driver';
+import { timeUuidMicros } from '../core/ids.js';
+import type { Message } from '../core/model.js';
+import { messageBucket } from './cassandra-schema.js';
+
+/** A version-1 (time) UUID: the only kind a message id is; Cassandra refuses any other as a timeuuid. */
+const TIME_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const valid = (groupId: string, messageId: string) => UUID.test(groupId) && TIME_UUID.test(messageId);
+
+type Run = (query: string, params: unknown[], opts?: { idempotent?: boolean }) => Promise<cassandra.types.ResultSet>;
+type ToMessage = (groupId: string, row: cassandra.types.Row) => Message;
+
+/** One message by its id (the id gives its bucket), and edits of its payload. */
+export class CassandraMessageEdits {
+  private readonly q;
+
+  constructor(ks: string, private readonly run: Run, private readonly toMessage: ToMessage) {
+    this.q = {
+      get: `SELECT message_id, sender_id, message_type, payload FROM ${ks}.messages
+        WHERE group_id = ? AND bucket = ? AND message_id = ?`,
+      // IF EXISTS: an edit racing a delete must not leave a row of only a payload behind.
+      edit: `UPDATE ${ks}.messages SET payload = ? WHERE group_id = ? AND bucket = ? AND message_id = ? IF EXISTS`,
+    };
+  }
+
+  async get(groupId: string, messageId: string): Promise<Message | null> {
+    if (!valid(groupId, messageId)) return null;
+    const row = (await this.run(this.q.get, [groupId, messageBucket(timeUuidMicros(messageId)), messageId])).first();
+    return row ? this.toMessage(groupId, row) : null;
+  }
+
+  async edit(groupId: string, messageId: string, payload: string): Promise<boolean> {
+    if (!valid(groupId, messageId)) return false;
+    const result = await this.run(this.q.edit, [payload, groupId, messageBucket(timeUuidMicros(messageId)), messageId],
+      { idempotent: false });
+    return result.wasApplied();
+  }
+}
