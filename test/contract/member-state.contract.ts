@@ -78,6 +78,7 @@ export function memberStateContract(name: string, open: () => Promise<Storage>):
       const at = T + 5 * SECOND;
       const message = { groupId: g1.groupId, messageId: timeUuidAt(at, 1, randomBytes(6)), senderId: b, payload: 'x', messageType: 'text', createdAt: at };
       await s.saveMessage(message);
+      await s.applyActivity({ lastMessages: [message], sends: [{ groupId: g1.groupId, userId: b, at }] });
       await s.updateMemberState(g2.groupId, a, { pin: true, lastUpdatedTime: T + 2 * SECOND });
       const list = (await s.listConversations(a)).sort((x, y) => x.group.createdAt - y.group.createdAt);
       expect(list.map((c) => c.group.groupId)).toEqual([g1.groupId, g2.groupId]);
