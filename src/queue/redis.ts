@@ -344,7 +344,10 @@ export class RedisStreamQueue implements BroadcastQueue {
   }
 
   private async reclaimFrom(partition: StreamPartition): Promise<void> {
-    if (this.freeSlots() > 0 && !this.stopping) await this.admitReclaimed(partition, await partition.claimFromDead(this.freeSlots()));
+    // A dead node's entries are taken at once even while our slots are busy (up to a second round of them): owned
+    // here they wait for a slot, instead of waiting, unowned, for a node with a free one to notice them.
+    const room = this.concurrency - this.waiting.length;
+    if (room > 0 && !this.stopping) await this.admitReclaimed(partition, await partition.claimFromDead(room));
     for (let round = 0; round < 10 && !this.stopping; round++) {
       const free = this.freeSlots();
       if (free === 0) return;
