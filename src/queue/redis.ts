@@ -64,9 +64,9 @@ export class RedisStreamQueue implements BroadcastQueue {
 
   constructor(redis: RedisConfig, tuning: QueueTuning = {}, metrics: QueueRecorder = noQueueRecorder) {
     this.settings = queueSettings(redis, tuning);
-    const { url, consumer, commandTimeoutMs, blockMs, partitions } = this.settings;
+    const { url, consumer, commandTimeoutMs, blockMs, partitions, autoPipelining } = this.settings;
     // Concurrent requests' XADDs (and script calls) issued in one tick leave as one pipeline: one round trip.
-    this.producer = createRedisClient(url, { name: clientName(consumer, 'producer'), commandTimeoutMs, autoPipelining: true });
+    this.producer = createRedisClient(url, { name: clientName(consumer, 'producer'), commandTimeoutMs, autoPipelining });
     const keys = partitionKeys({ stream: this.settings.stream, partitions, cluster: isClusterUrl(url) });
     // XREADGROUP BLOCK holds its connection, so each partition's reads get their own and never delay enqueue or acks.
     this.partitions = keys.map((partitionKeys, index) => new StreamPartition(index, partitionKeys, this.producer,
