@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { QueueBacklog } from '../core/ports/queue.js';
+import type { BroadcastProgress, QueueBacklog } from '../core/ports/queue.js';
 import { logger } from '../log.js';
 import type { QueueRecorder } from '../metrics/recorders.js';
 import type { RedisKeys } from '../redis/keys.js';
@@ -15,6 +15,13 @@ const isBusyGroup = (err: unknown) => err instanceof Error && err.message.starts
 export const isNoGroup = (err: unknown) => err instanceof Error && err.message.startsWith('NOGROUP');
 export const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 export const backOff = () => new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 500));
+/**
+ * Recipients per progress chunk. Broadcasts up to this size are not tracked (a restart costs at most this many
+ * duplicates); larger ones record each chunk once its PUBACKs are in: one SADD per 1 000 deliveries.
+ */
+export const PROGRESS_CHUNK = 1000;
+/** Progress of a broadcast nobody acknowledged nor dead-lettered (its stream entry trimmed) goes after this long. */
+const PROGRESS_TTL_MS = 24 * 3600 * 1000;
 
 /**
  * One stream of the broadcast queue (DINO_STREAM_PARTITIONS of them) and what belongs to it: its consumer group, its
@@ -89,6 +96,8 @@ export class StreamPartition {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.producer.xack(this.keys.stream, this.settings.group, id);
+        // Once acknowledged, its progress is of no use to anyone.
+        await this.producer.del(this.keys.progress(id)).catch(() => undefined);
         return;
       } catch (err) {
         if (attempt >= 10) {
@@ -98,6 +107,21 @@ export class StreamPartition {
         await backOff();
       }
     }
+  }
+
+  /**
+   * The progress of entry `id` with `recipients` recipients, or undefined for a small one. Chunks done earlier are
+   * read only for an entry taken over (`resumed`): a first delivery has none.
+   */
+  async progress(id: string, recipients: number, resumed: boolean): Promise<BroadcastProgress | undefined> {
+    if (recipients <= PROGRESS_CHUNK) return undefined;
+    const key = this.keys.progress(id);
+    const done = resumed ? new Set((await this.producer.smembers(key)).map(Number)) : new Set<number>();
+    const record = (chunk: number) => {
+      this.producer.multi().sadd(key, chunk).pexpire(key, PROGRESS_TTL_MS).exec()
+        .catch((err: unknown) => logger.warn({ err: errorMessage(err), entry: id }, 'could not record broadcast progress'));
+    };
+    return { chunkSize: PROGRESS_CHUNK, done, record };
   }
 
   /** Claims our own entries again with JUSTID: resets their idle time (not their delivery count). */

@@ -24,6 +24,8 @@ const BACKLOG_LIMIT = 0.9;
 interface Held {
   partition: StreamPartition;
   entry: StreamEntry;
+  /** Taken over from another consumer (or retried): it may have progress recorded. */
+  resumed?: boolean;
 }
 const heldId = ({ partition, entry }: Held) => `${partition.index}/${entry.id}`;
 
@@ -294,8 +296,10 @@ export class RedisStreamQueue implements BroadcastQueue {
     const order = orderOf(entry.fields);
     try {
       if (order) await partition.order.awaitTurn(order.orderKey, order.seq);
+      const progress = await partition.progress(entry.id, broadcast.userIds.length, held.resumed === true);
       // The handler hands the broadcast to the workers before it returns; its promise settles on the PUBACKs.
-      const delivered = handler(order ? { ...broadcast, orderKey: order.orderKey } : broadcast, { acceptedAt: acceptedAtOf(entry.id) });
+      const delivered = handler(order ? { ...broadcast, orderKey: order.orderKey } : broadcast,
+        { acceptedAt: acceptedAtOf(entry.id), ...(progress ? { progress } : {}) });
       if (order) partition.order.handedOff(order.orderKey, order.seq);
       await delivered;
       if (order) await partition.order.markDone(order.orderKey, order.seq);
@@ -388,7 +392,7 @@ export class RedisStreamQueue implements BroadcastQueue {
         continue;
       }
       logger.info({ entry: entry.id, attempts, consumer: this.settings.consumer }, 'reclaimed pending broadcast');
-      this.waiting.push({ partition, entry });
+      this.waiting.push({ partition, entry, resumed: true });
     }
     this.pump();
   }

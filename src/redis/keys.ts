@@ -20,6 +20,8 @@ export interface RedisKeys {
   groupChanges: string;
   /** A consuming node's liveness key (a string with a short TTL): while it exists, the node is alive. */
   alive(consumer: string): string;
+  /** The chunks of a large broadcast's recipients already acknowledged, by stream entry id (a set). */
+  progress(entryId: string): string;
 }
 
 export function redisKeys({ stream }: { stream: string }): RedisKeys {
@@ -31,6 +33,7 @@ export function redisKeys({ stream }: { stream: string }): RedisKeys {
     idempotency: (key) => `${stream}:idempotency:${key}`,
     groupChanges: `${stream}:group-changes`,
     alive: (consumer) => `${stream}:alive:${consumer}`,
+    progress: (entryId) => `${stream}:progress:${entryId}`,
   };
 }
 
