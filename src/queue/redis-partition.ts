@@ -117,6 +117,7 @@ export class StreamPartition {
     if (recipients <= PROGRESS_CHUNK) return undefined;
     const key = this.keys.progress(id);
     const done = resumed ? new Set((await this.producer.smembers(key)).map(Number)) : new Set<number>();
+    if (done.size > 0) logger.info({ entry: id, chunksDone: done.size, chunkSize: PROGRESS_CHUNK }, 'resuming broadcast');
     const record = (chunk: number) => {
       this.producer.multi().sadd(key, chunk).pexpire(key, PROGRESS_TTL_MS).exec()
         .catch((err: unknown) => logger.warn({ err: errorMessage(err), entry: id }, 'could not record broadcast progress'));

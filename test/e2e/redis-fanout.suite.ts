@@ -310,9 +310,12 @@ describe.skipIf(!(redisUrl && MQTT_URL))(`fan-out across Redis-coordinated \`din
     } });
     await expectNothingPending();
     const reclaimed = victim!.other.logs.filter((line) => line.includes('reclaimed pending broadcast')).length;
+    const resumedChunks = victim!.other.logs.filter((line) => line.includes('resuming broadcast'))
+      .reduce((n, line) => n + Number(JSON.parse(line).chunksDone), 0);
     console.log(`kill -9 (${name}, default settings: node TTL ${DEFAULTS.nodeTtlMs} ms, claim idle ${DEFAULTS.claimIdleMs} ms): ` +
       `victim held ${victim!.held} entries; taken over ${(takenOverAt - killedAt).toFixed(0)} ms after the kill, all delivered ` +
-      `${(completeAt - killedAt).toFixed(0)} ms after it; ${reclaimed} entries reclaimed by the survivor; duplicates ${duplicates}`);
+      `${(completeAt - killedAt).toFixed(0)} ms after it; ${reclaimed} entries reclaimed by the survivor, ${resumedChunks} ` +
+      `chunks of them not published again; duplicates ${duplicates}`);
     expect(await victim!.node.stop()).toBeNull(); // killed by the signal: no exit code
     expect(victim!.held).toBeGreaterThan(0);
     expect(reclaimed).toBeGreaterThan(0);
