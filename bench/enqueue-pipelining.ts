@@ -2,7 +2,8 @@
  * Concurrent enqueues per second into the Redis stream queue, with the producer connection's auto-pipelining on (as
  * shipped) and off (one round trip per command, as before issue 11): `CONCURRENCY` enqueues kept in flight, as many
  * concurrent API requests would, for group broadcasts (the ordering script, EVALSHA) and notifications (plain XADD),
- * on 1 and 3 partitions. Runs interleave the configurations; medians of `--runs`.
+ * on 1 and 3 partitions. Runs interleave the configurations; medians of `--runs`. The scripts are left out of
+ * auto-pipelining (src/redis/client.ts), so "on" and "off" differ for notifications only.
  *
  *   npx tsx bench/enqueue-pipelining.ts [--runs 3] [--count 20000] [--concurrency 64]
  *
