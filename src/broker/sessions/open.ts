@@ -18,7 +18,7 @@ export const REDIS_SESSIONS_PREFIX = 'dino:mqtt:';
  */
 export async function openBrokerPersistence(config: Pick<Config, 'dataDir' | 'redis' | 'mqtt'>): Promise<BrokerPersistence> {
   const { sessionExpirySeconds, limits: { maxQueued } } = config.mqtt;
-  // aedes-persistence-redis runs multi-key commands across slots, which a Redis Cluster refuses: there, the file.
+  // The Redis store opens a one-server client (new Redis(url)), not a cluster's: on a cluster, the file.
   if (config.redis && !isClusterUrl(config.redis.url)) {
     const { RedisSessions } = await import('./redis-persistence.js');
     return RedisSessions.open({ url: config.redis.url, keyPrefix: REDIS_SESSIONS_PREFIX, maxQueued, sessionExpirySeconds });
