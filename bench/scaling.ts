@@ -3,9 +3,11 @@
  * Stream consumer group, for a 5 000-user × 20 broadcast through Mosquitto to 5 000 subscribed users (a multi-process
  * subscriber farm), plus the time from kill -9 of one of two nodes to full delivery, and the duplicates that costs.
  *
- *   npm run build && npx tsx bench/scaling.ts [--runs 3] [--quick]
+ *   npm run build && npx tsx bench/scaling.ts [--runs 3] [--quick] [--partitions N] [--redis URL] [--claim-idle-ms MS]
  *
- * Needs Redis on 127.0.0.1:6379 and Mosquitto on 127.0.0.1:1883. Everything is namespaced by a random tag (stream,
+ * Needs Redis on 127.0.0.1:6379 (or `--redis`, e.g. a redis+cluster:// URL from scripts/redis-cluster.sh) and
+ * Mosquitto on 127.0.0.1:1883. `--partitions` sets DINO_STREAM_PARTITIONS; the nodes run the shipped liveness and
+ * claim settings unless `--claim-idle-ms` says otherwise. Everything is namespaced by a random tag (stream,
  * group, topic prefix, user ids ≥ 1e12); sessions, keys and processes are removed afterwards.
  *
  * One round = the 1-, 2- and 3-node measurements (nodes started fresh for each) plus a kill -9 run and a "ceiling"
@@ -22,21 +24,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { connect } from 'mqtt';
 import { api, isRunning, startDino, type DinoProcess } from '../test/support/dino-process.js';
 import { sleep, until } from '../test/support/wait.js';
 import { median } from './stats.js';
 import { SubscriberFarm } from '../test/support/subscriber-farm.js';
+import { pidOfConsumer, StreamAdmin } from '../test/support/stream-admin.js';
+import { loadConfig } from '../src/config.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
+/** The shipped liveness and claim settings. */
+const DEFAULTS = loadConfig({ DINO_REDIS_URL: 'redis://127.0.0.1' }).redis!;
+
 const MQTT_URL = 'mqtt://127.0.0.1:1883';
-const CLAIM_IDLE_MS = 2000;
 const NODE_COUNTS = [1, 2, 3] as const;
 
 export interface ScalingOptions {
   runs: number;
   quick: boolean;
+  /** DINO_REDIS_URL of the nodes; the machine's Redis on 6379 by default. */
+  redisUrl?: string;
+  /** DINO_STREAM_PARTITIONS; 1 by default. */
+  partitions?: number;
+  /** DINO_CLAIM_IDLE_MS; the shipped default unless given. */
+  claimIdleMs?: number;
 }
 
 export interface ThroughputResult {
@@ -66,6 +76,7 @@ export interface ScalingResult {
   runs: number;
   workersPerNode: number;
   claimIdleMs: number;
+  partitions: number;
   throughput: ThroughputResult[];
   /** One mqtt.js client publishing the same deliveries straight to Mosquitto (QoS 1): the yardstick. */
   ceiling: { deliveriesPerSecond: number[]; medianDeliveriesPerSecond: number };
@@ -78,7 +89,6 @@ export interface ScalingResult {
 }
 
 const now = () => performance.timeOrigin + performance.now();
-const pidOfConsumer = (consumer: string): number | undefined => Number(/-(\d+)-[0-9a-f]+$/.exec(consumer)?.[1]) || undefined;
 
 
 /** Deliveries (recipients × messages) per second over `ms`. */
@@ -91,7 +101,7 @@ class Rig {
   readonly group = `dino-bench-${this.tag}`;
   readonly prefix = `bench/${this.tag}/`;
   readonly userIds: number[];
-  readonly admin = new Redis(REDIS_URL, { connectionName: `bench-admin-${this.tag}` });
+  readonly streams: StreamAdmin;
   readonly dataDir = mkdtempSync(join(tmpdir(), 'dino-bench-scaling-'));
   server!: DinoProcess;
   farm!: SubscriberFarm;
@@ -99,14 +109,17 @@ class Rig {
   private expectedPerUser = 0;
   private round = 0;
 
-  constructor(readonly users: number, readonly messages: number) {
+  constructor(readonly users: number, readonly messages: number, private readonly redisUrl: string,
+    private readonly partitions: number, private readonly claimIdleMs: number) {
+    this.streams = new StreamAdmin(redisUrl, this.stream, this.group, partitions);
     const base = 1_000_000_000_000 + Math.floor(Math.random() * 1e9) * 10_000;
     this.userIds = Array.from({ length: users }, (_, i) => base + i);
   }
 
   get env(): Record<string, string> {
     return {
-      DINO_REDIS_URL: REDIS_URL, DINO_STREAM: this.stream, DINO_STREAM_GROUP: this.group, DINO_CLAIM_IDLE_MS: String(CLAIM_IDLE_MS),
+      DINO_REDIS_URL: this.redisUrl, DINO_STREAM: this.stream, DINO_STREAM_GROUP: this.group,
+      DINO_CLAIM_IDLE_MS: String(this.claimIdleMs), DINO_STREAM_PARTITIONS: String(this.partitions),
       DINO_MQTT_URL: MQTT_URL, DINO_MQTT_TOPIC_PREFIX: this.prefix,
     };
   }
@@ -133,21 +146,13 @@ class Rig {
     return nodes;
   }
 
-  /** Redis connections of our own children, by the adapter's client name `dino:<host>-<pid>-<rand>:producer|reader`. */
-  async clients() {
-    const list = (await this.admin.client('LIST')) as string;
-    const pids = [this.server, ...this.fanouts].map((p) => p.child.pid!);
-    return list.split('\n').flatMap((line) => {
-      const named = /^dino:(.+):(producer|reader)$/.exec(/ name=(\S*)/.exec(line)?.[1] ?? '');
-      const pid = named ? pidOfConsumer(named[1]!) : undefined;
-      if (!named || pid === undefined || !pids.includes(pid)) return [];
-      return [{ pid, role: named[2]!, cmd: / cmd=(\S*)/.exec(line)?.[1] ?? '' }];
-    });
+  /** Redis connections of our own children (on every node of a cluster). */
+  clients() {
+    return this.streams.clients([this.server, ...this.fanouts].map((p) => p.child.pid!));
   }
 
-  async pending(): Promise<Array<{ id: string; owner: string }>> {
-    const rows = (await this.admin.call('XPENDING', this.stream, this.group, '-', '+', 1000)) as Array<[string, string]>;
-    return rows.map(([id, owner]) => ({ id, owner }));
+  pending(): Promise<Array<{ id: string; owner: string }>> {
+    return this.streams.pendingEntries();
   }
 
   /**
@@ -203,10 +208,7 @@ class Rig {
     await Promise.all(this.fanouts.filter(isRunning).map((p) => p.stop()));
     await this.server?.stop();
     await this.farm?.stop({ purgeSessions: true });
-    const keys = [this.stream, `${this.stream}:dead`];
-    for (const pattern of [`${this.stream}:seq:*`, `${this.stream}:done:*`]) keys.push(...(await this.admin.keys(pattern)));
-    await this.admin.del(...keys);
-    await this.admin.quit();
+    await this.streams.cleanUp();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
@@ -248,7 +250,9 @@ export async function runScaling(opts: ScalingOptions): Promise<ScalingResult> {
   const messages = opts.quick ? 10 : 20;
   const runs = Math.max(1, Math.floor(opts.runs));
   const total = users * messages;
-  const rig = new Rig(users, messages);
+  const partitions = opts.partitions ?? 1;
+  const claimIdleMs = opts.claimIdleMs ?? DEFAULTS.claimIdleMs;
+  const rig = new Rig(users, messages, opts.redisUrl ?? 'redis://127.0.0.1:6379', partitions, claimIdleMs);
   const throughput = new Map<number, { rates: number[]; ms: number[]; duplicates: number; missing: number }>(
     NODE_COUNTS.map((n) => [n, { rates: [], ms: [], duplicates: 0, missing: 0 }]));
   const ceiling: number[] = [];
@@ -302,13 +306,13 @@ export async function runScaling(opts: ScalingOptions): Promise<ScalingResult> {
       };
       recovery.push(run);
       console.error(`round ${round}: kill -9 of a node holding ${victimHeld} entries: full delivery ${run.killToFullDeliveryMs} ms later ` +
-        `(claim idle ${CLAIM_IDLE_MS} ms), duplicates ${run.duplicates}, missing ${run.missing}`);
+        `(claim idle ${claimIdleMs} ms), duplicates ${run.duplicates}, missing ${run.missing}`);
     }
   } finally {
     await rig.close();
   }
   return {
-    users, messages, deliveriesPerRun: total, runs, workersPerNode: 1, claimIdleMs: CLAIM_IDLE_MS,
+    users, messages, deliveriesPerRun: total, runs, workersPerNode: 1, claimIdleMs, partitions,
     throughput: NODE_COUNTS.map((n) => {
       const entry = throughput.get(n)!;
       return {
@@ -328,7 +332,7 @@ export async function runScaling(opts: ScalingOptions): Promise<ScalingResult> {
 
 function printTable(result: ScalingResult): void {
   console.log(`\n${result.users} users × ${result.messages} broadcasts = ${result.deliveriesPerRun} deliveries per run, ` +
-    `Redis Streams + Mosquitto, DINO_WORKERS=${result.workersPerNode} per node; medians of ${result.runs} run(s)`);
+    `Redis Streams (${result.partitions} partition(s)) + Mosquitto, DINO_WORKERS=${result.workersPerNode} per node; medians of ${result.runs} run(s)`);
   console.table([
     ...result.throughput.map((t) => ({
       setup: `${t.fanouts} × dino fanout`, 'deliveries/s (median)': t.medianDeliveriesPerSecond,
@@ -351,8 +355,12 @@ function printTable(result: ScalingResult): void {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, quick: { type: 'boolean', default: false } } });
-  runScaling({ runs: Number(values.runs), quick: values.quick }).then((result) => {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, quick: { type: 'boolean', default: false },
+    partitions: { type: 'string', default: '1' }, redis: { type: 'string' }, 'claim-idle-ms': { type: 'string' } } });
+  runScaling({
+    runs: Number(values.runs), quick: values.quick, partitions: Number(values.partitions), redisUrl: values.redis,
+    claimIdleMs: values['claim-idle-ms'] === undefined ? undefined : Number(values['claim-idle-ms']),
+  }).then((result) => {
     printTable(result);
     process.exit(0);
   }, (err) => {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { oneCqlPort } from './storage/cassandra-port.js';
+import { isRedisUrl } from './redis/target.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -63,8 +64,10 @@ export const settings = {
   DINO_CASSANDRA_REPLICATION: z.string().regex(/^(simple:\d+|[\w-]+:\d+(,[\w-]+:\d+)*)$/, 'expected simple:RF or dc:RF,…').default('simple:1'),
   DINO_CASSANDRA_CONSISTENCY: z.enum(['ONE', 'LOCAL_ONE', 'QUORUM', 'LOCAL_QUORUM']).default('LOCAL_QUORUM'),
   DINO_CASSANDRA_TIMEOUT_MS: positiveInt.default(12_000),
-  DINO_REDIS_URL: url(['redis:', 'rediss:']),
-  DINO_STREAM: z.string().trim().min(1).default('dino:broadcast'),
+  DINO_REDIS_URL: z.string().trim().refine(isRedisUrl, 'expected a redis:// or rediss:// URL, or redis+cluster://host:port[,host:port…]').optional(),
+  // No braces: the stream's name goes inside the partitions' hash tags (src/redis/slots.ts).
+  DINO_STREAM: z.string().trim().min(1).regex(/^[^{}]*$/, 'must not contain { or }').default('dino:broadcast'),
+  DINO_STREAM_PARTITIONS: positiveInt.max(256).default(1),
   DINO_STREAM_GROUP: z.string().trim().min(1).default('dino-fanout'),
   DINO_STREAM_MAXLEN: positiveInt.default(1_000_000),
   DINO_CLAIM_IDLE_MS: positiveInt.default(30_000),
@@ -128,7 +131,7 @@ export interface Config {
   idempotency: { maxKeys: number };
   dataDir: string;
   cassandra?: { contactPoints: string[]; keyspace: string; localDataCenter: string; replication: string; consistency: Settings['DINO_CASSANDRA_CONSISTENCY']; requestTimeoutMs: number };
-  redis?: { url: string; stream: string; group: string; maxLen: number; claimIdleMs: number; nodeTtlMs: number; maxAttempts: number; orderWaitMs: number };
+  redis?: { url: string; stream: string; group: string; maxLen: number; claimIdleMs: number; nodeTtlMs: number; maxAttempts: number; orderWaitMs: number; partitions: number };
   /** The in-process queue (no Redis): deliveries of a broadcast, and recipients waiting at most before refusing. */
   queue: { maxAttempts: number; maxRecipients: number };
   mqtt: {
@@ -228,6 +231,7 @@ function toConfig(s: Settings): Config {
     redis: s.DINO_REDIS_URL === undefined ? undefined : {
       url: s.DINO_REDIS_URL, stream: s.DINO_STREAM, group: s.DINO_STREAM_GROUP, maxLen: s.DINO_STREAM_MAXLEN,
       claimIdleMs: s.DINO_CLAIM_IDLE_MS, nodeTtlMs: s.DINO_NODE_TTL_MS, maxAttempts: s.DINO_MAX_ATTEMPTS, orderWaitMs: s.DINO_ORDER_WAIT_MS,
+      partitions: s.DINO_STREAM_PARTITIONS,
     },
     mqtt: {
       url: s.DINO_MQTT_URL, host: s.DINO_MQTT_HOST, port: s.DINO_MQTT_PORT, wsPort: s.DINO_MQTT_WS_PORT,

@@ -15,6 +15,8 @@ export interface QueueTuning {
   batch?: number;
   /** Bound on any non-blocking command, including waiting for a connection: how fast `enqueue` fails when down. */
   commandTimeoutMs?: number;
+  /** Whether the producer connection pipelines commands issued in one tick (on; bench/enqueue-pipelining.ts compares). */
+  autoPipelining?: boolean;
 }
 
 export type QueueSettings = Readonly<RedisConfig & Required<QueueTuning>>;
@@ -26,6 +28,7 @@ export function queueSettings(redis: RedisConfig, tuning: QueueTuning = {}): Que
     blockMs: tuning.blockMs ?? 1000,
     batch: tuning.batch ?? 16,
     commandTimeoutMs: tuning.commandTimeoutMs ?? COMMAND_TIMEOUT_MS,
+    autoPipelining: tuning.autoPipelining ?? true,
   };
   if (settings.consumer === '') throw new TypeError('RedisStreamQueue: consumer must be a non-empty string');
   for (const name of ['blockMs', 'batch', 'commandTimeoutMs'] as const) {

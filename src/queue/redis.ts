@@ -1,100 +1,100 @@
-import type { Redis } from 'ioredis';
 import type { Broadcast, BroadcastHandler, BroadcastQueue, QueueBacklog } from '../core/ports/queue.js';
-import { acceptedAtOf, decodeBroadcast, encodeBroadcast, FIELD, fieldOf, orderOf, toEntries, type StreamEntry } from './redis-codec.js';
-import { DeadLetterStream, type DeadLetter, type ReplayResult } from './redis-dead-letters.js';
+import { acceptedAtOf, decodeBroadcast, encodeBroadcast, FIELD, fieldOf, orderOf, type StreamEntry } from './redis-codec.js';
+import type { DeadLetter, ReplayResult } from './redis-dead-letters.js';
 import { DinoError, Errors } from '../core/errors.js';
 import { logger } from '../log.js';
 import { noQueueRecorder, type QueueRecorder } from '../metrics/recorders.js';
 import { clientName, createRedisClient, quit, whenReady } from '../redis/client.js';
-import { StreamBacklog } from './redis-backlog.js';
 import { NodeLiveness } from './redis-liveness.js';
-import { appendBroadcast, StreamOrder } from './redis-order.js';
-import { redisKeys, type RedisKeys } from '../redis/keys.js';
+import { backOff, errorMessage, isNoGroup, StreamPartition } from './redis-partition.js';
+import { partitionKeys } from '../redis/keys.js';
 import type { DinoRedis } from '../redis/scripts.js';
+import { crc16 } from '../redis/slots.js';
+import { isClusterUrl } from '../redis/target.js';
 import { queueSettings, type QueueSettings, type QueueTuning } from './redis-tuning.js';
 import type { RedisConfig } from '../config.js';
 
 export type { QueueTuning } from './redis-tuning.js';
 export type { DeadLetter, ReplayResult } from './redis-dead-letters.js';
 
-const isBusyGroup = (err: unknown) => err instanceof Error && err.message.startsWith('BUSYGROUP');
-const isNoGroup = (err: unknown) => err instanceof Error && err.message.startsWith('NOGROUP');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Share of the stream cap at which new entries are refused, so trimming never reaches undelivered ones. */
 const BACKLOG_LIMIT = 0.9;
-const backOff = () => sleep(500 + Math.random() * 500);
+
+/** An entry in hand, with the partition it came from (entry ids are unique only within one stream). */
+interface Held {
+  partition: StreamPartition;
+  entry: StreamEntry;
+  /** Taken over from another consumer (or retried): it may have progress recorded. */
+  resumed?: boolean;
+}
+const heldId = ({ partition, entry }: Held) => `${partition.index}/${entry.id}`;
 
 /**
- * Broadcast queue on a Redis Stream read through a consumer group, so any number of fan-out nodes share the work.
+ * Broadcast queue on Redis Streams read through a consumer group, so any number of fan-out nodes share the work. The
+ * stream may be split in DINO_STREAM_PARTITIONS partitions (redis-partition.ts): a group's broadcasts always go to
+ * the same one (order per group holds), others are spread round-robin; every node reads every partition.
  * An entry is acknowledged only after its handler resolved; entries left pending (handler failed, node died) are
- * taken over at once from a consumer whose liveness key lapsed (redis-liveness.ts), else with XAUTOCLAIM after
+ * taken over at once from a consumer whose liveness keys lapsed (redis-liveness.ts), else with XAUTOCLAIM after
  * `claimIdleMs`, and after `maxAttempts` deliveries moved to a dead-letter stream.
  * Needs Redis 7.0 or later (XAUTOCLAIM's reply form and its cleaning of trimmed entries).
  */
 export class RedisStreamQueue implements BroadcastQueue {
   readonly kind = 'redis';
   readonly settings: QueueSettings;
-  private readonly keys: RedisKeys;
   private readonly producer: DinoRedis;
-  private readonly reader: Redis;
-  private readonly deadLetters: DeadLetterStream;
-  private readonly order: StreamOrder;
-  private readonly streamBacklog: StreamBacklog;
+  private readonly partitions: StreamPartition[];
   private readonly liveness: NodeLiveness;
-  private groupReady: Promise<void> | null = null;
+  /** Where the next broadcast without an order key goes. */
+  private nextPartition = 0;
 
   private handler: BroadcastHandler | null = null;
   private concurrency = 4;
   /** Entries delivered to us, waiting for a free handler slot. */
-  private readonly waiting: StreamEntry[] = [];
-  /** Entries being handled (and then acknowledged), by id. */
+  private readonly waiting: Held[] = [];
+  /** Entries being handled (and then acknowledged), by `heldId`. */
   private readonly running = new Map<string, Promise<void>>();
-  /** Last handler error per pending id, so a dead letter can say why. */
+  /** Last handler error per pending entry, so a dead letter can say why. */
   private readonly lastErrors = new Map<string, string>();
   private stopping = false;
   private stopped: Promise<void> | null = null;
-  private readLoop: Promise<void> | null = null;
+  private readLoops: Promise<void[]> | null = null;
   private reclaimTimer: NodeJS.Timeout | null = null;
   private reclaiming: Promise<void> | null = null;
-  private claimCursor = '0-0';
-  private wake: (() => void) | null = null;
+  /** Read loops waiting for a free handler slot. */
+  private readonly wakers = new Set<() => void>();
   private terminated = false;
 
   constructor(redis: RedisConfig, tuning: QueueTuning = {}, metrics: QueueRecorder = noQueueRecorder) {
     this.settings = queueSettings(redis, tuning);
-    const { url, consumer, commandTimeoutMs, blockMs } = this.settings;
-    this.producer = createRedisClient(url, { name: clientName(consumer, 'producer'), commandTimeoutMs });
-    // XREADGROUP BLOCK holds its connection, so reads get their own and never delay enqueue or acks.
-    this.reader = createRedisClient(url, { name: clientName(consumer, 'reader'), commandTimeoutMs, blockMs });
-    this.keys = redisKeys(this.settings);
-    this.deadLetters = new DeadLetterStream(this.producer, this.keys, this.settings, metrics);
-    this.streamBacklog = new StreamBacklog(this.producer, this.keys.stream, this.settings.group);
-    this.order = new StreamOrder(this.producer, this.keys, this.settings.orderWaitMs);
-    this.liveness = new NodeLiveness(this.producer, this.keys, this.settings);
+    const { url, consumer, commandTimeoutMs, blockMs, partitions, autoPipelining } = this.settings;
+    // Concurrent requests' XADDs (and script calls) issued in one tick leave as one pipeline: one round trip.
+    this.producer = createRedisClient(url, { name: clientName(consumer, 'producer'), commandTimeoutMs, autoPipelining });
+    const keys = partitionKeys({ stream: this.settings.stream, partitions, cluster: isClusterUrl(url) });
+    // XREADGROUP BLOCK holds its connection, so each partition's reads get their own and never delay enqueue or acks.
+    this.partitions = keys.map((partitionKeys, index) => new StreamPartition(index, partitionKeys, this.producer,
+      createRedisClient(url, { name: clientName(consumer, 'reader'), commandTimeoutMs, blockMs }), this.settings, metrics));
+    this.liveness = new NodeLiveness(this.producer, keys, this.settings);
   }
 
   get consumer(): string {
     return this.settings.consumer;
   }
 
-  /** Connects and makes sure the consumer group exists. Called by every operation; exposed to fail fast at start. */
+  /** Connects and makes sure every partition's consumer group exists. Called by every operation; exposed to fail fast at start. */
   async connect(): Promise<void> {
-    this.groupReady ??= this.createGroup('$').catch((err) => {
-      this.groupReady = null;
-      throw err;
-    });
-    await this.groupReady;
+    await whenReady(this.producer, this.settings.commandTimeoutMs);
+    await Promise.all(this.partitions.map((partition) => partition.connect()));
   }
 
   async enqueue(broadcast: Broadcast): Promise<void> {
     try {
-      await this.connect();
       // Rides out a reconnect shorter than commandTimeoutMs; a longer outage is answered as unavailable.
-      await whenReady(this.producer, this.settings.commandTimeoutMs);
-      if ((await this.streamBacklog.current()) >= this.settings.maxLen * BACKLOG_LIMIT) {
+      await this.connect();
+      const partition = this.partitionFor(broadcast.orderKey);
+      if ((await partition.backlogNow()) >= this.settings.maxLen * BACKLOG_LIMIT) {
         throw Errors.queueFull(`backlog near DINO_STREAM_MAXLEN ${this.settings.maxLen}`);
       }
-      await appendBroadcast(this.producer, this.keys, this.settings.maxLen, encodeBroadcast(broadcast), broadcast.orderKey);
+      await partition.append(encodeBroadcast(broadcast), broadcast.orderKey);
     } catch (err) {
       throw err instanceof DinoError ? err : Errors.queueUnavailable('broadcast queue (Redis) is unavailable', err);
     }
@@ -108,14 +108,14 @@ export class RedisStreamQueue implements BroadcastQueue {
     if (this.stopped || this.terminated) throw new Error('startConsuming: the queue is stopping or terminated');
     this.handler = handler;
     this.concurrency = concurrency;
-    if (this.readLoop) return;
+    if (this.readLoops) return;
     this.liveness.start();
-    this.readLoop = this.readForever();
+    this.readLoops = Promise.all(this.partitions.map((partition) => this.readForever(partition)));
     this.scheduleReclaim();
   }
 
   stopConsuming(): Promise<void> {
-    if (!this.readLoop) return this.stopped ?? Promise.resolve();
+    if (!this.readLoops) return this.stopped ?? Promise.resolve();
     this.stopped ??= this.finish().finally(() => {
       this.stopped = null;
     });
@@ -131,51 +131,78 @@ export class RedisStreamQueue implements BroadcastQueue {
     }
   }
 
-  /** XINFO GROUPS' figures for our group, at most REFRESH_MS old (see redis-backlog.ts). */
+  /** XINFO GROUPS' figures for our group, summed over the partitions, each at most REFRESH_MS old (redis-backlog.ts). */
   async backlog(): Promise<QueueBacklog> {
     await this.connect();
-    return this.streamBacklog.figures();
+    const figures = await Promise.all(this.partitions.map((partition) => partition.backlogFigures()));
+    return figures.reduce((sum, { pending, lag }) => ({ pending: sum.pending + pending, lag: sum.lag + lag }), { pending: 0, lag: 0 });
   }
 
   async close(): Promise<void> {
     await this.stopConsuming();
-    await Promise.all([quit(this.producer), quit(this.reader)]);
+    await Promise.all([quit(this.producer), ...this.partitions.map((partition) => quit(partition.reader))]);
   }
 
   /**
-   * Drops both connections at once, leaving whatever is in hand pending for other consumers to reclaim: what a crash
+   * Drops every connection at once, leaving whatever is in hand pending for other consumers to reclaim: what a crash
    * does. For tests of recovery and for an emergency exit; `close` is the graceful way.
    */
   terminate(): void {
     this.terminated = true;
     this.stopping = true;
     if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
-    this.liveness.halt(); // our key lapses: the others take over what we held after nodeTtlMs
-    this.wake?.();
+    this.liveness.halt(); // our keys lapse: the others take over what we held after nodeTtlMs
+    this.wakeReaders();
     // Nothing is waited for: handlers still running are abandoned, as in a crash.
     this.handler = null;
-    this.readLoop = null;
+    this.readLoops = null;
     this.producer.disconnect();
-    this.reader.disconnect();
+    for (const partition of this.partitions) partition.reader.disconnect();
   }
 
-  /** Like every operation, connects first: `dino dead-letters` calls these on a queue that has done nothing else. */
+  /**
+   * The oldest `limit` dead letters. With several partitions an id is `<partition>/<id>` (ids are unique only within
+   * one stream), which is what `replayDeadLetters` takes. Connects first: `dino dead-letters` calls this on a queue
+   * that has done nothing else.
+   */
   async listDeadLetters(limit?: number): Promise<DeadLetter[]> {
     await this.connect();
-    return this.deadLetters.list(limit);
+    if (this.partitions.length === 1) return this.partitions[0]!.deadLetters.list(limit);
+    const lists = await Promise.all(this.partitions.map(async (partition) =>
+      (await partition.deadLetters.list(limit)).map((letter) => ({ ...letter, id: `${partition.index}/${letter.id}` }))));
+    return lists.flat().sort((a, b) => a.failedAt - b.failedAt).slice(0, limit ?? Infinity);
   }
 
   async replayDeadLetters(ids?: string[]): Promise<ReplayResult> {
-    await this.connect(); // also makes sure the group exists, so what is replayed is read from the start
-    return this.deadLetters.replay(ids);
+    await this.connect(); // also makes sure the groups exist, so what is replayed is read from the start
+    if (this.partitions.length === 1) return this.partitions[0]!.deadLetters.replay(ids);
+    const result: ReplayResult = { replayed: [], skipped: [] };
+    for (const partition of this.partitions) {
+      const prefix = `${partition.index}/`;
+      const mine = ids?.filter((id) => id.startsWith(prefix)).map((id) => id.slice(prefix.length));
+      if (mine?.length === 0) continue;
+      const done = await partition.deadLetters.replay(mine);
+      result.replayed.push(...done.replayed.map((id) => prefix + id));
+      result.skipped.push(...done.skipped.map((id) => prefix + id));
+    }
+    result.skipped.push(...(ids ?? []).filter((id) => !this.partitions.some((p) => id.startsWith(`${p.index}/`))));
+    return result;
+  }
+
+  private partitionFor(orderKey: string | undefined): StreamPartition {
+    const count = this.partitions.length;
+    if (count === 1) return this.partitions[0]!;
+    // One group, one partition: its broadcasts keep their order. The rest are spread evenly.
+    const index = orderKey === undefined ? this.nextPartition++ % count : crc16(orderKey) % count;
+    return this.partitions[index]!;
   }
 
   /** Graceful stop: no new reads or claims, everything in hand handled and acknowledged, our name left tidy. */
   private async finish(): Promise<void> {
     this.stopping = true;
     if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
-    this.wake?.();
-    await this.readLoop;
+    this.wakeReaders();
+    await this.readLoops;
     await this.reclaiming;
     // What is in hand stays ours while it drains: were its idle time not reset, a drain longer than claimIdleMs would
     // let another node take it over and deliver it a second time.
@@ -192,58 +219,50 @@ export class RedisStreamQueue implements BroadcastQueue {
       clearInterval(keeper);
     }
     await touching; // a late XCLAIM would bring back the consumer name removed next
-    await this.releaseConsumerName();
-    await this.liveness.stop().catch((err) => logger.warn({ err: errorMessage(err) }, 'could not delete liveness key'));
+    await Promise.all(this.partitions.map((partition) => partition.releaseConsumerName()));
+    await this.liveness.stop().catch((err) => logger.warn({ err: errorMessage(err) }, 'could not delete liveness keys'));
     this.handler = null;
-    this.readLoop = null;
+    this.readLoops = null;
     this.stopping = false;
   }
 
-  private async readForever(): Promise<void> {
-    const { group, consumer, batch, blockMs, commandTimeoutMs } = this.settings;
+  private async readForever(partition: StreamPartition): Promise<void> {
     while (!this.stopping) {
       const free = this.freeSlots();
       if (free === 0) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
+        await new Promise<void>((resolve) => this.wakers.add(resolve));
         continue;
       }
       try {
         await this.connect();
-        await whenReady(this.reader, commandTimeoutMs);
+        await whenReady(partition.reader, this.settings.commandTimeoutMs);
         await this.liveness.ensure();
-        const reply = await this.reader.xreadgroupBuffer('GROUP', group, consumer,
-          'COUNT', Math.min(batch, free), 'BLOCK', blockMs, 'STREAMS', this.keys.stream, '>');
         // Entries read are ours (pending) even if we are stopping meanwhile: they are handled, not dropped.
-        for (const [, items] of reply ?? []) this.waiting.push(...toEntries(items));
+        for (const entry of await partition.read(Math.min(this.settings.batch, free))) this.waiting.push({ partition, entry });
         this.pump();
       } catch (err) {
         if (this.stopping) break;
-        await this.recover(err, 'read');
+        await this.recover(err, 'read', partition);
       }
     }
   }
 
+  private wakeReaders(): void {
+    for (const wake of this.wakers) wake();
+    this.wakers.clear();
+  }
+
   /** After a failed Redis call: a vanished group is recreated, anything else waited out (ioredis reconnects). */
-  private async recover(err: unknown, during: string): Promise<void> {
+  private async recover(err: unknown, during: string, partition: StreamPartition): Promise<void> {
     if (isNoGroup(err)) {
       // The group (or the whole stream) is gone, e.g. Redis restarted without persistence: everything now in the
       // stream arrived after that and was never delivered, so the new group starts from the beginning.
-      logger.warn({ stream: this.keys.stream, group: this.settings.group }, 'consumer group missing, recreating');
-      await this.createGroup('0').catch(backOff);
+      logger.warn({ stream: partition.keys.stream, group: this.settings.group }, 'consumer group missing, recreating');
+      await partition.createGroup('0').catch(backOff);
       return;
     }
     logger.warn({ err: errorMessage(err), during, consumer: this.settings.consumer }, 'redis queue call failed, retrying');
     await backOff();
-  }
-
-  private async createGroup(startId: '$' | '0'): Promise<void> {
-    const { group, commandTimeoutMs } = this.settings;
-    await whenReady(this.producer, commandTimeoutMs);
-    try {
-      await this.producer.xgroup('CREATE', this.keys.stream, group, startId, 'MKSTREAM');
-    } catch (err) {
-      if (!isBusyGroup(err)) throw err;
-    }
   }
 
   private freeSlots(): number {
@@ -253,59 +272,44 @@ export class RedisStreamQueue implements BroadcastQueue {
   private pump(): void {
     const handler = this.handler;
     while (handler && this.running.size < this.concurrency && this.waiting.length > 0) {
-      const entry = this.waiting.shift()!;
-      const task = this.process(handler, entry).finally(() => {
-        this.running.delete(entry.id);
-        this.wake?.();
+      const held = this.waiting.shift()!;
+      const id = heldId(held);
+      const task = this.process(handler, held).finally(() => {
+        this.running.delete(id);
+        this.wakeReaders();
         this.pump();
       });
-      this.running.set(entry.id, task);
+      this.running.set(id, task);
     }
   }
 
   /** Handles one entry; never rejects. A failure leaves the entry pending, to be reclaimed and retried. */
-  private async process(handler: BroadcastHandler, entry: StreamEntry): Promise<void> {
+  private async process(handler: BroadcastHandler, held: Held): Promise<void> {
+    const { partition, entry } = held;
     const broadcast = decodeBroadcast(fieldOf(entry.fields, FIELD.broadcast));
     if (!broadcast) {
       // Retrying cannot fix bytes that do not decode: straight to the dead letters.
-      await this.deadLetters.move(entry, 'poison: payload is not a msgpack broadcast', 1).catch((err) =>
+      await partition.deadLetters.move(entry, 'poison: payload is not a msgpack broadcast', 1).catch((err) =>
         logger.warn({ err: errorMessage(err), entry: entry.id }, 'could not dead-letter poison entry, will retry'));
       return;
     }
     const order = orderOf(entry.fields);
     try {
-      if (order) await this.order.awaitTurn(order.orderKey, order.seq);
+      if (order) await partition.order.awaitTurn(order.orderKey, order.seq);
+      const progress = await partition.progress(entry.id, broadcast.userIds.length, held.resumed === true);
       // The handler hands the broadcast to the workers before it returns; its promise settles on the PUBACKs.
-      const delivered = handler(order ? { ...broadcast, orderKey: order.orderKey } : broadcast, { acceptedAt: acceptedAtOf(entry.id) });
-      if (order) this.order.handedOff(order.orderKey, order.seq);
+      const delivered = handler(order ? { ...broadcast, orderKey: order.orderKey } : broadcast,
+        { acceptedAt: acceptedAtOf(entry.id), ...(progress ? { progress } : {}) });
+      if (order) partition.order.handedOff(order.orderKey, order.seq);
       await delivered;
-      if (order) await this.order.markDone(order.orderKey, order.seq);
+      if (order) await partition.order.markDone(order.orderKey, order.seq);
     } catch (err) {
-      this.rememberError(entry.id, errorMessage(err));
+      this.rememberError(heldId(held), errorMessage(err));
       logger.warn({ err, entry: entry.id, consumer: this.settings.consumer }, 'broadcast failed, will be retried');
       return;
     }
-    this.lastErrors.delete(entry.id);
-    await this.acknowledge(entry.id);
-  }
-
-  /**
-   * XACK with retries through a short outage: an entry handled but left unacknowledged would be delivered again.
-   * If Redis stays away it is given up, and the entry is redelivered later (a duplicate, never a loss).
-   */
-  private async acknowledge(id: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.producer.xack(this.keys.stream, this.settings.group, id);
-        return;
-      } catch (err) {
-        if (attempt >= 10) {
-          logger.error({ err: errorMessage(err), entry: id }, 'could not acknowledge, entry will be delivered again');
-          return;
-        }
-        await backOff();
-      }
-    }
+    this.lastErrors.delete(heldId(held));
+    await partition.acknowledge(entry.id);
   }
 
   private rememberError(id: string, message: string): void {
@@ -322,8 +326,7 @@ export class RedisStreamQueue implements BroadcastQueue {
   private scheduleReclaim(): void {
     this.reclaimTimer = setTimeout(() => {
       this.reclaiming = this.reclaim()
-        .catch((err) => (isNoGroup(err) ? this.recover(err, 'reclaim') : logger.warn(
-          { err: errorMessage(err), consumer: this.settings.consumer }, 'reclaim failed, will try again')))
+        .catch((err) => logger.warn({ err: errorMessage(err), consumer: this.settings.consumer }, 'reclaim failed, will try again'))
         .finally(() => {
           this.reclaiming = null;
           if (!this.stopping) this.scheduleReclaim();
@@ -334,78 +337,63 @@ export class RedisStreamQueue implements BroadcastQueue {
   /** One recovery round: keep ours fresh, take over dead consumers' entries, then any idle too long. */
   private async reclaim(): Promise<void> {
     await this.touchOwned();
-    if (this.freeSlots() > 0 && !this.stopping) await this.admitReclaimed(await this.liveness.claimFromDead(this.freeSlots()));
-    const { group, consumer, claimIdleMs } = this.settings;
-    const { stream } = this.keys;
+    for (const partition of this.partitions) {
+      try {
+        await this.reclaimFrom(partition);
+      } catch (err) {
+        if (isNoGroup(err)) await this.recover(err, 'reclaim', partition);
+        else throw err;
+      }
+    }
+  }
+
+  private async reclaimFrom(partition: StreamPartition): Promise<void> {
+    // A dead node's entries are taken at once even while our slots are busy (up to a second round of them): owned
+    // here they wait for a slot, instead of waiting, unowned, for a node with a free one to notice them.
+    const room = this.concurrency - this.waiting.length;
+    if (room > 0 && !this.stopping) await this.admitReclaimed(partition, await partition.claimFromDead(room));
     for (let round = 0; round < 10 && !this.stopping; round++) {
       const free = this.freeSlots();
       if (free === 0) return;
-      const [cursor, claimed, deleted] = (await this.producer.callBuffer('XAUTOCLAIM', [stream, group, consumer,
-        claimIdleMs, this.claimCursor, 'COUNT', free])) as [Buffer, unknown, Buffer[] | undefined];
-      this.claimCursor = cursor.toString();
-      if (deleted?.length) {
-        logger.error({ entries: deleted.map(String), stream }, 'pending entries were trimmed away before delivery');
-      }
-      await this.admitReclaimed(toEntries(claimed));
-      if (this.claimCursor === '0-0') return;
+      const { entries, wrapped } = await partition.claimIdle(free);
+      await this.admitReclaimed(partition, entries);
+      if (wrapped) return;
     }
   }
 
   /**
    * Entries we hold are claimed again with JUSTID (resets their idle time, not their delivery count), so a long
-   * fan-out is not mistaken for a dead consumer and duplicated by another node.
+   * fan-out is not mistaken for a stuck consumer and duplicated by another node.
    */
   private async touchOwned(): Promise<void> {
-    const ids = [...this.running.keys(), ...this.waiting.map((entry) => entry.id)];
-    if (ids.length === 0) return;
-    const { group, consumer } = this.settings;
-    await this.producer.xclaim(this.keys.stream, group, consumer, 0, ...ids, 'JUSTID');
+    const held = [...this.running.keys()].map((id) => id.split('/') as [string, string])
+      .concat(this.waiting.map(({ partition, entry }) => [String(partition.index), entry.id]));
+    await Promise.all(this.partitions.map((partition) =>
+      partition.touch(held.filter(([index]) => index === String(partition.index)).map(([, id]) => id))));
   }
 
-  private async admitReclaimed(entries: StreamEntry[]): Promise<void> {
-    const fresh = entries.filter((entry) => !this.running.has(entry.id) && !this.waiting.some((w) => w.id === entry.id));
-    const deliveries = await this.deliveryCounts(fresh.map((entry) => entry.id));
+  private async admitReclaimed(partition: StreamPartition, entries: StreamEntry[]): Promise<void> {
+    const inHand = (entry: StreamEntry) => {
+      const id = heldId({ partition, entry });
+      return this.running.has(id) || this.waiting.some((held) => heldId(held) === id);
+    };
+    const fresh = entries.filter((entry) => !inHand(entry));
+    const deliveries = await partition.deliveryCounts(fresh.map((entry) => entry.id));
     for (const entry of fresh) {
+      const id = heldId({ partition, entry });
       // XAUTOCLAIM counted the take-over as a delivery: the ones before it were the attempts that did not succeed.
       const attempts = (deliveries.get(entry.id) ?? 1) - 1;
       if (attempts >= this.settings.maxAttempts) {
-        const last = this.lastErrors.get(entry.id);
+        const last = this.lastErrors.get(id);
         // A failed move leaves the entry pending with us: the next round takes it over and tries again.
-        await this.deadLetters.move(entry, `gave up after ${attempts} attempts${last ? `: ${last}` : ''}`, attempts)
-          .then(() => this.lastErrors.delete(entry.id))
+        await partition.deadLetters.move(entry, `gave up after ${attempts} attempts${last ? `: ${last}` : ''}`, attempts)
+          .then(() => this.lastErrors.delete(id))
           .catch((err) => logger.warn({ err: errorMessage(err), entry: entry.id }, 'could not dead-letter entry'));
         continue;
       }
       logger.info({ entry: entry.id, attempts, consumer: this.settings.consumer }, 'reclaimed pending broadcast');
-      this.waiting.push(entry);
+      this.waiting.push({ partition, entry, resumed: true });
     }
     this.pump();
   }
-
-  /** Times delivered per id, from the pending entries list (XPENDING extended form, one id per range). */
-  private async deliveryCounts(ids: string[]): Promise<Map<string, number>> {
-    const counts = new Map<string, number>();
-    if (ids.length === 0) return counts;
-    const pipeline = this.producer.pipeline();
-    for (const id of ids) pipeline.xpending(this.keys.stream, this.settings.group, id, id, 1);
-    for (const [err, rows] of (await pipeline.exec()) ?? []) {
-      if (err) throw err;
-      for (const [id, , , delivered] of rows as Array<[string, string, number, number]>) counts.set(id, delivered);
-    }
-    return counts;
-  }
-
-  /** Deletes our consumer from the group, but only with nothing pending on it: DELCONSUMER drops its pending list. */
-  private async releaseConsumerName(): Promise<void> {
-    const { group, consumer } = this.settings;
-    const { stream } = this.keys;
-    try {
-      const pending = (await this.producer.xpending(stream, group, '-', '+', 1, consumer)) as unknown[];
-      if (pending.length === 0) await this.producer.xgroup('DELCONSUMER', stream, group, consumer);
-    } catch (err) {
-      logger.warn({ err: errorMessage(err), consumer }, 'could not remove consumer name from the group');
-    }
-  }
 }
-
-const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -21,6 +21,9 @@ export interface DinoCommands<R> {
 export type DinoRedis = Redis & DinoCommands<Promise<unknown>>;
 export type DinoTransaction = ChainableCommander & DinoCommands<ChainableCommander>;
 
+/** The scripts' command names. */
+export const SCRIPT_NAMES: readonly string[] = FILES.map((file) => file.split('-')[0]!);
+
 /** Read once, at start: a missing file stops start-up rather than the first command that needs it. */
 const scripts = FILES.map((file) => {
   const [name, keys] = file.split('-') as [string, string];

@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
 import type { FanOutConfig, MqttConfig } from '../config.js';
-import type { Broadcast, Delivery } from '../core/ports/queue.js';
+import type { Broadcast, BroadcastProgress, Delivery } from '../core/ports/queue.js';
 import { logger } from '../log.js';
 import { noFanOutRecorder, type FanOutRecorder, type PublisherFigures } from '../metrics/recorders.js';
 import { siblingEntry } from '../thread-entry.js';
@@ -42,23 +42,38 @@ export class FanOut {
   /**
    * Hands the broadcast to the workers before it returns (so broadcasts are published in the order of the calls),
    * then waits for the broker's acknowledgements. Counted once per call, with the recipients acknowledged or not.
+   * With `progress`, recipients go out by chunk: chunks done in an earlier attempt are skipped, and each chunk is
+   * recorded once its PUBACKs are in, so a node taking over after a crash publishes only the rest.
    */
-  async deliver(broadcast: Broadcast, { acceptedAt }: Delivery = {}): Promise<void> {
+  async deliver(broadcast: Broadcast, { acceptedAt, progress }: Delivery = {}): Promise<void> {
+    const chunks = progress ? chunksToDo(broadcast.userIds, progress) : [{ ids: broadcast.userIds, done: () => {} }];
     let unacked: number[];
     try {
-      unacked = await this.dispatch(broadcast.payload, broadcast.userIds);
-      for (let round = 2; round <= MAX_ROUNDS && unacked.length > 0; round++) {
-        logger.warn({ round, unacked: unacked.length }, 'publishes not acknowledged, publishing them again');
-        unacked = await this.dispatch(broadcast.payload, unacked);
-      }
+      // Every chunk is handed over now, in order; each then retries its own unacknowledged recipients.
+      const results = await Promise.all(chunks.map(async ({ ids, done }) => {
+        const left = await this.publishAll(broadcast.payload, ids);
+        if (left.length === 0) done();
+        return left;
+      }));
+      unacked = results.flat();
     } catch (err) {
       // A worker thread failed: which recipients it reached is unknown, so none are counted either way.
       this.metrics.attempted(broadcast, { ok: false, acked: 0, unacked: 0 });
       throw err;
     }
-    const total = broadcast.userIds.length;
+    const total = chunks.reduce((n, { ids }) => n + ids.length, 0);
     this.metrics.attempted(broadcast, { ok: unacked.length === 0, acked: total - unacked.length, unacked: unacked.length, acceptedAt });
     if (unacked.length > 0) throw new Error(`${unacked.length} of ${total} publishes not acknowledged`);
+  }
+
+  /** Publishes to `ids`, then again to those whose PUBACK did not come, up to MAX_ROUNDS; resolves with those left. */
+  private async publishAll(payload: string, ids: ArrayLike<number>): Promise<number[]> {
+    let unacked = await this.dispatch(payload, ids);
+    for (let round = 2; round <= MAX_ROUNDS && unacked.length > 0; round++) {
+      logger.warn({ round, unacked: unacked.length }, 'publishes not acknowledged, publishing them again');
+      unacked = await this.dispatch(payload, unacked);
+    }
+    return unacked;
   }
 
   /** True when every worker's broker connections are up. */
@@ -95,4 +110,13 @@ export class FanOut {
     const task: WorkerTask = { payload, userIds };
     return (await this.pools[worker]!.run(task, { transferList: [userIds.buffer] })) as number[];
   }
+}
+
+/** The chunks of `userIds` not done yet, each with the call that records it done. */
+function chunksToDo(userIds: number[], { chunkSize, done, record }: BroadcastProgress): Array<{ ids: number[]; done: () => void }> {
+  const chunks: Array<{ ids: number[]; done: () => void }> = [];
+  for (let chunk = 0; chunk * chunkSize < userIds.length; chunk++) {
+    if (!done.has(chunk)) chunks.push({ ids: userIds.slice(chunk * chunkSize, (chunk + 1) * chunkSize), done: () => record(chunk) });
+  }
+  return chunks;
 }

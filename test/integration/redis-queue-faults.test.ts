@@ -56,6 +56,8 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
       .filter((line) => line.includes(` name=dino:${queue.consumer}:`))
       .map((line) => /addr=(\S+)/.exec(line)![1]!);
   };
+  const namesOf = async (queue: RedisStreamQueue) => ((await admin.client('LIST')) as string).split('\n')
+    .map((line) => / name=(\S*)/.exec(line)?.[1] ?? '').filter((name) => name.startsWith(`dino:${queue.consumer}:`));
   /** Kills one consumer's connections only, never anyone else's. */
   const killConnectionsOf = async (queue: RedisStreamQueue) => {
     const addresses = await connectionsOf(queue);
@@ -225,7 +227,11 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     const killer = (async () => {
       for (let round = 0; round < 4; round++) {
         await sleep(150);
-        await until('both connections back', async () => (await connectionsOf(queue)).length === 2);
+        // The heartbeat thread's connection comes and goes on its own schedule: the reader and producer are what count.
+        await until('both connections back', async () => {
+          const names = await namesOf(queue);
+          return names.some((n) => n.endsWith(':reader')) && names.some((n) => n.endsWith(':producer'));
+        });
         kills += await killConnectionsOf(queue);
       }
     })();
@@ -245,7 +251,9 @@ describe.skipIf(!redisUp)('Redis stream queue under faults', () => {
     const duplicates = [...delivered.values()].reduce((sum, n) => sum + n - 1, 0);
     console.info(`${kills} connections killed, ${accepted.length} entries: ${refused} enqueue refusals retried, ` +
       `${duplicates} duplicate deliveries`);
-    expect(kills).toBe(8);
+    // Reader and producer each round, and the heartbeat thread's connection whenever it was up at the time.
+    expect(kills).toBeGreaterThanOrEqual(8);
+    expect(kills).toBeLessThanOrEqual(12);
     expect(await pendingCount()).toBe(0);
   });
 

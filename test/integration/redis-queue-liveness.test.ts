@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Broadcast } from '../../src/core/ports/queue.js';
+import type { Broadcast, Delivery } from '../../src/core/ports/queue.js';
 import type { RedisConfig } from '../../src/config.js';
 import { RedisStreamQueue } from '../../src/queue/redis.js';
+import { PROGRESS_CHUNK } from '../../src/queue/redis-partition.js';
 import { redisKeys } from '../../src/redis/keys.js';
 import { REDIS_URL, redisConfig } from '../support/redis-config.js';
 import { sleep, until } from '../support/wait.js';
 
 const broadcast = (payload: string): Broadcast => ({ payload, userIds: [1] });
+const recipients = (count: number) => Array.from({ length: count }, (_, i) => i + 1);
 /** Far above anything these tests wait: only a lapsed liveness key can explain a take-over. */
 const CLAIM_IDLE_MS = 60_000;
 const NODE_TTL_MS = 1000;
@@ -88,5 +90,35 @@ describe.skipIf(!REDIS_URL)('Redis stream queue: liveness of fan-out nodes', () 
     await b.stopConsuming();
     expect(handled.sort()).toEqual(['a:long-1', 'a:long-2']); // none delivered twice
     expect(await pendingCount()).toBe(0);
+  });
+
+  it('hands the node taking over the chunks a crashed node had acknowledged, and forgets them once acknowledged', async () => {
+    const large: Broadcast = { payload: 'large', userIds: recipients(3.5 * PROGRESS_CHUNK) };
+    const small: Broadcast = { payload: 'small', userIds: recipients(PROGRESS_CHUNK) };
+    const first = new Map<string, Delivery>();
+    const crashing = await openQueue('crashing');
+    crashing.startConsuming(async (b, delivery) => {
+      first.set(b.payload, delivery);
+      delivery.progress?.record(0);
+      delivery.progress?.record(2);
+      await new Promise(() => {}); // dies before the rest is acknowledged
+    }, { concurrency: 2 });
+    await crashing.enqueue(large);
+    await crashing.enqueue(small);
+    await until('both broadcasts in hand', () => first.size === 2);
+    expect(first.get('small')!.progress).toBeUndefined(); // small ones are not tracked
+    expect(first.get('large')!.progress!.done.size).toBe(0);
+    await until('the progress recorded', async () => (await admin.keys(`${stream}:progress:*`)).length === 1);
+
+    const resumed = new Map<string, Delivery>();
+    const survivor = await openQueue('survivor');
+    survivor.startConsuming(async (b, delivery) => void resumed.set(b.payload, delivery));
+    crashing.terminate();
+    queues.splice(queues.indexOf(crashing), 1);
+    await until('the survivor to take both over', () => resumed.size === 2, 10_000);
+    expect([...resumed.get('large')!.progress!.done].sort()).toEqual([0, 2]);
+    expect(resumed.get('large')!.progress!.chunkSize).toBe(PROGRESS_CHUNK);
+    await survivor.stopConsuming();
+    expect(await admin.keys(`${stream}:progress:*`)).toEqual([]);
   });
 });

@@ -13,11 +13,13 @@ import { startCassandra } from './cassandra-node.js';
 import { MOSQUITTO, REDIS_SERVER, redisUrlOf, startMosquitto, startRedis, type LocalServer } from './local-server.js';
 import { portOpen } from './net.js';
 
-export type ServiceName = 'Redis' | 'Mosquitto' | 'Cassandra';
+export type ServiceName = 'Redis' | 'Redis Cluster' | 'Mosquitto' | 'Cassandra';
 
 /** What the global setup provides to the tests as `inject('services')`. */
 export interface ServiceAddresses {
   redis?: string;
+  /** redis+cluster://… of this run's own 3-master Redis Cluster (scripts/redis-cluster.sh). */
+  redisCluster?: string;
   mosquitto?: string;
   /** host:port of a CQL endpoint. */
   cassandra?: string;
@@ -42,6 +44,22 @@ interface Running {
 }
 
 const CASSANDRA_SCRIPT = fileURLToPath(new URL('../../scripts/cassandra/cassandra.sh', import.meta.url));
+const REDIS_CLUSTER_SCRIPT = fileURLToPath(new URL('../../scripts/redis-cluster.sh', import.meta.url));
+
+/** The script CI shares: three masters on free loopback ports, stopped by their pids. */
+async function redisCluster(dir: string): Promise<Running> {
+  if (!REDIS_SERVER) throw new Error('redis-server is not installed');
+  const run = (...args: string[]) => new Promise<string>((resolve, reject) => {
+    const child = spawn('bash', [REDIS_CLUSTER_SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk));
+    child.once('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`redis-cluster.sh ${args[0]} failed: ${err.trim()}`))));
+  });
+  const address = await run('start', dir);
+  return { address, stop: async () => void (await run('stop', dir)) };
+}
 
 /** A server binary of our own; without the binary, the machine's shared service if it answers. */
 async function ownOrShared(binary: string | undefined, start: (binary: string) => Promise<LocalServer>,
@@ -108,11 +126,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     timed('Mosquitto', () => ownOrShared(MOSQUITTO, (binary) => startMosquitto(binary, join(root, 'mosquitto')),
       (server) => `mqtt://127.0.0.1:${server.port}`, { port: 1883, address: 'mqtt://127.0.0.1:1883' })),
     timed('Cassandra', () => cassandra(join(root, 'cassandra'))),
+    timed('Redis Cluster', () => redisCluster(join(root, 'redis-cluster'))),
   ]);
-  const [redis, mosquitto, cassandraNode] = started;
+  const [redis, mosquitto, cassandraNode, cluster] = started;
   console.log(`[test services] ready in ${Math.round(performance.now() - began)} ms`);
   project.provide('services', {
-    redis: redis?.address, mosquitto: mosquitto?.address, cassandra: cassandraNode?.address, cassandraPid: cassandraNode?.pid, problems,
+    redis: redis?.address, redisCluster: cluster?.address, mosquitto: mosquitto?.address, cassandra: cassandraNode?.address, cassandraPid: cassandraNode?.pid, problems,
   });
 
   return async () => {

@@ -7,7 +7,7 @@ import { inject } from 'vitest';
 import type { ServiceAddresses, ServiceName } from './services.global.js';
 
 const services = (): ServiceAddresses =>
-  inject('services') ?? { problems: { Redis: 'no global setup ran', Mosquitto: 'no global setup ran', Cassandra: 'no global setup ran' } };
+  inject('services') ?? { problems: { Redis: 'no global setup ran', 'Redis Cluster': 'no global setup ran', Mosquitto: 'no global setup ran', Cassandra: 'no global setup ran' } };
 
 const warned = new Set<string>();
 
@@ -29,6 +29,8 @@ const address = (name: ServiceName, value: string | undefined) =>
 
 /** redis://127.0.0.1:<port> of this run's own redis-server. */
 export const redisUrl = () => address('Redis', services().redis);
+/** redis+cluster://127.0.0.1:<port>,… of this run's own 3-master Redis Cluster. */
+export const redisClusterUrl = () => address('Redis Cluster', services().redisCluster);
 /** mqtt://127.0.0.1:<port> of this run's own Mosquitto. */
 export const mosquittoUrl = () => address('Mosquitto', services().mosquitto);
 /** host:port of this run's Cassandra node (or the one given with DINO_TEST_CASSANDRA). */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../../config.js';
 import type { RedisSessions } from './redis-persistence.js';
 import { SqliteSessions } from './sqlite-persistence.js';
+import { isClusterUrl } from '../../redis/target.js';
 
 export type BrokerPersistence = SqliteSessions | RedisSessions;
 
@@ -17,7 +18,8 @@ export const REDIS_SESSIONS_PREFIX = 'dino:mqtt:';
  */
 export async function openBrokerPersistence(config: Pick<Config, 'dataDir' | 'redis' | 'mqtt'>): Promise<BrokerPersistence> {
   const { sessionExpirySeconds, limits: { maxQueued } } = config.mqtt;
-  if (config.redis) {
+  // The Redis store opens a one-server client (new Redis(url)), not a cluster's: on a cluster, the file.
+  if (config.redis && !isClusterUrl(config.redis.url)) {
     const { RedisSessions } = await import('./redis-persistence.js');
     return RedisSessions.open({ url: config.redis.url, keyPrefix: REDIS_SESSIONS_PREFIX, maxQueued, sessionExpirySeconds });
   }

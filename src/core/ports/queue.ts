@@ -17,6 +17,20 @@ export interface Broadcast {
 export interface Delivery {
   /** When the queue accepted the entry, in ms since the epoch; undefined when it cannot tell. */
   acceptedAt?: number;
+  /** For a large broadcast, where a node that died part-way had got to: resume, don't restart. */
+  progress?: BroadcastProgress;
+}
+
+/**
+ * A large broadcast's progress, kept by the queue per chunk of recipients (chunk c: userIds[c·chunkSize,
+ * (c+1)·chunkSize)), so that a broadcast taken over from a dead node publishes only the chunks not acknowledged.
+ */
+export interface BroadcastProgress {
+  chunkSize: number;
+  /** Chunks whose every PUBACK came in an earlier attempt: not published again. */
+  done: ReadonlySet<number>;
+  /** Records that chunk `chunk`'s PUBACKs are all in. Never throws: a record lost costs duplicates, never a loss. */
+  record(chunk: number): void;
 }
 
 /** Entries accepted and not yet acknowledged, as the consumer group sees them. */

@@ -1,0 +1,175 @@
+import type { Redis } from 'ioredis';
+import type { BroadcastProgress, QueueBacklog } from '../core/ports/queue.js';
+import { logger } from '../log.js';
+import type { QueueRecorder } from '../metrics/recorders.js';
+import type { RedisKeys } from '../redis/keys.js';
+import type { DinoRedis } from '../redis/scripts.js';
+import { StreamBacklog } from './redis-backlog.js';
+import { toEntries, type StreamEntry } from './redis-codec.js';
+import { DeadLetterStream } from './redis-dead-letters.js';
+import { claimFromDead } from './redis-liveness.js';
+import { appendBroadcast, StreamOrder } from './redis-order.js';
+import type { QueueSettings } from './redis-tuning.js';
+
+const isBusyGroup = (err: unknown) => err instanceof Error && err.message.startsWith('BUSYGROUP');
+export const isNoGroup = (err: unknown) => err instanceof Error && err.message.startsWith('NOGROUP');
+export const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+export const backOff = () => new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 500));
+/**
+ * Recipients per progress chunk. Broadcasts up to this size are not tracked (a restart costs at most this many
+ * duplicates); larger ones record each chunk once its PUBACKs are in: one SADD per 1 000 deliveries.
+ */
+export const PROGRESS_CHUNK = 1000;
+/** Progress of a broadcast nobody acknowledged nor dead-lettered (its stream entry trimmed) goes after this long. */
+const PROGRESS_TTL_MS = 24 * 3600 * 1000;
+
+/**
+ * One stream of the broadcast queue (DINO_STREAM_PARTITIONS of them) and what belongs to it: its consumer group, its
+ * order counters, its dead letters. Every command here touches keys of this partition only, so on Redis Cluster each
+ * goes to the one node holding the partition's slot. The queue (redis.ts) reads every partition and shares its
+ * handler slots among them.
+ */
+export class StreamPartition {
+  readonly order: StreamOrder;
+  readonly deadLetters: DeadLetterStream;
+  private readonly backlog: StreamBacklog;
+  private groupReady: Promise<void> | null = null;
+  private claimCursor = '0-0';
+
+  constructor(
+    readonly index: number,
+    readonly keys: RedisKeys,
+    private readonly producer: DinoRedis,
+    /** This partition's own connection for blocking reads: one blocked XREADGROUP must not hold up the others. */
+    readonly reader: Redis,
+    private readonly settings: QueueSettings,
+    metrics: QueueRecorder,
+  ) {
+    this.deadLetters = new DeadLetterStream(producer, keys, settings, metrics);
+    this.backlog = new StreamBacklog(producer, keys.stream, settings.group);
+    this.order = new StreamOrder(producer, keys, settings.orderWaitMs);
+  }
+
+  /** Makes sure the consumer group exists (created at the stream's end: a new group starts with what comes next). */
+  connect(): Promise<void> {
+    this.groupReady ??= this.createGroup('$').catch((err) => {
+      this.groupReady = null;
+      throw err;
+    });
+    return this.groupReady;
+  }
+
+  async createGroup(startId: '$' | '0'): Promise<void> {
+    try {
+      await this.producer.xgroup('CREATE', this.keys.stream, this.settings.group, startId, 'MKSTREAM');
+    } catch (err) {
+      if (!isBusyGroup(err)) throw err;
+    }
+  }
+
+  append(encoded: Buffer, orderKey: string | undefined): Promise<unknown> {
+    return appendBroadcast(this.producer, this.keys, this.settings.maxLen, encoded, orderKey);
+  }
+
+  backlogFigures(): Promise<QueueBacklog> {
+    return this.backlog.figures();
+  }
+
+  /** Entries not yet acknowledged, read or not. */
+  backlogNow(): Promise<number> {
+    return this.backlog.current();
+  }
+
+  /** Up to `count` new entries for us, waiting up to blockMs for the first. */
+  async read(count: number): Promise<StreamEntry[]> {
+    const { group, consumer, blockMs } = this.settings;
+    const reply = await this.reader.xreadgroupBuffer('GROUP', group, consumer, 'COUNT', count, 'BLOCK', blockMs,
+      'STREAMS', this.keys.stream, '>');
+    return (reply ?? []).flatMap(([, items]) => toEntries(items));
+  }
+
+  /**
+   * XACK with retries through a short outage: an entry handled but left unacknowledged would be delivered again.
+   * If Redis stays away it is given up, and the entry is redelivered later (a duplicate, never a loss).
+   */
+  async acknowledge(id: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.producer.xack(this.keys.stream, this.settings.group, id);
+        // Once acknowledged, its progress is of no use to anyone.
+        await this.producer.del(this.keys.progress(id)).catch(() => undefined);
+        return;
+      } catch (err) {
+        if (attempt >= 10) {
+          logger.error({ err: errorMessage(err), entry: id }, 'could not acknowledge, entry will be delivered again');
+          return;
+        }
+        await backOff();
+      }
+    }
+  }
+
+  /**
+   * The progress of entry `id` with `recipients` recipients, or undefined for a small one. Chunks done earlier are
+   * read only for an entry taken over (`resumed`): a first delivery has none.
+   */
+  async progress(id: string, recipients: number, resumed: boolean): Promise<BroadcastProgress | undefined> {
+    if (recipients <= PROGRESS_CHUNK) return undefined;
+    const key = this.keys.progress(id);
+    const done = resumed ? new Set((await this.producer.smembers(key)).map(Number)) : new Set<number>();
+    if (done.size > 0) logger.info({ entry: id, chunksDone: done.size, chunkSize: PROGRESS_CHUNK }, 'resuming broadcast');
+    const record = (chunk: number) => {
+      this.producer.multi().sadd(key, chunk).pexpire(key, PROGRESS_TTL_MS).exec()
+        .catch((err: unknown) => logger.warn({ err: errorMessage(err), entry: id }, 'could not record broadcast progress'));
+    };
+    return { chunkSize: PROGRESS_CHUNK, done, record };
+  }
+
+  /** Claims our own entries again with JUSTID: resets their idle time (not their delivery count). */
+  async touch(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.producer.xclaim(this.keys.stream, this.settings.group, this.settings.consumer, 0, ...ids, 'JUSTID');
+  }
+
+  claimFromDead(max: number): Promise<StreamEntry[]> {
+    return claimFromDead(this.producer, this.keys, this.settings, max);
+  }
+
+  /** Up to `max` entries idle longer than claimIdleMs on any consumer, walking the pending list round by round. */
+  async claimIdle(max: number): Promise<{ entries: StreamEntry[]; wrapped: boolean }> {
+    const { group, consumer, claimIdleMs } = this.settings;
+    const { stream } = this.keys;
+    // ioredis has the binary form at run time, not in its types (and `callBuffer` breaks under auto-pipelining).
+    const producer = this.producer as unknown as { xautoclaimBuffer(...args: Array<string | number>): Promise<unknown> };
+    const [cursor, claimed, deleted] = (await producer.xautoclaimBuffer(stream, group, consumer,
+      claimIdleMs, this.claimCursor, 'COUNT', max)) as [Buffer, unknown, Buffer[] | undefined];
+    this.claimCursor = cursor.toString();
+    if (deleted?.length) logger.error({ entries: deleted.map(String), stream }, 'pending entries were trimmed away before delivery');
+    return { entries: toEntries(claimed), wrapped: this.claimCursor === '0-0' };
+  }
+
+  /** Times delivered per id, from the pending entries list (XPENDING extended form, one id per range). */
+  async deliveryCounts(ids: string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (ids.length === 0) return counts;
+    const pipeline = this.producer.pipeline();
+    for (const id of ids) pipeline.xpending(this.keys.stream, this.settings.group, id, id, 1);
+    for (const [err, rows] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      for (const [id, , , delivered] of rows as Array<[string, string, number, number]>) counts.set(id, delivered);
+    }
+    return counts;
+  }
+
+  /** Deletes our consumer from the group, but only with nothing pending on it: DELCONSUMER drops its pending list. */
+  async releaseConsumerName(): Promise<void> {
+    const { group, consumer } = this.settings;
+    const { stream } = this.keys;
+    try {
+      const pending = (await this.producer.xpending(stream, group, '-', '+', 1, consumer)) as unknown[];
+      if (pending.length === 0) await this.producer.xgroup('DELCONSUMER', stream, group, consumer);
+    } catch (err) {
+      logger.warn({ err: errorMessage(err), consumer }, 'could not remove consumer name from the group');
+    }
+  }
+}
