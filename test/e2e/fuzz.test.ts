@@ -2,8 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { api, isRunning } from '../support/dino-process.js';
 import { httpCall, type Answer } from '../support/raw-http.js';
-import { seededDinoForSuite } from '../support/dino-suite.js';
-import { until } from '../support/wait.js';
+import { queueIdle, seededDinoForSuite } from '../support/dino-suite.js';
 import { body, brokenRequest, headers, pathParam } from './fuzz-arbitraries.js';
 
 /** The status each error code is answered with (README's errors table). */
@@ -35,8 +34,7 @@ describe('REST API under random input (fast-check)', () => {
   let accepted = true;
   async function settled(): Promise<void> {
     if (!accepted) return;
-    await until('the queue to be idle', async () =>
-      /^dino_stream_pending 0$/m.test(await (await fetch(`${suite.dino.base}/metrics`)).text()));
+    await queueIdle(suite.dino);
     accepted = false;
   }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { api, startDino, type DinoProcess } from './dino-process.js';
 import { sqliteSnapshot } from './sqlite-snapshot.js';
+import { until } from './wait.js';
 
 export interface SuiteDino {
   /** The running process (set once the suite's first beforeAll ran). */
@@ -44,6 +45,17 @@ export function seededDinoForSuite(owner: number, members: number[]): SeededSuit
   beforeAll(async () => {
     suite.snapshot = sqliteSnapshot(join(suite.dataDir, 'dino.sqlite'));
     suite.groupId = await seededGroup(suite.dino, owner, members);
+    // The seed message's derived state is written after its answer: snapshots start once it is.
+    await queueIdle(suite.dino);
   });
   return suite;
+}
+
+/**
+ * Waits until the process's queue holds nothing (`dino_stream_pending 0` on /metrics): the fan-out has handled every
+ * accepted broadcast, so the projector has written every accepted send's derived state.
+ */
+export async function queueIdle(dino: DinoProcess): Promise<void> {
+  await until('the queue to be idle', async () =>
+    /^dino_stream_pending 0$/m.test(await (await fetch(`${dino.base}/metrics`)).text()));
 }
