@@ -76,6 +76,7 @@ describe.each(await storageBackends())('action logs with $name storage', (backen
     // The actor must be a member, as for any send: a stranger's action log is 600 (the rename itself stands).
     const stranger = await api(dino.base, 'PUT', `/v1/groups/${g}`, { group_name: 'again', action_log: { payload: 'x', user_id: newUser() } });
     expect(stranger).toMatchObject({ status: 400, body: { code: 600 } });
+    expect((await c.call('GET', `/v1/groups/${g}`)).name).toBe('again');
   });
 
   it('create_action_log_in_all_groups_for_user: one action log in each of 2 groups and 1 one-to-one', async () => {
