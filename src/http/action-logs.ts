@@ -13,10 +13,10 @@ const { STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE, EVENT_TOO_LARGE } = ErrorCode;
 export const withActionLog = { action_log: messageResponse.optional().describe('the action log written with the change, if one was asked for') };
 
 /**
- * Writes the action log a change asked for, after the change (so a `delete_before` set by it does not hide it);
- * nothing without one. The actor is `user_id`, else `pathUser`.
+ * Writes the action log a change asked for; nothing without one. The actor is `user_id`, else `pathUser`. Callers
+ * write it after their change (so a `delete_before` set by the same call does not hide it), a leave before.
  */
-export async function actionLogAfterChange(dino: Dino, groupId: string, pathUser: number | undefined,
+export async function writeRequestedActionLog(dino: Dino, groupId: string, pathUser: number | undefined,
   field: { payload: string; user_id?: number } | undefined): Promise<{ action_log?: z.output<typeof messageResponse> }> {
   if (!field) return {};
   return { action_log: messageView(await dino.actionLogs.write(groupId, field.user_id ?? pathUser!, field.payload)) };

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { ErrorCode } from '../core/errors.js';
 import type { Dino } from '../core/dino.js';
-import { actionLogAfterChange, withActionLog } from './action-logs.js';
+import { writeRequestedActionLog, withActionLog } from './action-logs.js';
 import { endpoint, serveEndpoint } from './endpoint.js';
 import { named } from './openapi/named.js';
 import type { RouteOptions } from './route.js';
-import { createGroupBody, groupInfoBody, joinBody, updateGroupBody } from './schemas.js';
+import { createGroupBody, groupInfoBody, joinBody, leaveBody, updateGroupBody } from './schemas.js';
 import type { TemplatedApp } from './uws.js';
 import { groupResponse, groupUsersResponse, groupUsersView, groupView } from './presenters.js';
 
@@ -53,8 +53,9 @@ export const groupEndpoints = {
   leaveGroup: endpoint({
     method: 'del', pattern: '/v1/groups/:group_id/user/:user_id/join', tag, access: 'apiKey',
     summary: 'Remove a member from a group',
-    description: 'The `leave` event goes to the remaining members and the leaver. Leaving twice is not an error.',
-    response: theGroup, errors: [NO_SUCH_GROUP, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE],
+    description: 'The `leave` event goes to the remaining members and the leaver. Leaving twice is not an error. An '
+      + '`action_log` is written just before the leave (the leaver is still a member then), and only if there is one.',
+    body: leaveBody, response: changedGroup, errors: [NO_SUCH_GROUP, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE, ...actionLogErrors],
   }),
 };
 
@@ -70,7 +71,7 @@ export function groupRoutes(app: TemplatedApp, dino: Dino, options: RouteOptions
     ...groupView(await dino.groups.update(params.group_id, {
       groupName: body.group_name, description: body.description, owner: body.owner, status: body.status,
     })),
-    ...await actionLogAfterChange(dino, params.group_id, undefined, body.action_log),
+    ...await writeRequestedActionLog(dino, params.group_id, undefined, body.action_log),
   }));
 
   serveEndpoint(app, options, e.groupInfo, async ({ params, body }) => ({
@@ -82,9 +83,14 @@ export function groupRoutes(app: TemplatedApp, dino: Dino, options: RouteOptions
 
   serveEndpoint(app, options, e.joinGroup, async ({ params, body }) => {
     const joined = await dino.groups.join(params.group_id, body.users);
-    return { ...groupView(joined), ...await actionLogAfterChange(dino, params.group_id, undefined, body.action_log) };
+    return { ...groupView(joined), ...await writeRequestedActionLog(dino, params.group_id, undefined, body.action_log) };
   });
 
-  serveEndpoint(app, options, e.leaveGroup, async ({ params }) =>
-    groupView(await dino.groups.leave(params.group_id, params.user_id)));
+  serveEndpoint(app, options, e.leaveGroup, async ({ params, body }) => {
+    // Before the leave: the actor (the leaver by default) must be a member, and a failed log leaves the member in.
+    const { members } = await dino.groups.snapshot(params.group_id, true);
+    const leaving = members.some((m) => m.userId === params.user_id);
+    const log = leaving ? await writeRequestedActionLog(dino, params.group_id, params.user_id, body.action_log) : {};
+    return { ...groupView(await dino.groups.leave(params.group_id, params.user_id)), ...log };
+  });
 }

@@ -3,7 +3,7 @@ import { ErrorCode } from '../core/errors.js';
 import { microsToSeconds } from '../core/time.js';
 import { lastReadBody, memberStateBody } from './conversation-bodies.js';
 import { conversationResponse, conversationView, lastReadsResponse, markedReadResponse } from './conversation-views.js';
-import { actionLogAfterChange, withActionLog } from './action-logs.js';
+import { writeRequestedActionLog, withActionLog } from './action-logs.js';
 import { endpoint, serveEndpoint } from './endpoint.js';
 import { named } from './openapi/named.js';
 import type { RouteOptions } from './route.js';
@@ -56,7 +56,7 @@ export function memberStateRoutes(app: TemplatedApp, dino: Dino, options: RouteO
       hide: body.hide, bookmark: body.bookmark, pin: body.pin, rating: body.rating, notifications: body.notifications,
       kicked: body.kicked,
     });
-    return { ...await describe(changed), ...await actionLogAfterChange(dino, params.group_id, params.user_id, body.action_log) };
+    return { ...await describe(changed), ...await writeRequestedActionLog(dino, params.group_id, params.user_id, body.action_log) };
   });
 
   serveEndpoint(app, options, e.markAllRead, async ({ params }) => ({ groups: await dino.memberStates.markAllRead(params.user_id) }));

@@ -43,6 +43,9 @@ export const updateGroupBody = named('UpdateGroupBody', z.object({
 
 export const joinBody = named('JoinBody', z.object({ users: userIds.min(1).max(10_000), action_log: actionLogByUser.optional() }));
 
+export const leaveBody = named('LeaveBody', z.object({ action_log: actionLogOfUser.optional() })
+  .describe('optional; the action log is written before the leave, by user_id or else the leaver'));
+
 export const groupInfoBody = named('GroupInfoBody', z.object({
   count_messages: z.boolean().default(false).describe('true: message_amount counts the group\'s messages (up to 100 000); else it is -1'),
 }));

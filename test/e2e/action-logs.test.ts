@@ -79,6 +79,21 @@ describe.each(await storageBackends())('action logs with $name storage', (backen
     expect((await c.call('GET', `/v1/groups/${g}`)).name).toBe('again');
   });
 
+  it('a leave with an action_log: the log (by the leaver, still a member) and then the leave; leaving again writes none', async () => {
+    const [u, o] = [newUser(), newUser()];
+    const appU = await connect(u);
+    const g = await c.create(u, [o]);
+    const left = await c.call('DELETE', `/v1/groups/${g}/user/${o}/join`, { action_log: { payload: 'o left' } });
+    expect(left).toMatchObject({ user_count: 1, action_log: { user_id: o, message_payload: 'o left' } });
+    const events = await appU.waitFor((e) => e.event_type === 'leave' || e.event_type === 'action_log', 2);
+    expect(events.map((e) => e.event_type)).toEqual(['action_log', 'leave']);
+    expect(await c.call('DELETE', `/v1/groups/${g}/user/${o}/join`, { action_log: { payload: 'again' } })).not.toHaveProperty('action_log');
+    expect((await c.open(g, u)).map((m) => m.message_payload)).toEqual(['o left']);
+    expect(await c.listIds(o)).toEqual([]);
+    // A DELETE without a body is answered as before.
+    expect(await c.call('DELETE', `/v1/groups/${g}/user/${u}/join`)).not.toHaveProperty('action_log');
+  });
+
   it('create_action_log_in_all_groups_for_user: one action log in each of 2 groups and 1 one-to-one', async () => {
     const [u, o] = [newUser(), newUser()];
     const appO = await connect(o);
