@@ -14,7 +14,7 @@ const tag = 'groups';
 const theGroup = { status: 200, description: 'the group', schema: groupResponse };
 const changedGroup = { status: 200, description: 'the group, and the action log if the body asked for one',
   schema: named('ChangedGroup', groupResponse.extend(withActionLog)) };
-/** A change with an action log may fail as a send does, after the change stands (README, "Action logs"). */
+/** A change asked with an action log may also fail as a send does (README, "Action logs"). */
 const actionLogErrors = [USER_NOT_IN_GROUP, GROUP_NOT_OPEN, EVENT_TOO_LARGE] as const;
 const groupInfoResponse = named('GroupInfo', groupResponse.extend({
   message_amount: z.number().int().min(-1).describe('the group\'s messages, counted up to 100 000 with count_messages; else -1'),
