@@ -1,3 +1,4 @@
+import { ActionLogs } from './action-logs.js';
 import { GroupCache } from './group-cache.js';
 import { Groups } from './groups.js';
 import { Messages } from './messages.js';
@@ -28,6 +29,7 @@ export class Dino {
   readonly memberStates: MemberStates;
   readonly conversations: Conversations;
   readonly messageEdits: MessageEdits;
+  readonly actionLogs: ActionLogs;
 
   constructor(readonly ports: Ports, rules: DinoRules) {
     const cache = new GroupCache();
@@ -40,5 +42,6 @@ export class Dino {
     const counter = new UnreadCounter(ports.storage, rules.unreadCacheSize);
     this.conversations = new Conversations(ports, this.groups, counter);
     this.messageEdits = new MessageEdits(ports, events, this.groups, this.memberStates, counter);
+    this.actionLogs = new ActionLogs(ports, this.messages);
   }
 }

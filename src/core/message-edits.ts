@@ -58,6 +58,12 @@ export class MessageEdits {
       count: await this.ports.storage.countMessagesAfter(groupId, member.deleteBefore, MESSAGE_COUNT_CAP) };
   }
 
+  /** All the group's messages, up to MESSAGE_COUNT_CAP (the original's `message_amount`); 601 without the group. */
+  async groupMessageCount(groupId: string): Promise<number> {
+    await this.groups.snapshot(groupId);
+    return this.ports.storage.countMessagesAfter(groupId, -1, MESSAGE_COUNT_CAP);
+  }
+
   /** The author's own message: another user's, or none, is 602 alike (nobody learns which ids exist). */
   private async own(authorId: number, groupId: string, messageId: string): Promise<Message> {
     const message = await this.info(groupId, messageId);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { secondsToMicros } from '../core/time.js';
 import { named } from './openapi/named.js';
-import { userId } from './schemas.js';
+import { actionLogOfUser, userId } from './schemas.js';
 
 /** Request bodies of the conversation API (field names as the original's V2). */
 const seconds = z.number().positive().max(1e11).transform(secondsToMicros).describe('float UNIX seconds');
@@ -20,6 +20,7 @@ export const memberStateBody = named('MemberStateBody', z.object({
   rating: z.number().int().nullable().optional(),
   notifications: z.boolean().optional().describe('false: the group counts for no unread total'),
   kicked: z.boolean().optional().describe('true: no events, no history, no sending; false or a join lets the user back'),
+  action_log: actionLogOfUser.optional().describe('an action log written after the change'),
 }));
 
 const deleted = z.boolean().nullable().optional()

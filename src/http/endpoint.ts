@@ -68,8 +68,11 @@ type BodyOf<B> = B extends z.ZodType ? z.output<B> : undefined;
 export const paramNames = (pattern: string): string[] =>
   pattern.split('/').filter((segment) => segment.startsWith(':')).map((segment) => segment.slice(1));
 
-/** POST and PUT bodies are read (and bounded) before the handler runs, even where it takes none. */
-export const readsBody = (spec: Endpoint): boolean => spec.method === 'post' || spec.method === 'put';
+/**
+ * POST and PUT bodies are read (and bounded) before the handler runs, even where it takes none; a DELETE's only where
+ * it declares one (a leave's optional `action_log`, as the original's), so other DELETEs stay as they were.
+ */
+export const readsBody = (spec: Endpoint): boolean => spec.method === 'post' || spec.method === 'put' || spec.body !== undefined;
 
 /** The error codes an endpoint may answer: its own, and those every endpoint of its kind may. */
 export function errorCodesOf(spec: Endpoint): ErrorCode[] {
@@ -100,5 +103,5 @@ export function serveEndpoint<P extends string, B extends z.ZodType | undefined,
     const values = Object.fromEntries(readers.map(([name, read], i) => [name, read(params[i]!)])) as PathParams<P>;
     const input = (spec.body ? spec.body.parse(body) : undefined) as BodyOf<B>;
     return { status: spec.response.status, body: await handler({ params: values, body: input }) };
-  });
+  }, readsBody(spec));
 }

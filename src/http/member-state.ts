@@ -3,11 +3,13 @@ import { ErrorCode } from '../core/errors.js';
 import { microsToSeconds } from '../core/time.js';
 import { lastReadBody, memberStateBody } from './conversation-bodies.js';
 import { conversationResponse, conversationView, lastReadsResponse, markedReadResponse } from './conversation-views.js';
+import { writeRequestedActionLog, withActionLog } from './action-logs.js';
 import { endpoint, serveEndpoint } from './endpoint.js';
+import { named } from './openapi/named.js';
 import type { RouteOptions } from './route.js';
 import type { TemplatedApp } from './uws.js';
 
-const { USER_NOT_IN_GROUP, NO_SUCH_GROUP, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE } = ErrorCode;
+const { USER_NOT_IN_GROUP, NO_SUCH_GROUP, GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE, EVENT_TOO_LARGE } = ErrorCode;
 const tag = 'member state';
 const theConversation = { status: 200, description: 'the group and the member\'s state', schema: conversationResponse };
 
@@ -22,9 +24,9 @@ export const memberStateEndpoints = {
     method: 'put', pattern: '/v1/groups/:group_id/user/:user_id/update', tag, access: 'apiKey',
     summary: 'Change a member\'s state in a group',
     description: 'Only the fields given change. A later `last_read_time` sends a `read` receipt to the other members of '
-      + 'a small group (DINO_READ_RECEIPT_MAX_MEMBERS) when there was news.',
-    body: memberStateBody, response: theConversation,
-    errors: [USER_NOT_IN_GROUP, NO_SUCH_GROUP, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE],
+      + 'a small group (DINO_READ_RECEIPT_MAX_MEMBERS) when there was news. An `action_log` is written after the change.',
+    body: memberStateBody, response: { ...theConversation, schema: named('ChangedUserGroup', conversationResponse.extend(withActionLog)) },
+    errors: [USER_NOT_IN_GROUP, NO_SUCH_GROUP, GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE, EVENT_TOO_LARGE],
   }),
   markAllRead: endpoint({
     method: 'put', pattern: '/v1/user/:user_id/read', tag, access: 'apiKey',
@@ -48,12 +50,14 @@ export function memberStateRoutes(app: TemplatedApp, dino: Dino, options: RouteO
   serveEndpoint(app, options, e.memberState, async ({ params }) =>
     describe(await dino.memberStates.conversation(params.group_id, params.user_id)));
 
-  serveEndpoint(app, options, e.updateMemberState, async ({ params, body }) => describe(await dino.memberStates.update(
-    params.group_id, params.user_id, {
+  serveEndpoint(app, options, e.updateMemberState, async ({ params, body }) => {
+    const changed = await dino.memberStates.update(params.group_id, params.user_id, {
       lastReadTime: body.last_read_time, deleteBefore: body.delete_before, highlightTime: body.highlight_time,
       hide: body.hide, bookmark: body.bookmark, pin: body.pin, rating: body.rating, notifications: body.notifications,
       kicked: body.kicked,
-    })));
+    });
+    return { ...await describe(changed), ...await writeRequestedActionLog(dino, params.group_id, params.user_id, body.action_log) };
+  });
 
   serveEndpoint(app, options, e.markAllRead, async ({ params }) => ({ groups: await dino.memberStates.markAllRead(params.user_id) }));
 

@@ -40,9 +40,8 @@ type Method = 'get' | 'post' | 'put' | 'del';
  * envelope.
  */
 export function route(app: TemplatedApp, method: Method, pattern: string, options: RouteOptions,
-  handler: (ctx: RouteContext) => Promise<Answer>): void {
+  handler: (ctx: RouteContext) => Promise<Answer>, hasBody = method === 'post' || method === 'put'): void {
   const paramCount = (pattern.match(/:/g) ?? []).length;
-  const hasBody = method === 'post' || method === 'put';
   app[method](pattern, guarded(options.corsOrigins, (reply, req, headers) => {
     const authorized = hasApiKey(req, options.apiKeys);
     const rawParams = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? '');

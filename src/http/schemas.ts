@@ -24,14 +24,31 @@ export const createGroupBody = named('CreateGroupBody', z.object({
   meta: z.number().int().nullish(),
 }));
 
+/**
+ * An action log written with a change (the original's `action_log` on join, group update and member-state bodies):
+ * a message of type `action_log` by `user_id`, a member, written after the change.
+ */
+const actionLogFields = { payload: text(256 * 1024).describe('the action log\'s text') };
+export const actionLogByUser = named('ActionLogBy', z.object({ ...actionLogFields, user_id: userId.describe('the actor, a member') }));
+export const actionLogOfUser = named('ActionLogOf', z.object({ ...actionLogFields,
+  user_id: userId.optional().describe('the actor, a member; the path\'s user when absent') }));
+
 export const updateGroupBody = named('UpdateGroupBody', z.object({
   group_name: text(1000).min(1).optional(),
   description: text(10_000).nullable().optional(),
   owner: userId.nullable().optional(),
   status: z.number().int().min(-3).max(0).optional().describe('0 open, −1 frozen, −2 archived, −3 deleted'),
+  action_log: actionLogByUser.optional(),
 }));
 
-export const joinBody = named('JoinBody', z.object({ users: userIds.min(1).max(10_000) }));
+export const joinBody = named('JoinBody', z.object({ users: userIds.min(1).max(10_000), action_log: actionLogByUser.optional() }));
+
+export const leaveBody = named('LeaveBody', z.object({ action_log: actionLogOfUser.optional() })
+  .describe('optional; the action log is written before the leave, by user_id or else the leaver'));
+
+export const groupInfoBody = named('GroupInfoBody', z.object({
+  count_messages: z.boolean().default(false).describe('true: message_amount counts the group\'s messages (up to 100 000); else it is -1'),
+}));
 
 const sendFields = {
   message_payload: text(256 * 1024),

@@ -8,6 +8,7 @@ import type { DeliveryHistory } from './console/history.js';
 import { consoleSiteRoutes } from './console/site.js';
 import { consoleStatusRoutes } from './console/status.js';
 import { docsRoutes } from './docs.js';
+import { actionLogRoutes } from './action-logs.js';
 import { groupRoutes } from './groups.js';
 import { guarded } from './guard.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
@@ -54,6 +55,7 @@ export class HttpServer {
     conversationRoutes(this.app, dino, routeOptions);
     memberStateRoutes(this.app, dino, routeOptions);
     messageEditRoutes(this.app, dino, routeOptions);
+    actionLogRoutes(this.app, dino, routeOptions);
     notificationRoutes(this.app, dino, { ...routeOptions, idempotency, bodyLimit: options.notificationBodyLimit }, options.maxRecipients);
     tokenRoutes(this.app, auth?.tokens, routeOptions);
     brokerHookRoutes(this.app, auth?.policy, routeOptions);

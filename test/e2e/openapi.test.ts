@@ -116,6 +116,12 @@ describe('the OpenAPI document and the docs page of a running Dino', () => {
     const groups = await call('post', '/v1/users/{user_id}/groups', ids, { per_page: 10 });
     expect(groups.body).toHaveLength(2);
     await call('post', '/v1/notification/send', {}, { event_type: 'ping', group_id, notification: [{ user_ids: [member], data: { a: 1 } }] });
+    // The answers that carry an action log or a message count.
+    await call('put', '/v1/groups/{group_id}', ids, { group_name: 'logged', action_log: { payload: 'renamed', user_id: owner } });
+    await call('put', '/v1/groups/{group_id}/join', ids, { users: [joiner], action_log: { payload: 'joined', user_id: joiner } });
+    await call('put', '/v1/groups/{group_id}/user/{user_id}/update', ids, { pin: true, action_log: { payload: 'pinned' } });
+    expect((await call('post', '/v1/groups/{group_id}', ids, { count_messages: true })).body.message_amount).toBeGreaterThan(0);
+    expect((await call('post', '/v1/users/{user_id}/groups/actions', ids, { payload: 'nickname' })).body.action_logs).toHaveLength(2);
     const left = await call('delete', '/v1/groups/{group_id}/user/{user_id}/join', ids);
     expect(left.body.owner_id).toBeNull();
 
