@@ -7,7 +7,7 @@ import { body, brokenRequest, headers, pathParam } from './fuzz-arbitraries.js';
 
 /** The status each error code is answered with (README's errors table). */
 const STATUS_OF_CODE: Record<number, number> = {
-  600: 400, 601: 400, 602: 400, 605: 400, 607: 400, 610: 401, 611: 404, 612: 413, 613: 409, 614: 415,
+  600: 400, 601: 400, 602: 400, 605: 400, 606: 400, 607: 400, 610: 401, 611: 404, 612: 413, 613: 409, 614: 415,
 };
 
 /** Never a 500, never a hang; every error is the `{code, detail}` envelope with its 4xx status. */
@@ -64,6 +64,19 @@ describe('REST API under random input (fast-check)', () => {
     ['POST', (p) => `/v1/groups/${p.g}/user/${p.u}/histories`, ['per_page', 'until', 'since']],
     ['POST', (p) => `/v1/users/${p.u}/groups`, ['per_page', 'until']],
     ['POST', () => '/v1/notification/send', ['event_type', 'group_id', 'notification']],
+    // The conversation API (member state, list, sync, totals, edits, action logs).
+    ['GET', (p) => `/v1/groups/${p.g}/user/${p.u}`],
+    ['PUT', (p) => `/v1/groups/${p.g}/user/${p.u}/update`, ['last_read_time', 'delete_before', 'highlight_time', 'hide', 'bookmark',
+      'pin', 'rating', 'notifications', 'kicked', 'action_log']],
+    ['PUT', (p) => `/v1/user/${p.u}/read`],
+    ['POST', (p) => `/v1/groups/${p.g}/lastread`, ['user_id']],
+    ['POST', (p) => `/v1/users/${p.u}/groups/updates`, ['since', 'until', 'per_page', 'count_unread', 'receiver_stats']],
+    ['POST', (p) => `/v1/userstats/${p.u}`, ['hidden', 'deleted', 'count_unread']],
+    ['PUT', (p) => `/v1/users/${p.u}/message/${p.g}/edit`, ['group_id', 'receiver_id', 'message_payload', 'created_at']],
+    ['POST', (p) => `/v1/users/${p.u}/message/${p.g}/info`, ['group_id', 'receiver_id']],
+    ['POST', (p) => `/v1/groups/${p.g}/user/${p.u}/count`, ['since']],
+    ['POST', (p) => `/v1/users/${p.u}/actions`, ['group_id', 'receiver_id', 'payload']],
+    ['POST', (p) => `/v1/users/${p.u}/groups/actions`, ['payload']],
     ['GET', () => '/healthz'],
     ['GET', () => '/readyz'],
   ];
