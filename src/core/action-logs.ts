@@ -1,7 +1,7 @@
 import { mapLimit } from './batches.js';
 import { GROUP_OPEN, type Message } from './model.js';
 import type { Messages } from './messages.js';
-import type { Ports } from './ports/index.js';
+import type { Groups } from './groups.js';
 
 /** What an action log says and who did it (the original's ActionLogQuery, the fields Dino uses). */
 export interface ActionLogInput {
@@ -18,7 +18,7 @@ const FAN_OUT = 16;
  * announced as `action_log` events. Each is one message in one group, like any send: nothing per member.
  */
 export class ActionLogs {
-  constructor(private readonly ports: Ports, private readonly messages: Messages) {}
+  constructor(private readonly messages: Messages, private readonly groups: Groups) {}
 
   /** One action log in one group by `actorId`, who must be a member (600 otherwise, as for any send). */
   write(groupId: string, actorId: number, payload: string): Promise<Message> {
@@ -30,7 +30,7 @@ export class ActionLogs {
    * original's nickname change. One message per group, groups written FAN_OUT at a time; the logs written.
    */
   async inAllGroups(userId: number, payload: string): Promise<Message[]> {
-    const groups = (await this.ports.storage.listConversations(userId))
+    const groups = (await this.groups.conversationsOf(userId))
       .filter(({ group, member }) => !member.state.kicked && group.status === GROUP_OPEN);
     return mapLimit(groups, FAN_OUT, ({ group }) => this.write(group.groupId, userId, payload));
   }

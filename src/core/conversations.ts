@@ -51,7 +51,7 @@ export class Conversations {
   /** `until` (exclusive) is compared with each group's last message time: pass the last row's to page on. */
   async list(userId: number, options: ListOptions & { until?: Micros }): Promise<ConversationRow[]> {
     const until = options.until ?? Number.MAX_SAFE_INTEGER;
-    const rows = (await this.ports.storage.listConversations(userId)).filter((c) => deletedMatches(options.deleted)(c)
+    const rows = (await this.groups.conversationsOf(userId)).filter((c) => deletedMatches(options.deleted)(c)
       && hiddenMatches(options.hidden)(c) && this.typeMatches(c, options.groupType) && c.group.lastMessageTime < until);
     return this.page(rows.sort(byListOrder), options);
   }
@@ -59,7 +59,7 @@ export class Conversations {
   /** What changed after `since` (and at or before `until`), hidden and deleted included: what an app syncs. */
   async updates(userId: number, options: ListOptions & { since: Micros; until?: Micros }): Promise<ConversationRow[]> {
     const until = options.until ?? Number.MAX_SAFE_INTEGER;
-    const rows = (await this.ports.storage.listConversations(userId)).filter((c) => this.typeMatches(c, options.groupType)
+    const rows = (await this.groups.conversationsOf(userId)).filter((c) => this.typeMatches(c, options.groupType)
       && lastUpdated(c) > options.since && lastUpdated(c) <= until);
     return this.page(rows.sort(byListOrder), { ...options, hidden: null, deleted: null });
   }
@@ -69,7 +69,7 @@ export class Conversations {
    * hidden or deleted groups, kicked ones or those with notifications off. -1 for the unread totals without counting.
    */
   async stats(userId: number, options: { hidden: boolean | null; deleted: boolean | null; countUnread: boolean }): Promise<UserStats> {
-    const all = await this.ports.storage.listConversations(userId);
+    const all = await this.groups.conversationsOf(userId);
     const listed = all.filter((c) => !isDeleted(c));
     const counted = all.filter((c) => hiddenMatches(options.hidden)(c) && deletedMatches(options.deleted)(c));
     const oneToOne = counted.filter((c) => c.group.groupType === GROUP_TYPE_ONE_TO_ONE).length;

@@ -42,6 +42,6 @@ export class Dino {
     const counter = new UnreadCounter(ports.storage, rules.unreadCacheSize);
     this.conversations = new Conversations(ports, this.groups, counter);
     this.messageEdits = new MessageEdits(ports, events, this.groups, this.memberStates, counter);
-    this.actionLogs = new ActionLogs(ports, this.messages);
+    this.actionLogs = new ActionLogs(this.messages, this.groups);
   }
 }

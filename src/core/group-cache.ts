@@ -1,3 +1,4 @@
+import { mapLimit } from './batches.js';
 import type { Group, Member } from './model.js';
 
 /** What the send path needs of a group: its row and its members. */
@@ -6,37 +7,109 @@ export interface GroupSnapshot {
   members: Member[];
 }
 
+interface Entry<T> {
+  value: T;
+  expiresAt: number;
+}
+
+/** Group rows read at a time when many are missing (a conversation list of hundreds of groups). */
+const ROW_READS = 32;
+
 /**
- * Recently read groups with their members, so a send does not read both again. Every change to a group's status,
- * owner or members is announced (see GroupChanges) and drops its entry in every process; the time limit bounds
- * staleness should an announcement be missed. The row's last-message fields may lag: the send path does not use them.
+ * Recently read groups: snapshots (row and members) for the send path, and rows alone for conversation lists, which
+ * sort hundreds of groups by their last message and show the members of a page only. Every change to a group (its
+ * status, owner, members, and, from the projector, its last message) is announced (see GroupChanges) and drops both
+ * entries in every process; the time limit bounds staleness should an announcement be missed.
  */
 export class GroupCache {
-  private readonly entries = new Map<string, { snapshot: GroupSnapshot; expiresAt: number }>();
-  /** Bumped by every invalidation: a load that overlapped one does not store what it read. */
+  private readonly snapshots = new Map<string, Entry<GroupSnapshot>>();
+  private readonly rows = new Map<string, Entry<Group>>();
+  /**
+   * Counts invalidations. A load stores what it read only if its group was not invalidated since the load began:
+   * `invalidated` holds each group's last invalidation, and `floor` stands for those forgotten to keep it bounded.
+   * Per group, so that a busy group's announcements do not stop every other group from being cached.
+   */
   private epoch = 0;
+  private floor = 0;
+  private readonly invalidated = new Map<string, number>();
+  /** Row reads under way: concurrent lists that miss the same rows (after they expired) share one read each. */
+  private readonly loadingRows = new Map<string, Promise<Group | null>>();
 
-  constructor(private readonly ttlMs = 5_000, private readonly maxEntries = 50_000) {}
+  /**
+   * `rowTtlMs` is longer than `ttlMs`: a list reads hundreds of rows, and announcements keep them current (a change
+   * feed that lost its connection says so, which clears everything); the limit is only for one that went missing.
+   */
+  constructor(private readonly ttlMs = 5_000, private readonly maxEntries = 50_000, private readonly rowTtlMs = 30_000) {}
 
   async get(groupId: string, load: () => Promise<GroupSnapshot | null>): Promise<GroupSnapshot | null> {
-    const entry = this.entries.get(groupId);
-    if (entry && entry.expiresAt > Date.now()) return entry.snapshot;
-    const epoch = this.epoch;
+    const cached = this.fresh(this.snapshots, groupId);
+    if (cached) return cached;
+    const began = this.epoch;
     const snapshot = await load();
-    if (snapshot && epoch === this.epoch) {
-      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(groupId, { snapshot, expiresAt: Date.now() + this.ttlMs });
-    }
+    if (snapshot) this.keep(this.snapshots, groupId, snapshot, began, this.ttlMs);
     return snapshot;
+  }
+
+  /** The rows of these groups (those that exist), from a snapshot or a row entry where fresh, else from `load`. */
+  async getRows(groupIds: readonly string[], load: (groupId: string) => Promise<Group | null>): Promise<Map<string, Group>> {
+    const found = new Map<string, Group>();
+    const missing: string[] = [];
+    for (const id of groupIds) {
+      const group = this.fresh(this.snapshots, id)?.group ?? this.fresh(this.rows, id);
+      if (group) found.set(id, group);
+      else missing.push(id);
+    }
+    const began = this.epoch;
+    const loaded = await mapLimit(missing, ROW_READS, (id) => this.loadRow(id, load));
+    missing.forEach((id, i) => {
+      const group = loaded[i];
+      if (!group) return;
+      found.set(id, group);
+      this.keep(this.rows, id, group, began, this.rowTtlMs);
+    });
+    return found;
   }
 
   invalidate(groupId: string): void {
     this.epoch++;
-    this.entries.delete(groupId);
+    this.snapshots.delete(groupId);
+    this.rows.delete(groupId);
+    this.loadingRows.delete(groupId);
+    if (this.invalidated.size >= this.maxEntries) {
+      this.invalidated.clear();
+      this.floor = this.epoch;
+    }
+    this.invalidated.set(groupId, this.epoch);
   }
 
   clear(): void {
     this.epoch++;
-    this.entries.clear();
+    this.floor = this.epoch;
+    this.invalidated.clear();
+    this.snapshots.clear();
+    this.rows.clear();
+    this.loadingRows.clear();
+  }
+
+  private loadRow(groupId: string, load: (groupId: string) => Promise<Group | null>): Promise<Group | null> {
+    let loading = this.loadingRows.get(groupId);
+    if (!loading) {
+      loading = load(groupId).finally(() => {
+        if (this.loadingRows.get(groupId) === loading) this.loadingRows.delete(groupId);
+      });
+      this.loadingRows.set(groupId, loading);
+    }
+    return loading;
+  }
+
+  private fresh<T>(entries: Map<string, Entry<T>>, groupId: string): T | undefined {
+    const entry = entries.get(groupId);
+    return entry && entry.expiresAt > Date.now() ? entry.value : undefined;
+  }
+
+  private keep<T>(entries: Map<string, Entry<T>>, groupId: string, value: T, began: number, ttlMs: number): void {
+    if (began < this.floor || (this.invalidated.get(groupId) ?? 0) > began) return;
+    if (entries.size >= this.maxEntries && !entries.has(groupId)) entries.delete(entries.keys().next().value!);
+    entries.set(groupId, { value, expiresAt: Date.now() + ttlMs });
   }
 }

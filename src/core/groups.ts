@@ -2,6 +2,7 @@ import { groupEvent, joinEvent, leaveEvent } from './events.js';
 import type { GroupCache, GroupSnapshot } from './group-cache.js';
 import { Errors } from './errors.js';
 import { newGroupId } from './ids.js';
+import type { Conversation } from './member-state.js';
 import { GROUP_OPEN, GROUP_TYPE_PRIVATE, type Group, type Member } from './model.js';
 import type { Broadcaster } from './broadcaster.js';
 import type { Ports } from './ports/index.js';
@@ -60,6 +61,19 @@ export class Groups {
     const snapshot = await this.lookup(groupId);
     if (!snapshot) throw Errors.noSuchGroup(groupId);
     return snapshot;
+  }
+
+  /**
+   * The user's conversations, in no particular order: its own rows (one read) joined with the group rows, which come
+   * from the cache; a row whose group is gone is left out.
+   */
+  async conversationsOf(userId: number): Promise<Conversation[]> {
+    const members = await this.ports.storage.listMemberRecords(userId);
+    const groups = await this.cache.getRows(members.map((m) => m.groupId), (id) => this.ports.storage.getGroup(id));
+    return members.flatMap((member) => {
+      const group = groups.get(member.groupId);
+      return group ? [{ group, member }] : [];
+    });
   }
 
   lookup(groupId: string): Promise<GroupSnapshot | null> {

@@ -72,7 +72,7 @@ export class MemberStates {
   /** Marks every conversation of the user read that had news, a bookmark or a highlight; returns how many. */
   async markAllRead(userId: number): Promise<number> {
     const now = nowMicros();
-    const pending = (await this.ports.storage.listConversations(userId)).filter(({ group, member }) => !member.state.kicked
+    const pending = (await this.groups.conversationsOf(userId)).filter(({ group, member }) => !member.state.kicked
       && (group.lastMessageTime > member.lastReadTime || member.state.bookmark || member.state.highlightTime !== LONG_AGO));
     await mapLimit(pending, FAN_OUT, async (c) => {
       await this.ports.storage.updateMemberState(c.group.groupId, userId, { lastReadTime: Math.max(now, c.member.lastReadTime),

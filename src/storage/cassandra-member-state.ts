@@ -1,6 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { initialState, type Conversation, type MemberRecord, type MemberStatePatch } from '../core/member-state.js';
-import type { Group } from '../core/model.js';
+import { initialState, type MemberRecord, type MemberStatePatch } from '../core/member-state.js';
 import type { Micros } from '../core/time.js';
 import { mapLimit } from './cassandra-helpers.js';
 
@@ -43,8 +42,7 @@ export function toMemberRecord(r: Row): MemberRecord | null {
 export class CassandraMemberState {
   private readonly q;
 
-  constructor(ks: string, private readonly run: Run, private readonly allRows: AllRows,
-    private readonly getGroup: (groupId: string) => Promise<Group | null>) {
+  constructor(ks: string, private readonly run: Run, private readonly allRows: AllRows) {
     this.q = {
       get: `SELECT * FROM ${ks}.groups_by_user WHERE user_id = ? AND group_id = ?`,
       all: `SELECT * FROM ${ks}.groups_by_user WHERE user_id = ?`,
@@ -62,10 +60,8 @@ export class CassandraMemberState {
     return row ? toMemberRecord(row) : null;
   }
 
-  async conversations(userId: number): Promise<Conversation[]> {
-    const members = (await this.allRows(this.q.all, [userId])).map(toMemberRecord).filter((m): m is MemberRecord => m !== null);
-    const groups = await mapLimit(members, FAN_OUT, (m) => this.getGroup(m.groupId));
-    return members.flatMap((member, i) => (groups[i] ? [{ group: groups[i]!, member }] : []));
+  async ofUser(userId: number): Promise<MemberRecord[]> {
+    return (await this.allRows(this.q.all, [userId])).map(toMemberRecord).filter((m): m is MemberRecord => m !== null);
   }
 
   /** Reads first: an UPDATE alone would create a row for a user who is no member. */

@@ -10,7 +10,7 @@ import { bucketRange, historyBuckets } from './cassandra-buckets.js';
 import { distinctMembers, mapLimit } from './cassandra-helpers.js';
 import { CassandraMemberState } from './cassandra-member-state.js';
 import { CassandraMessageEdits } from './cassandra-message-edits.js';
-import type { Conversation, MemberRecord, MemberStatePatch } from '../core/member-state.js';
+import type { MemberRecord, MemberStatePatch } from '../core/member-state.js';
 
 export interface CassandraOptions {
   contactPoints: string[];
@@ -140,7 +140,7 @@ export class CassandraStorage implements Storage {
   private constructor(private readonly client: cassandra.Client, keyspace: string) {
     this.q = statements(keyspace);
     this.memberState = new CassandraMemberState(keyspace, (query, params) => this.run(query, params),
-      (query, params) => this.allRows(query, params), (groupId) => this.getGroup(groupId));
+      (query, params) => this.allRows(query, params));
     this.messageEdits = new CassandraMessageEdits(keyspace, (query, params, opts) => this.run(query, params, opts), toMessage);
   }
 
@@ -341,7 +341,7 @@ export class CassandraStorage implements Storage {
 
   // Issue 13's statements live in their own modules; each refuses ids that are not UUIDs itself.
   getMemberState(groupId: string, userId: number): Promise<MemberRecord | null> { return this.memberState.get(groupId, userId); }
-  listConversations(userId: number): Promise<Conversation[]> { return this.memberState.conversations(userId); }
+  listMemberRecords(userId: number): Promise<MemberRecord[]> { return this.memberState.ofUser(userId); }
   updateMemberState(groupId: string, userId: number, patch: MemberStatePatch): Promise<MemberRecord | null> {
     return this.memberState.update(groupId, userId, patch);
   }

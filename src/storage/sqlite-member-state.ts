@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { Conversation, MemberRecord, MemberStatePatch } from '../core/member-state.js';
+import type { MemberRecord, MemberStatePatch } from '../core/member-state.js';
 import type { Micros } from '../core/time.js';
-import { toGroup, type GroupRow } from './sqlite.js';
 
 interface MemberRow {
   group_id: string; user_id: number; join_time: number; last_read_time: number; last_sent_time: number | null;
@@ -37,8 +36,7 @@ export class SqliteMemberState {
     const sets = Object.values(COLUMNS).map((c) => `${c} = CASE WHEN @set_${c} THEN @${c} ELSE ${c} END`).join(', ');
     this.q = {
       get: db.prepare<[string, number], MemberRow>('SELECT * FROM memberships WHERE group_id = ? AND user_id = ?'),
-      conversations: db.prepare<[number], MemberRow & GroupRow>(`SELECT g.*, m.* FROM memberships m
-        JOIN groups g USING (group_id) WHERE m.user_id = ?`),
+      ofUser: db.prepare<[number], MemberRow>('SELECT * FROM memberships WHERE user_id = ?'),
       update: db.prepare(`UPDATE memberships SET ${sets} WHERE group_id = @group_id AND user_id = @user_id`),
       letBackIn: db.prepare(`UPDATE memberships SET kicked = 0, last_read_time = max(last_read_time, @at),
         last_updated_time = @at WHERE group_id = @group_id AND user_id = @user_id AND kicked = 1`),
@@ -50,8 +48,8 @@ export class SqliteMemberState {
     return row ? toMemberRecord(row) : null;
   }
 
-  conversations(userId: number): Conversation[] {
-    return this.q.conversations.all(userId).map((r) => ({ group: toGroup(r), member: toMemberRecord(r) }));
+  ofUser(userId: number): MemberRecord[] {
+    return this.q.ofUser.all(userId).map(toMemberRecord);
   }
 
   update(groupId: string, userId: number, patch: MemberStatePatch): MemberRecord | null {

@@ -9,7 +9,7 @@ import type { Activity, Storage } from '../core/ports/storage.js';
 import { migrateSqlite } from './sqlite-schema.js';
 import { SqliteMemberState } from './sqlite-member-state.js';
 import { SqliteMessageEdits } from './sqlite-message-edits.js';
-import type { Conversation, MemberRecord, MemberStatePatch } from '../core/member-state.js';
+import type { MemberRecord, MemberStatePatch } from '../core/member-state.js';
 
 export interface GroupRow {
   group_id: string; name: string; description: string | null; status: number; group_type: number;
@@ -216,8 +216,8 @@ export class SqliteStorage implements Storage {
     return this.memberState.get(groupId, userId);
   }
 
-  async listConversations(userId: number): Promise<Conversation[]> {
-    return this.memberState.conversations(userId);
+  async listMemberRecords(userId: number): Promise<MemberRecord[]> {
+    return this.memberState.ofUser(userId);
   }
 
   async updateMemberState(groupId: string, userId: number, patch: MemberStatePatch): Promise<MemberRecord | null> {

@@ -65,12 +65,12 @@ export function memberStateContract(name: string, open: () => Promise<Storage>):
       const group = await groupWith(T, [a]);
       expect(await s.updateMemberState(group.groupId, stranger, { pin: true, lastUpdatedTime: T + 1 })).toBeNull();
       expect(await s.getMemberState(group.groupId, stranger)).toBeNull();
-      expect(await s.listConversations(stranger)).toEqual([]);
+      expect(await s.listMemberRecords(stranger)).toEqual([]);
       expect(await s.updateMemberState(randomUUID(), a, { pin: true, lastUpdatedTime: T + 1 })).toBeNull();
       expect(await s.getMemberState('not-a-uuid', a)).toBeNull();
     });
 
-    it('lists every conversation of a user with the group\'s current row (last message included)', async () => {
+    it('lists a user\'s row in every group it is in, with its own state', async () => {
       const [a, b] = [userId(), userId()];
       const g1 = await groupWith(T, [a, b]);
       const g2 = await groupWith(T + SECOND, [a], 1);
@@ -80,12 +80,11 @@ export function memberStateContract(name: string, open: () => Promise<Storage>):
       await s.saveMessage(message);
       await s.applyActivity({ lastMessages: [message], sends: [{ groupId: g1.groupId, userId: b, at }] });
       await s.updateMemberState(g2.groupId, a, { pin: true, lastUpdatedTime: T + 2 * SECOND });
-      const list = (await s.listConversations(a)).sort((x, y) => x.group.createdAt - y.group.createdAt);
-      expect(list.map((c) => c.group.groupId)).toEqual([g1.groupId, g2.groupId]);
-      expect(list[0]!.group).toMatchObject({ lastMessageTime: at, lastMessageUserId: b });
-      expect(list[0]!.member).toMatchObject({ userId: a, lastReadTime: T, state: initialState(T) });
-      expect(list[1]!.member.state).toMatchObject({ pin: true, lastUpdatedTime: T + 2 * SECOND });
-      expect(list[1]!.group.groupType).toBe(1);
+      const list = (await s.listMemberRecords(a)).sort((x, y) => (x.groupId === g1.groupId ? -1 : y.groupId === g1.groupId ? 1 : 0));
+      expect(list.map((m) => m.groupId)).toEqual([g1.groupId, g2.groupId]);
+      expect(list[0]).toMatchObject({ userId: a, lastReadTime: T, state: initialState(T) });
+      expect(list[1]!.state).toMatchObject({ pin: true, lastUpdatedTime: T + 2 * SECOND });
+      expect((await s.listMemberRecords(b)).find((m) => m.groupId === g1.groupId)).toMatchObject({ lastSentTime: at, lastReadTime: at });
     });
 
     it('takes a kicked member out of the member list but keeps its row and its conversation', async () => {
@@ -95,7 +94,7 @@ export function memberStateContract(name: string, open: () => Promise<Storage>):
       expect(kicked?.state.kicked).toBe(true);
       expect(await s.getMembers(group.groupId)).toEqual([{ userId: a, joinTime: T }]);
       expect((await s.getMemberState(group.groupId, b))?.state.kicked).toBe(true);
-      expect((await s.listConversations(b)).map((c) => c.group.groupId)).toEqual([group.groupId]);
+      expect((await s.listMemberRecords(b)).map((m) => m.groupId)).toEqual([group.groupId]);
       await s.updateMemberState(group.groupId, b, { kicked: false, lastUpdatedTime: T + 20 });
       expect((await s.getMembers(group.groupId)).map((m) => m.userId).sort()).toEqual([a, b].sort());
     });
@@ -116,7 +115,7 @@ export function memberStateContract(name: string, open: () => Promise<Storage>):
       await s.updateMemberState(group.groupId, b, { pin: true, bookmark: true, lastUpdatedTime: T + 10 });
       expect(await s.removeMember(group.groupId, b, T + 20)).toBe(true);
       expect(await s.getMemberState(group.groupId, b)).toBeNull();
-      expect(await s.listConversations(b)).toEqual([]);
+      expect(await s.listMemberRecords(b)).toEqual([]);
       await s.addMembers(group.groupId, [{ userId: b, joinTime: T + 30 }], T + 30);
       expect((await s.getMemberState(group.groupId, b))?.state).toEqual(initialState(T + 30));
     });

@@ -34,4 +34,68 @@ describe('GroupCache', () => {
     await cache.get('c', async () => snapshot('c'));
     expect((await cache.get('missing', async () => snapshot('reloaded')))!.group.name).toBe('reloaded');
   });
+
+  it('keeps what a load read when only other groups were invalidated meanwhile (a busy group must not stop caching)', async () => {
+    const cache = new GroupCache();
+    let release!: () => void;
+    const slow = cache.get('quiet', () => new Promise((resolve) => (release = () => resolve(snapshot('read once')))));
+    cache.invalidate('busy');
+    release();
+    await slow;
+    expect((await cache.get('quiet', async () => snapshot('read twice')))!.group.name).toBe('read once');
+  });
+
+  it('serves rows from snapshots or row entries, loads only the missing ones, and leaves out groups that do not exist', async () => {
+    const cache = new GroupCache();
+    await cache.get('a', async () => snapshot('a'));
+    const loads: string[] = [];
+    const load = async (id: string) => {
+      loads.push(id);
+      return id === 'gone' ? null : ({ name: `${id}${loads.length}` } as unknown as GroupSnapshot['group']);
+    };
+    const first = await cache.getRows(['a', 'b', 'gone'], load);
+    expect([...first.entries()].map(([id, g]) => [id, g.name])).toEqual([['a', 'a'], ['b', 'b1']]);
+    const second = await cache.getRows(['a', 'b', 'gone'], load);
+    expect(second.get('b')!.name).toBe('b1');
+    expect(loads).toEqual(['b', 'gone', 'gone']);
+    cache.invalidate('b');
+    expect((await cache.getRows(['b'], load)).get('b')!.name).toBe('b4');
+  });
+
+  it('does not keep rows a load read while their group was invalidated, nor anything read before a clear', async () => {
+    const cache = new GroupCache();
+    const gates: Array<() => void> = [];
+    const load = (id: string) => new Promise<GroupSnapshot['group']>((resolve) =>
+      gates.push(() => resolve({ name: `stale ${id}` } as unknown as GroupSnapshot['group'])));
+    const rows = cache.getRows(['x', 'y'], load);
+    cache.invalidate('x');
+    gates.forEach((open) => open());
+    await rows;
+    const fresh = async (id: string) => ({ name: `fresh ${id}` } as unknown as GroupSnapshot['group']);
+    const after = await cache.getRows(['x', 'y'], fresh);
+    expect([after.get('x')!.name, after.get('y')!.name]).toEqual(['fresh x', 'stale y']);
+    const before = cache.getRows(['z'], load);
+    cache.clear();
+    gates.at(-1)!();
+    await before;
+    expect((await cache.getRows(['z'], fresh)).get('z')!.name).toBe('fresh z');
+  });
+
+  it('shares one read of a row among concurrent lists that miss it, but not a read an invalidation overtook', async () => {
+    const cache = new GroupCache();
+    const gates: Array<() => void> = [];
+    let reads = 0;
+    const load = (id: string) => new Promise<GroupSnapshot['group']>((resolve) => {
+      const n = ++reads;
+      gates.push(() => resolve({ name: `${id}${n}` } as unknown as GroupSnapshot['group']));
+    });
+    const one = cache.getRows(['g'], load);
+    const two = cache.getRows(['g'], load);
+    expect(reads).toBe(1);
+    cache.invalidate('g');
+    const three = cache.getRows(['g'], load);
+    expect(reads).toBe(2);
+    gates.forEach((open) => open());
+    expect([(await one).get('g')!.name, (await two).get('g')!.name, (await three).get('g')!.name]).toEqual(['g1', 'g1', 'g2']);
+  });
 });

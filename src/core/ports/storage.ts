@@ -1,6 +1,6 @@
 import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../model.js';
 import type { Micros } from '../time.js';
-import type { Conversation, MemberRecord, MemberStatePatch } from '../member-state.js';
+import type { MemberRecord, MemberStatePatch } from '../member-state.js';
 
 /** What a batch of stored messages changes besides their rows, coalesced: see `Storage.applyActivity`. */
 export interface Activity {
@@ -60,8 +60,8 @@ export interface Storage {
   close(): Promise<void>;
   /** A member's row with its own state (a kicked member still has one); null when not a member. */
   getMemberState(groupId: string, userId: number): Promise<MemberRecord | null>;
-  /** Every group the user has a row in (kicked included) with the group's row; in no particular order. */
-  listConversations(userId: number): Promise<Conversation[]>;
+  /** The user's row in every group it has one in (kicked included), in no particular order. */
+  listMemberRecords(userId: number): Promise<MemberRecord[]>;
   /**
    * Applies the given fields to an existing member row and returns it, or null (writing nothing) when there is
    * none. Kicking also takes the user out of the group's member list; un-kicking puts it back.
