@@ -1,8 +1,9 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, flagOf, loadConfig, settings, type Config, type SettingName } from './config.js';
 import { logger, setLogLevel } from './log.js';
 import { runDino, type Role } from './runtime.js';
 import { migrate } from './migrate.js';
+import { retention } from './retention.js';
 
 const program = new Command('dino').description('Dino: chat messages stored, then fanned out to every member over MQTT');
 for (const name of Object.keys(settings) as SettingName[]) {
@@ -64,6 +65,18 @@ program.command('fanout').description('queue consumer and worker threads only; n
 program.command('migrate').description('create or upgrade the storage schema (idempotent)').action(async () => {
   console.log(await migrate(config()));
 });
+
+program.command('retention').description('delete the messages every member of their group deleted: one pass, for cron')
+  .option('--dry-run', 'list the groups and bounds it would purge, delete nothing', false)
+  .option('--concurrency <n>', 'groups purged at once (1-64)', (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('an integer from 1 to 64');
+    return n;
+  }, 4)
+  .action(async (opts: { dryRun: boolean; concurrency: number }) => {
+    const totals = await retention(config(), opts);
+    process.exitCode = totals.failed > 0 ? 1 : 0;
+  });
 
 const deadLetters = program.command('dead-letters').description('broadcasts that failed too often (Redis queue only)');
 deadLetters.command('list').description('show dead letters, oldest first').option('--limit <n>', 'at most this many', '100')

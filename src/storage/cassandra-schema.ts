@@ -40,6 +40,15 @@ const MIGRATIONS: string[][] = [
     `ALTER TABLE {ks}.groups_by_user ADD IF NOT EXISTS (highlight_time bigint, hidden_at bigint, deleted boolean,
        bookmark boolean, pin boolean, rating int, notifications boolean, kicked boolean, last_updated_time bigint)`,
   ],
+  [
+    // Retention (issue 13): the floor below which the group's messages were purged; null = never purged (created_at).
+    `ALTER TABLE {ks}.groups ADD IF NOT EXISTS first_message_time bigint`,
+    // The retention job needs every member's delete_before per group, kicked members included (members_by_group
+    // drops them). A storage-attached index reads it from groups_by_user itself: no second copy to keep in step,
+    // and Cassandra builds it for rows written before this version. Its cost is a little work on each write of
+    // groups_by_user and one all-node query per group in the (nightly) retention job.
+    `CREATE CUSTOM INDEX IF NOT EXISTS groups_by_user_group ON {ks}.groups_by_user (group_id) USING 'StorageAttachedIndex'`,
+  ],
 ];
 
 export const CASSANDRA_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,15 +1,16 @@
 import cassandra from 'cassandra-driver';
 import { Errors } from '../core/errors.js';
-import { timeUuidAt, timeUuidMicros } from '../core/ids.js';
+import { timeUuidMicros } from '../core/ids.js';
 import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
 import { cqlPort } from './cassandra-port.js';
 import { CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, checkKeyspaceName, messageBucket } from './cassandra-schema.js';
-import type { Activity, Storage } from '../core/ports/storage.js';
-import { bucketRange, historyBuckets } from './cassandra-buckets.js';
+import type { Activity, Storage, UndeletedMessages } from '../core/ports/storage.js';
+import { bucketRange, historyBuckets, lowestTimeUuidAt } from './cassandra-buckets.js';
 import { distinctMembers, mapLimit } from './cassandra-helpers.js';
 import { CassandraMemberState } from './cassandra-member-state.js';
 import { CassandraMessageEdits } from './cassandra-message-edits.js';
+import { CassandraRetention } from './cassandra-retention.js';
 import type { MemberRecord, MemberStatePatch } from '../core/member-state.js';
 
 export interface CassandraOptions {
@@ -46,14 +47,6 @@ export function storageUnavailable(err: unknown): unknown {
   if (!down) return err;
   return Errors.storageUnavailable(err);
 }
-
-/**
- * Cassandra orders timeuuids by time, then by the clock-sequence and node bytes compared as *signed* bytes. 0x80 is
- * the lowest signed byte, so this id sorts after every id of an earlier microsecond and before every id of this
- * one: `>= lowest(t)` means "at or after t" and `< lowest(t)` "before t", exactly. (minTimeuuid() is ms-precise.)
- */
-const LOWEST_NODE = new Uint8Array(6).fill(0x80);
-export const lowestTimeUuidAt = (micros: Micros): string => timeUuidAt(Math.max(0, micros), 0x0080, LOWEST_NODE);
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
@@ -136,12 +129,15 @@ export class CassandraStorage implements Storage {
   private readonly q;
   private readonly memberState: CassandraMemberState;
   private readonly messageEdits: CassandraMessageEdits;
+  private readonly retention: CassandraRetention;
 
   private constructor(private readonly client: cassandra.Client, keyspace: string) {
     this.q = statements(keyspace);
     this.memberState = new CassandraMemberState(keyspace, (query, params) => this.run(query, params),
       (query, params) => this.allRows(query, params));
     this.messageEdits = new CassandraMessageEdits(keyspace, (query, params, opts) => this.run(query, params, opts), toMessage);
+    this.retention = new CassandraRetention(keyspace, (query, params, opts) => this.run(query, params, opts),
+      (query, params) => this.allRows(query, params));
   }
 
   /** Connects to a keyspace that `migrateCassandra` has brought to the current schema version. */
@@ -349,6 +345,8 @@ export class CassandraStorage implements Storage {
   editMessage(groupId: string, messageId: string, payload: string): Promise<boolean> {
     return this.messageEdits.edit(groupId, messageId, payload);
   }
+  groupsWithUndeletedMessages(): AsyncIterable<UndeletedMessages> { return this.retention.candidates(); }
+  purgeMessagesUpTo(groupId: string, upTo: Micros): Promise<void> { return this.retention.purge(groupId, upTo); }
 
   private async run(query: string, params: unknown[], opts: RunOptions = {}): Promise<cassandra.types.ResultSet> {
     try {

@@ -47,6 +47,8 @@ const MIGRATIONS: string[] = [
    ALTER TABLE memberships ADD COLUMN notifications INTEGER NOT NULL DEFAULT 1;
    ALTER TABLE memberships ADD COLUMN kicked INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE memberships ADD COLUMN last_updated_time INTEGER;`,
+  // Retention (issue 13): the floor below which the group's messages were purged; NULL = never purged (created_at).
+  `ALTER TABLE groups ADD COLUMN first_message_time INTEGER;`,
 ];
 
 export function sqliteSchemaVersion(db: Database.Database): number {

@@ -5,10 +5,11 @@ import { openSqliteFile } from '../sqlite-file.js';
 import { GroupCommit } from '../sqlite-group-commit.js';
 import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
-import type { Activity, Storage } from '../core/ports/storage.js';
+import type { Activity, Storage, UndeletedMessages } from '../core/ports/storage.js';
 import { migrateSqlite } from './sqlite-schema.js';
 import { SqliteMemberState } from './sqlite-member-state.js';
 import { SqliteMessageEdits } from './sqlite-message-edits.js';
+import { SqliteRetention } from './sqlite-retention.js';
 import type { MemberRecord, MemberStatePatch } from '../core/member-state.js';
 
 export interface GroupRow {
@@ -24,6 +25,10 @@ interface MembershipRow {
 export interface MessageRow {
   group_id: string; created_at: number; message_id: string; sender_id: number; message_type: string; payload: string;
 }
+
+/** Named, not positional: later versions add columns to groups (first_message_time). */
+const GROUP_COLUMNS = `group_id, name, description, status, group_type, owner_id, meta, created_at, updated_at,
+  last_message_time, last_message_id, last_message_user_id, last_message_type, last_message_overview`;
 
 export const toGroup = (r: GroupRow): Group => ({
   groupId: r.group_id, name: r.name, description: r.description, status: r.status, groupType: r.group_type,
@@ -48,6 +53,7 @@ export class SqliteStorage implements Storage {
   private readonly commits: GroupCommit;
   private readonly memberState: SqliteMemberState;
   private readonly messageEdits: SqliteMessageEdits;
+  private readonly retention: SqliteRetention;
 
   constructor(file: string) {
     this.db = openSqliteFile(file);
@@ -57,9 +63,10 @@ export class SqliteStorage implements Storage {
     const db = this.db;
     this.memberState = new SqliteMemberState(db);
     this.messageEdits = new SqliteMessageEdits(db);
+    this.retention = new SqliteRetention(db);
     this.q = {
-      insertGroup: db.prepare(`INSERT OR IGNORE INTO groups VALUES (@group_id, @name, @description, @status,
-        @group_type, @owner_id, @meta, @created_at, @updated_at, @last_message_time, @last_message_id,
+      insertGroup: db.prepare(`INSERT OR IGNORE INTO groups (${GROUP_COLUMNS}) VALUES (@group_id, @name, @description,
+        @status, @group_type, @owner_id, @meta, @created_at, @updated_at, @last_message_time, @last_message_id,
         @last_message_user_id, @last_message_type, @last_message_overview)`),
       getGroup: db.prepare<[string], GroupRow>('SELECT * FROM groups WHERE group_id = ?'),
       updateGroup: db.prepare(`UPDATE groups SET name = coalesce(@name, name),
@@ -230,6 +237,14 @@ export class SqliteStorage implements Storage {
 
   async editMessage(groupId: string, messageId: string, payload: string): Promise<boolean> {
     return this.messageEdits.edit(groupId, messageId, payload);
+  }
+
+  groupsWithUndeletedMessages(): AsyncIterable<UndeletedMessages> {
+    return this.retention.candidates();
+  }
+
+  async purgeMessagesUpTo(groupId: string, upTo: Micros): Promise<void> {
+    await this.retention.purge(groupId, upTo);
   }
 
   private insertMembers(groupId: string, members: Member[]): void {

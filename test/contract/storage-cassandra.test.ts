@@ -9,6 +9,7 @@ import {
 import { cassandraContactPoint } from '../support/services.js';
 import { memberStateContract } from './member-state.contract.js';
 import { messageEditsContract } from './message-edits.contract.js';
+import { retentionContract } from './retention.contract.js';
 import { storageContract } from './storage.contract.js';
 
 const contactPoint = cassandraContactPoint();
@@ -58,4 +59,5 @@ describe.skipIf(!contactPoint)('cassandra', () => {
   storageContract('cassandra', () => CassandraStorage.connect(options));
   memberStateContract('cassandra', () => CassandraStorage.connect(options));
   messageEditsContract('cassandra', () => CassandraStorage.connect(options));
+  retentionContract('cassandra', () => CassandraStorage.connect(options));
 });

@@ -5,6 +5,7 @@ import { afterAll } from 'vitest';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import { memberStateContract } from './member-state.contract.js';
 import { messageEditsContract } from './message-edits.contract.js';
+import { retentionContract } from './retention.contract.js';
 import { storageContract } from './storage.contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dino-storage-'));
@@ -13,3 +14,4 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 storageContract('sqlite', async () => SqliteStorage.open(dir));
 memberStateContract('sqlite', async () => SqliteStorage.open(dir));
 messageEditsContract('sqlite', async () => SqliteStorage.open(dir));
+retentionContract('sqlite', async () => SqliteStorage.open(dir));

@@ -74,3 +74,16 @@ export async function api(base: string, method: string, path: string, body?: unk
   }
   return { status: response.status, body: json };
 }
+
+/** Runs a `dino` command that ends by itself (`migrate`, `retention`) to its exit: its code, stdout and stderr lines. */
+export function runDinoCommand(args: string[], env: Record<string, string>): Promise<{ code: number | null; lines: string[]; errors: string[] }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, DINO_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'] });
+  const [lines, errors]: string[][] = [[], []];
+  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
+  createInterface({ input: child.stderr! }).on('line', (line) => errors.push(line));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, lines, errors }));
+  });
+}

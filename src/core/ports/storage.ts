@@ -10,6 +10,18 @@ export interface Activity {
   sends: SentMark[];
 }
 
+/**
+ * A group whose oldest messages nobody can see any more: every member (kicked ones included; those who left do not
+ * count) has moved delete_before past the group's first_message_time. Those at or before `minDeleteBefore` may go.
+ */
+export interface UndeletedMessages {
+  groupId: string;
+  /** The lowest delete_before of the group's members. */
+  minDeleteBefore: Micros;
+  /** The floor below which its messages were purged before (its created_at if never). */
+  firstMessageTime: Micros;
+}
+
 export interface SentMark {
   groupId: string;
   userId: number;
@@ -71,4 +83,14 @@ export interface Storage {
   getMessage(groupId: string, messageId: string): Promise<Message | null>;
   /** Replaces a stored message's payload; false, writing nothing, when there is no such message. */
   editMessage(groupId: string, messageId: string, payload: string): Promise<boolean>;
+  /**
+   * Every group with messages that all its members deleted (see `UndeletedMessages`), read page by page: memory
+   * stays bounded whatever the number of groups. A group nobody is a member of any more is not listed.
+   */
+  groupsWithUndeletedMessages(): AsyncIterable<UndeletedMessages>;
+  /**
+   * Deletes the group's messages created at or before `upTo`, then moves its first_message_time up to `upTo` (never
+   * down). Idempotent; after a crash halfway the group is still listed and the purge can simply run again.
+   */
+  purgeMessagesUpTo(groupId: string, upTo: Micros): Promise<void>;
 }
