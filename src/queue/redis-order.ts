@@ -19,6 +19,21 @@ export function appendBroadcast<R>(to: Commands<R>, keys: RedisKeys, maxLen: num
     FIELD.broadcast, encoded, FIELD.orderKey, orderKey, FIELD.orderSeq);
 }
 
+/** A keyed broadcast waiting to be appended with others of its turn. */
+export interface KeyedEntry {
+  encoded: Buffer;
+  orderKey: string;
+}
+
+/**
+ * Appends keyed broadcasts in the order given, each numbered within its key, in one script call
+ * (enqueueManyInOrder-n.lua): the same as appending them one by one with `appendBroadcast`, in one round trip.
+ */
+export function appendManyInOrder<R>(to: Commands<R>, keys: RedisKeys, maxLen: number, entries: readonly KeyedEntry[]): R {
+  return to.enqueueManyInOrder(1 + entries.length, keys.stream, ...entries.map((e) => keys.seq(e.orderKey)),
+    maxLen, COUNTER_TTL_MS, FIELD.broadcast, FIELD.orderKey, FIELD.orderSeq, ...entries.flatMap((e) => [e.encoded, e.orderKey]));
+}
+
 /** Moves `orderKey`'s "done up to" mark to `seq`, never back (markDone-1.lua): its successors need not wait for it. */
 export function markDone<R>(on: Commands<R>, keys: RedisKeys, orderKey: string, seq: number): R {
   return on.markDone(keys.done(orderKey), seq, COUNTER_TTL_MS);

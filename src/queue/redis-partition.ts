@@ -8,7 +8,8 @@ import { StreamBacklog } from './redis-backlog.js';
 import { toEntries, type StreamEntry } from './redis-codec.js';
 import { DeadLetterStream } from './redis-dead-letters.js';
 import { claimFromDead } from './redis-liveness.js';
-import { appendBroadcast, StreamOrder } from './redis-order.js';
+import { appendBroadcast, appendManyInOrder, StreamOrder, type KeyedEntry } from './redis-order.js';
+import { chunksByKey, TurnBatch } from '../core/turn-batch.js';
 import type { QueueSettings } from './redis-tuning.js';
 
 const isBusyGroup = (err: unknown) => err instanceof Error && err.message.startsWith('BUSYGROUP');
@@ -22,6 +23,8 @@ export const backOff = () => new Promise((resolve) => setTimeout(resolve, 500 + 
 export const PROGRESS_CHUNK = 1000;
 /** Progress of a broadcast nobody acknowledged nor dead-lettered (its stream entry trimmed) goes after this long. */
 const PROGRESS_TTL_MS = 24 * 3600 * 1000;
+/** Keyed broadcasts appended by one script call at most: a turn's appends, in calls of bounded size. */
+const APPEND_CHUNK = { maxItems: 128, maxBytes: 1024 * 1024 };
 
 /**
  * One stream of the broadcast queue (DINO_STREAM_PARTITIONS of them) and what belongs to it: its consumer group, its
@@ -35,6 +38,8 @@ export class StreamPartition {
   private readonly backlog: StreamBacklog;
   private groupReady: Promise<void> | null = null;
   private claimCursor = '0-0';
+  /** The keyed broadcasts of one turn (concurrent sends), appended together: one round trip, one script call. */
+  private readonly keyed = new TurnBatch<KeyedEntry, unknown>((entries) => this.appendKeyed(entries));
 
   constructor(
     readonly index: number,
@@ -68,7 +73,15 @@ export class StreamPartition {
   }
 
   append(encoded: Buffer, orderKey: string | undefined): Promise<unknown> {
-    return appendBroadcast(this.producer, this.keys, this.settings.maxLen, encoded, orderKey);
+    if (orderKey === undefined) return appendBroadcast(this.producer, this.keys, this.settings.maxLen, encoded);
+    return this.keyed.add({ encoded, orderKey });
+  }
+
+  private appendKeyed(entries: KeyedEntry[]): Array<Promise<unknown>> {
+    return chunksByKey(entries, () => '', (e) => e.encoded.length, APPEND_CHUNK).flatMap((chunk) => {
+      const appended = appendManyInOrder(this.producer, this.keys, this.settings.maxLen, chunk);
+      return chunk.map(() => appended);
+    });
   }
 
   backlogFigures(): Promise<QueueBacklog> {

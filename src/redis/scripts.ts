@@ -3,10 +3,11 @@ import { fileURLToPath } from 'node:url';
 import type { ChainableCommander, Redis } from 'ioredis';
 
 /**
- * Dino's Lua scripts, one per file in ./commands, named `<command>-<number of keys>.lua` (as BullMQ's); each file's
- * header says its KEYS, ARGV and reply. `npm run build` copies them beside the compiled code.
+ * Dino's Lua scripts, one per file in ./commands, named `<command>-<number of keys>.lua` (as BullMQ's; `n`: the
+ * caller passes the number first); each file's header says its KEYS, ARGV and reply. `npm run build` copies them
+ * beside the compiled code.
  */
-const FILES = ['claimFromDead-2', 'enqueueInOrder-2', 'markDone-1', 'releaseClaim-1'] as const;
+const FILES = ['claimFromDead-2', 'enqueueInOrder-2', 'enqueueManyInOrder-n', 'markDone-1', 'releaseClaim-1'] as const;
 
 /** The scripts as commands of a client (`R`: a promise) or of a MULTI block (`R`: the block, for chaining). */
 export interface DinoCommands<R> {
@@ -14,6 +15,8 @@ export interface DinoCommands<R> {
   claimFromDeadBuffer(stream: string, aliveKey: string, group: string, dead: string, to: string, ...ids: string[]): R;
   enqueueInOrder(stream: string, seqKey: string, maxLen: number, ttlMs: number, payloadField: string, payload: Buffer,
     orderKeyField: string, orderKey: string, seqField: string): R;
+  /** `numberOfKeys` = 1 + the number of entries; then the stream, each entry's counter, and the ARGV of the script. */
+  enqueueManyInOrder(numberOfKeys: number, ...keysAndArgs: Array<string | number | Buffer>): R;
   markDone(doneKey: string, seq: number, ttlMs: number): R;
   releaseClaim(key: string, claimValue: string): R;
 }
@@ -29,7 +32,7 @@ const scripts = FILES.map((file) => {
   const [name, keys] = file.split('-') as [string, string];
   const path = fileURLToPath(new URL(`./commands/${file}.lua`, import.meta.url));
   try {
-    return { name, numberOfKeys: Number(keys), lua: readFileSync(path, 'utf8') };
+    return { name, numberOfKeys: keys === 'n' ? undefined : Number(keys), lua: readFileSync(path, 'utf8') };
   } catch (err) {
     throw new Error(`Lua script missing: ${path} (\`npm run build\` copies src/redis/commands): ${(err as Error).message}`);
   }

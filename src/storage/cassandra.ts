@@ -10,6 +10,7 @@ import { bucketRange, historyBuckets, lowestTimeUuidAt } from './cassandra-bucke
 import { distinctMembers, mapLimit } from './cassandra-helpers.js';
 import { CassandraMemberState } from './cassandra-member-state.js';
 import { CassandraMessageEdits } from './cassandra-message-edits.js';
+import { CassandraMessageWrites, type Statement } from './cassandra-message-writes.js';
 import { CassandraRetention } from './cassandra-retention.js';
 import type { MemberRecord, MemberStatePatch } from '../core/member-state.js';
 
@@ -130,6 +131,7 @@ export class CassandraStorage implements Storage {
   private readonly memberState: CassandraMemberState;
   private readonly messageEdits: CassandraMessageEdits;
   private readonly retention: CassandraRetention;
+  private readonly messageWrites: CassandraMessageWrites;
 
   private constructor(private readonly client: cassandra.Client, keyspace: string) {
     this.q = statements(keyspace);
@@ -138,6 +140,7 @@ export class CassandraStorage implements Storage {
     this.messageEdits = new CassandraMessageEdits(keyspace, (query, params, opts) => this.run(query, params, opts), toMessage);
     this.retention = new CassandraRetention(keyspace, (query, params, opts) => this.run(query, params, opts),
       (query, params) => this.allRows(query, params));
+    this.messageWrites = new CassandraMessageWrites(this.q.insertMessage, (statements) => this.runTogether(statements));
   }
 
   /** Connects to a keyspace that `migrateCassandra` has brought to the current schema version. */
@@ -254,10 +257,9 @@ export class CassandraStorage implements Storage {
     return true;
   }
 
-  /** One single-partition insert: the request path's only write (the rest is `applyActivity`'s, later). */
-  async saveMessage(m: Message): Promise<void> {
-    await this.run(this.q.insertMessage, [m.groupId, messageBucket(timeUuidMicros(m.messageId)), m.messageId, m.senderId,
-      m.messageType, m.payload]);
+  /** The request path's only write (the rest is `applyActivity`'s, later), batched per turn (cassandra-message-writes.ts). */
+  saveMessage(m: Message): Promise<void> {
+    return this.messageWrites.save(m);
   }
 
   /** Independent idempotent updates, each written with its message's time as cell timestamp: the newest wins. */
@@ -352,6 +354,16 @@ export class CassandraStorage implements Storage {
     try {
       return await this.client.execute(query, params,
         { prepare: true, isIdempotent: opts.idempotent ?? true, pageState: opts.pageState });
+    } catch (err) {
+      throw storageUnavailable(err);
+    }
+  }
+
+  /** One statement alone; several (of one partition) as an unlogged batch: one atomic mutation. */
+  private async runTogether(statements: Statement[]): Promise<void> {
+    if (statements.length === 1) return void (await this.run(statements[0]!.query, statements[0]!.params));
+    try {
+      await this.client.batch(statements, { prepare: true, logged: false, isIdempotent: true });
     } catch (err) {
       throw storageUnavailable(err);
     }

@@ -101,6 +101,20 @@ export function queueContract(name: string, open: () => Promise<BroadcastQueue>,
       expect(received.map((b) => b.payload)).toEqual(sent.map((b) => b.payload));
     });
 
+    it('keeps each group\'s order across waves of concurrent enqueues, large and keyless ones mixed in', async () => {
+      // Concurrent enqueues have no order among themselves; each wave holds one per group and waits for the last.
+      const waves = Array.from({ length: 6 }, (_, wave) => Array.from({ length: 30 }, (_, g): Broadcast => ({
+        payload: JSON.stringify({ wave, g, pad: g === 7 && wave % 2 === 0 ? 'x'.repeat(600_000) : '' }), userIds: [1],
+        ...(g >= 27 ? {} : { orderKey: `group-${g}` }),
+      })));
+      for (const wave of waves) await Promise.all(wave.map((b) => queue.enqueue(b)));
+      queue.startConsuming(record, { concurrency: 1 });
+      await until('every broadcast of every wave', () => received.length === 6 * 30);
+      const waveOrder = (g: number) => received.map((b) => JSON.parse(b.payload)).filter((p) => p.g === g).map((p) => p.wave);
+      for (let g = 0; g < 27; g++) expect(waveOrder(g)).toEqual([0, 1, 2, 3, 4, 5]);
+      for (let g = 27; g < 30; g++) expect(waveOrder(g).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    });
+
     it('delivers again an entry whose handler failed', async () => {
       const [first, flaky, last] = broadcastsFor('retry', 3);
       let failures = 0;

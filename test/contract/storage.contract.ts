@@ -296,12 +296,14 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         expect(new Set(ids).size).toBe(same.length + 2);
       });
 
-      it('reads back 1000 concurrently saved messages, distinct and newest first', async () => {
+      it('reads back 1000 concurrently saved messages (large ones among them), distinct and newest first', async () => {
         const users = userIds(10);
         const group = await groupWith(Date.now() * 1000 - SECOND, users);
         const messages = Array.from({ length: 1000 }, (_, i) => {
           const { id, micros } = newTimeUuid();
-          return { groupId: group.groupId, messageId: id, senderId: users[i % 10]!, payload: `m${i}`,
+          // Writes of one turn may be batched: sizes on both sides of a batch's bounds.
+          const payload = i % 97 === 0 ? `${'x'.repeat(40_000)}${i}` : i % 13 === 0 ? `${'y'.repeat(1500)}${i}` : `m${i}`;
+          return { groupId: group.groupId, messageId: id, senderId: users[i % 10]!, payload,
             messageType: 'text', createdAt: micros };
         });
         await Promise.all(messages.map((m) => s.saveMessage(m)));
