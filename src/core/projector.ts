@@ -1,6 +1,7 @@
-import { messageOfEvent } from './events.js';
+import { storedMessageOfEvent } from './events.js';
 import type { Message } from './model.js';
 import type { Activity, BroadcastHandler, GroupChanges, SentMark, Storage } from './ports/index.js';
+import type { Micros } from './time.js';
 
 export interface ProjectorOptions {
   /**
@@ -20,8 +21,11 @@ export interface ProjectorOptions {
 export class CoalescedActivity {
   readonly lastMessages = new Map<string, Message>();
   readonly sends = new Map<string, SentMark>();
+  /** The latest later change (an attachment processed) per group: its updated_at moves there. */
+  readonly touches = new Map<string, Micros>();
 
-  add(m: Message): this {
+  add(m: Message, touchedAt: Micros | null = null): this {
+    if (touchedAt !== null && touchedAt > (this.touches.get(m.groupId) ?? -1)) this.touches.set(m.groupId, touchedAt);
     const last = this.lastMessages.get(m.groupId);
     if (!last || m.createdAt > last.createdAt) this.lastMessages.set(m.groupId, m);
     const key = `${m.groupId}/${m.senderId}`;
@@ -35,7 +39,8 @@ export class CoalescedActivity {
   }
 
   activity(): Activity {
-    return { lastMessages: [...this.lastMessages.values()], sends: [...this.sends.values()] };
+    return { lastMessages: [...this.lastMessages.values()], sends: [...this.sends.values()],
+      touches: [...this.touches].map(([groupId, at]) => ({ groupId, at })) };
   }
 }
 
@@ -80,11 +85,11 @@ export class ActivityProjector {
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
   }
 
-  /** Resolves once the message's group and sender state are stored. */
-  project(message: Message): Promise<void> {
+  /** Resolves once the message's group and sender state are stored (and the group touched at `touchedAt`, if given). */
+  project(message: Message, touchedAt: Micros | null = null): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the projector is closed'));
     const batch = this.next;
-    batch.add(message);
+    batch.add(message, touchedAt);
     if (!this.draining) {
       this.draining = true;
       setImmediate(() => void this.drain());
@@ -95,10 +100,10 @@ export class ActivityProjector {
   /** A queue handler that projects each stored message while `deliver` publishes it; done when both are. */
   handler(deliver: BroadcastHandler): BroadcastHandler {
     return (broadcast, delivery) => {
-      const message = broadcast.storedMessage ? messageOfEvent(broadcast.payload) : null;
-      if (!message) return deliver(broadcast, delivery);
+      const stored = broadcast.storedMessage ? storedMessageOfEvent(broadcast.payload) : null;
+      if (!stored) return deliver(broadcast, delivery);
       // Projection first: `deliver` must still be called synchronously, so broadcasts keep their queue order.
-      const projected = this.project(message);
+      const projected = this.project(stored.message, stored.touchedAt);
       return Promise.all([projected, deliver(broadcast, delivery)]).then(() => undefined);
     };
   }

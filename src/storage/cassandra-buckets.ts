@@ -1,4 +1,5 @@
 import { nowMicros, type Micros } from '../core/time.js';
+import { timeUuidAt } from '../core/ids.js';
 import { messageBucket } from './cassandra-schema.js';
 
 /** Buckets from `first` to `last`, both included, in the order given. */
@@ -26,3 +27,11 @@ export function historyBuckets(first: number, projectedTime: Micros, to: Micros,
   const buckets = [...recent, ...bucketRange(first, projected, false)];
   return ascending ? buckets.reverse() : buckets;
 }
+
+/**
+ * Cassandra orders timeuuids by time, then by the clock-sequence and node bytes compared as *signed* bytes. 0x80 is
+ * the lowest signed byte, so this id sorts after every id of an earlier microsecond and before every id of this
+ * one: `>= lowest(t)` means "at or after t" and `< lowest(t)` "before t", exactly. (minTimeuuid() is ms-precise.)
+ */
+const LOWEST_NODE = new Uint8Array(6).fill(0x80);
+export const lowestTimeUuidAt = (micros: Micros): string => timeUuidAt(Math.max(0, micros), 0x0080, LOWEST_NODE);

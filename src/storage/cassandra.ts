@@ -1,13 +1,14 @@
 import cassandra from 'cassandra-driver';
 import { Errors } from '../core/errors.js';
-import { timeUuidAt, timeUuidMicros } from '../core/ids.js';
-import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
+import { timeUuidMicros } from '../core/ids.js';
+import type { Attachment, Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
 import { cqlPort } from './cassandra-port.js';
 import { CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, checkKeyspaceName, messageBucket } from './cassandra-schema.js';
 import type { Activity, Storage } from '../core/ports/storage.js';
-import { bucketRange, historyBuckets } from './cassandra-buckets.js';
+import { bucketRange, historyBuckets, lowestTimeUuidAt } from './cassandra-buckets.js';
 import { distinctMembers, mapLimit } from './cassandra-helpers.js';
+import { CassandraAttachments } from './cassandra-attachments.js';
 import { CassandraMemberState } from './cassandra-member-state.js';
 import { CassandraMessageEdits } from './cassandra-message-edits.js';
 import type { Conversation, MemberRecord, MemberStatePatch } from '../core/member-state.js';
@@ -46,14 +47,6 @@ export function storageUnavailable(err: unknown): unknown {
   if (!down) return err;
   return Errors.storageUnavailable(err);
 }
-
-/**
- * Cassandra orders timeuuids by time, then by the clock-sequence and node bytes compared as *signed* bytes. 0x80 is
- * the lowest signed byte, so this id sorts after every id of an earlier microsecond and before every id of this
- * one: `>= lowest(t)` means "at or after t" and `< lowest(t)` "before t", exactly. (minTimeuuid() is ms-precise.)
- */
-const LOWEST_NODE = new Uint8Array(6).fill(0x80);
-export const lowestTimeUuidAt = (micros: Micros): string => timeUuidAt(Math.max(0, micros), 0x0080, LOWEST_NODE);
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
@@ -136,12 +129,15 @@ export class CassandraStorage implements Storage {
   private readonly q;
   private readonly memberState: CassandraMemberState;
   private readonly messageEdits: CassandraMessageEdits;
+  private readonly attachments: CassandraAttachments;
 
   private constructor(private readonly client: cassandra.Client, keyspace: string) {
     this.q = statements(keyspace);
     this.memberState = new CassandraMemberState(keyspace, (query, params) => this.run(query, params),
       (query, params) => this.allRows(query, params), (groupId) => this.getGroup(groupId));
     this.messageEdits = new CassandraMessageEdits(keyspace, (query, params, opts) => this.run(query, params, opts), toMessage);
+    this.attachments = new CassandraAttachments(keyspace, (query, params, opts) => this.run(query, params, opts),
+      (query, params) => this.allRows(query, params));
   }
 
   /** Connects to a keyspace that `migrateCassandra` has brought to the current schema version. */
@@ -265,8 +261,9 @@ export class CassandraStorage implements Storage {
   }
 
   /** Independent idempotent updates, each written with its message's time as cell timestamp: the newest wins. */
-  async applyActivity({ lastMessages, sends }: Activity): Promise<void> {
+  async applyActivity({ lastMessages, sends, touches = [] }: Activity): Promise<void> {
     await Promise.all([
+      mapLimit(touches.filter((t) => UUID.test(t.groupId)), FAN_OUT, (t) => this.touch(t.groupId, t.at)),
       mapLimit(lastMessages.filter((m) => UUID.test(m.groupId)), FAN_OUT, (m) => this.run(this.q.activity,
         [m.createdAt, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload, m.createdAt, m.groupId])),
       mapLimit(sends.filter((s) => UUID.test(s.groupId)), FAN_OUT, (s) => this.run(this.q.senderState,
@@ -339,7 +336,7 @@ export class CassandraStorage implements Storage {
     await this.client.shutdown();
   }
 
-  // Issue 13's statements live in their own modules; each refuses ids that are not UUIDs itself.
+  // Issue 13's statements (member state, message edits, attachments) live in their own modules; each refuses ids that are not UUIDs itself.
   getMemberState(groupId: string, userId: number): Promise<MemberRecord | null> { return this.memberState.get(groupId, userId); }
   listConversations(userId: number): Promise<Conversation[]> { return this.memberState.conversations(userId); }
   updateMemberState(groupId: string, userId: number, patch: MemberStatePatch): Promise<MemberRecord | null> {
@@ -349,6 +346,12 @@ export class CassandraStorage implements Storage {
   editMessage(groupId: string, messageId: string, payload: string): Promise<boolean> {
     return this.messageEdits.edit(groupId, messageId, payload);
   }
+  saveAttachment(a: Attachment, listed: boolean): Promise<void> { return this.attachments.save(a, listed); }
+  getAttachment(groupId: string, fileId: string): Promise<Attachment | null> { return this.attachments.get(groupId, fileId); }
+  listAttachments(groupId: string, query: HistoryQuery): Promise<Attachment[]> { return this.attachments.list(groupId, query); }
+  countAttachmentsAfter(groupId: string, after: Micros, cap: number): Promise<number> { return this.attachments.countAfter(groupId, after, cap); }
+  userAttachments(userId: number, groupId?: string): Promise<Attachment[]> { return this.attachments.ofUser(userId, groupId); }
+  removeAttachment(a: Attachment): Promise<void> { return this.attachments.remove(a); }
 
   private async run(query: string, params: unknown[], opts: RunOptions = {}): Promise<cassandra.types.ResultSet> {
     try {

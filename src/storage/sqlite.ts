@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openSqliteFile } from '../sqlite-file.js';
 import { GroupCommit } from '../sqlite-group-commit.js';
-import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
+import type { Attachment, Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
 import type { Activity, Storage } from '../core/ports/storage.js';
 import { migrateSqlite } from './sqlite-schema.js';
+import { SqliteAttachments } from './sqlite-attachments.js';
 import { SqliteMemberState } from './sqlite-member-state.js';
 import { SqliteMessageEdits } from './sqlite-message-edits.js';
 import type { Conversation, MemberRecord, MemberStatePatch } from '../core/member-state.js';
@@ -48,6 +49,7 @@ export class SqliteStorage implements Storage {
   private readonly commits: GroupCommit;
   private readonly memberState: SqliteMemberState;
   private readonly messageEdits: SqliteMessageEdits;
+  private readonly attachments: SqliteAttachments;
 
   constructor(file: string) {
     this.db = openSqliteFile(file);
@@ -57,6 +59,7 @@ export class SqliteStorage implements Storage {
     const db = this.db;
     this.memberState = new SqliteMemberState(db);
     this.messageEdits = new SqliteMessageEdits(db);
+    this.attachments = new SqliteAttachments(db);
     this.q = {
       insertGroup: db.prepare(`INSERT OR IGNORE INTO groups VALUES (@group_id, @name, @description, @status,
         @group_type, @owner_id, @meta, @created_at, @updated_at, @last_message_time, @last_message_id,
@@ -81,7 +84,8 @@ export class SqliteStorage implements Storage {
       deleteMessage: db.prepare('DELETE FROM messages WHERE group_id = ? AND message_id = ?'),
       lastMessage: db.prepare(`UPDATE groups SET last_message_time = @created_at, last_message_id = @message_id,
         last_message_user_id = @sender_id, last_message_type = @message_type, last_message_overview = @overview,
-        updated_at = @created_at WHERE group_id = @group_id AND last_message_time <= @created_at`),
+        updated_at = max(updated_at, @created_at) WHERE group_id = @group_id AND last_message_time <= @created_at`),
+      touchForward: db.prepare('UPDATE groups SET updated_at = max(updated_at, ?) WHERE group_id = ?'),
       senderState: db.prepare(`UPDATE memberships SET last_sent_time = max(coalesce(last_sent_time, @at), @at),
         last_read_time = max(last_read_time, @at) WHERE group_id = @group_id AND user_id = @user_id`),
       newest: db.prepare<[string, number, number, number], MessageRow>(`SELECT * FROM messages
@@ -164,13 +168,14 @@ export class SqliteStorage implements Storage {
     await this.commits.write(() => this.q.insertMessage.run(m.groupId, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload));
   }
 
-  async applyActivity({ lastMessages, sends }: Activity): Promise<void> {
+  async applyActivity({ lastMessages, sends, touches = [] }: Activity): Promise<void> {
     this.db.transaction(() => {
       for (const m of lastMessages) {
         this.q.lastMessage.run({ group_id: m.groupId, created_at: m.createdAt, message_id: m.messageId, sender_id: m.senderId,
           message_type: m.messageType, overview: m.payload });
       }
       for (const sent of sends) this.q.senderState.run({ group_id: sent.groupId, user_id: sent.userId, at: sent.at });
+      for (const t of touches) this.q.touchForward.run(t.at, t.groupId);
     })();
   }
 
@@ -230,6 +235,30 @@ export class SqliteStorage implements Storage {
 
   async editMessage(groupId: string, messageId: string, payload: string): Promise<boolean> {
     return this.messageEdits.edit(groupId, messageId, payload);
+  }
+
+  async saveAttachment(a: Attachment, listed: boolean): Promise<void> {
+    this.attachments.save(a, listed);
+  }
+
+  async getAttachment(groupId: string, fileId: string): Promise<Attachment | null> {
+    return this.attachments.get(groupId, fileId);
+  }
+
+  async listAttachments(groupId: string, query: HistoryQuery): Promise<Attachment[]> {
+    return this.attachments.list(groupId, query);
+  }
+
+  async countAttachmentsAfter(groupId: string, after: Micros, cap: number): Promise<number> {
+    return this.attachments.countAfter(groupId, after, cap);
+  }
+
+  async userAttachments(userId: number, groupId?: string): Promise<Attachment[]> {
+    return this.attachments.ofUser(userId, groupId);
+  }
+
+  async removeAttachment(a: Attachment): Promise<void> {
+    this.attachments.remove(a);
   }
 
   private insertMembers(groupId: string, members: Member[]): void {

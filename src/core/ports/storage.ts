@@ -1,4 +1,4 @@
-import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../model.js';
+import type { Attachment, Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../model.js';
 import type { Micros } from '../time.js';
 import type { Conversation, MemberRecord, MemberStatePatch } from '../member-state.js';
 
@@ -8,6 +8,16 @@ export interface Activity {
   lastMessages: Message[];
   /** The newest send of each sender in each group of the batch: its last send and read mark move to `at`. */
   sends: SentMark[];
+  /**
+   * Groups whose updated_at moves forward to `at` without a newer last message: an attachment processed after its
+   * placeholder (the newest per group).
+   */
+  touches?: GroupTouch[];
+}
+
+export interface GroupTouch {
+  groupId: string;
+  at: Micros;
 }
 
 export interface SentMark {
@@ -71,4 +81,21 @@ export interface Storage {
   getMessage(groupId: string, messageId: string): Promise<Message | null>;
   /** Replaces a stored message's payload; false, writing nothing, when there is no such message. */
   editMessage(groupId: string, messageId: string, payload: string): Promise<boolean>;
+
+  /**
+   * Stores a message's attachment record, replacing the message's previous one (whose file id then finds nothing).
+   * Only `listed` ones are listed and counted (`listAttachments`, `countAttachmentsAfter`); every one is found by its
+   * file id and among its sender's. A file id names one message's attachment in a group: the caller checks that.
+   */
+  saveAttachment(attachment: Attachment, listed: boolean): Promise<void>;
+  /** The attachment a file id names in a group, or null. */
+  getAttachment(groupId: string, fileId: string): Promise<Attachment | null>;
+  /** Listed attachments, newest first, within the query's bounds (as `listMessages`, by their messages' times). */
+  listAttachments(groupId: string, query: HistoryQuery): Promise<Attachment[]>;
+  /** Number of listed attachments whose message is newer than `after`, counting at most `cap`. */
+  countAttachmentsAfter(groupId: string, after: Micros, cap: number): Promise<number>;
+  /** The attachments (listed or not) of the user's messages, in one group or in all its groups; in no particular order. */
+  userAttachments(userId: number, groupId?: string): Promise<Attachment[]>;
+  /** Removes an attachment record (its message stays); removing one that is gone changes nothing. */
+  removeAttachment(attachment: Attachment): Promise<void>;
 }
