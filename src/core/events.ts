@@ -33,10 +33,10 @@ export const messageEvent = (m: Message) => ({
 /**
  * The stored message a `message` event of Dino's own describes (its time is its id's), or null when the payload is
  * not one. Only broadcasts marked `storedMessage` are read this way: a notification may use any event type. An
- * `attachment` event's `updated_at` (when the placeholder was processed) is `touchedAt`: the group's updated_at moves
- * there.
+ * `attachment` event revises a message sent before: its `updated_at` (when the placeholder was processed) is
+ * `revisedAt`.
  */
-export function storedMessageOfEvent(payload: string): { message: Message; touchedAt: Micros | null } | null {
+export function storedMessageOfEvent(payload: string): { message: Message; revisedAt: Micros | null } | null {
   let event: Record<string, unknown>;
   try {
     event = JSON.parse(payload) as Record<string, unknown>;
@@ -48,7 +48,7 @@ export function storedMessageOfEvent(payload: string): { message: Message; touch
   if (typeof groupId !== 'string' || typeof messageId !== 'string' || !Number.isSafeInteger(senderId)
     || typeof text !== 'string' || typeof type !== 'string' || !TIME_UUID.test(messageId)) return null;
   const message = { groupId, messageId, senderId: senderId as number, payload: text, messageType: type, createdAt: timeUuidMicros(messageId) };
-  return { message, touchedAt: typeof updatedAt === 'number' && Number.isFinite(updatedAt) ? secondsToMicros(updatedAt) : null };
+  return { message, revisedAt: typeof updatedAt === 'number' && Number.isFinite(updatedAt) ? secondsToMicros(updatedAt) : null };
 }
 
 const TIME_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -100,7 +100,7 @@ export const deleteEvent = (m: Message, at: Micros) => ({
 
 /**
  * `attachment`: the author's placeholder was processed (new payload, `file_id`); to every member. Marked as a stored
- * message: the projector refreshes the group's last message from it and moves its updated_at to `updated_at`.
+ * message: the projector applies it as a revision (see `Activity.revisions`).
  */
 export const attachmentEvent = (a: Attachment) =>
   ({ ...messageEvent(a), event_type: 'attachment' as const, file_id: a.fileId, updated_at: microsToSeconds(a.updatedAt) });

@@ -1,6 +1,6 @@
 import { storedMessageOfEvent } from './events.js';
 import type { Message } from './model.js';
-import type { Activity, BroadcastHandler, GroupChanges, SentMark, Storage } from './ports/index.js';
+import type { Activity, BroadcastHandler, GroupChanges, Revision, SentMark, Storage } from './ports/index.js';
 import type { Micros } from './time.js';
 
 export interface ProjectorOptions {
@@ -21,11 +21,17 @@ export interface ProjectorOptions {
 export class CoalescedActivity {
   readonly lastMessages = new Map<string, Message>();
   readonly sends = new Map<string, SentMark>();
-  /** The latest later change (an attachment processed) per group: its updated_at moves there. */
-  readonly touches = new Map<string, Micros>();
+  /** Per group, the newest message revised after it was sent (an attachment processed), at the latest revision time. */
+  readonly revisions = new Map<string, Revision>();
 
-  add(m: Message, touchedAt: Micros | null = null): this {
-    if (touchedAt !== null && touchedAt > (this.touches.get(m.groupId) ?? -1)) this.touches.set(m.groupId, touchedAt);
+  /** `revisedAt`: the message is a revision of one already sent (its payload changed then), not a new one. */
+  add(m: Message, revisedAt: Micros | null = null): this {
+    if (revisedAt !== null) {
+      const known = this.revisions.get(m.groupId);
+      const message = !known || m.createdAt >= known.message.createdAt ? m : known.message;
+      this.revisions.set(m.groupId, { message, at: Math.max(revisedAt, known?.at ?? revisedAt) });
+      return this;
+    }
     const last = this.lastMessages.get(m.groupId);
     if (!last || m.createdAt > last.createdAt) this.lastMessages.set(m.groupId, m);
     const key = `${m.groupId}/${m.senderId}`;
@@ -35,12 +41,12 @@ export class CoalescedActivity {
   }
 
   get size(): number {
-    return this.lastMessages.size;
+    return this.lastMessages.size + this.revisions.size;
   }
 
   activity(): Activity {
     return { lastMessages: [...this.lastMessages.values()], sends: [...this.sends.values()],
-      touches: [...this.touches].map(([groupId, at]) => ({ groupId, at })) };
+      revisions: [...this.revisions.values()] };
   }
 }
 
@@ -85,11 +91,11 @@ export class ActivityProjector {
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
   }
 
-  /** Resolves once the message's group and sender state are stored (and the group touched at `touchedAt`, if given). */
-  project(message: Message, touchedAt: Micros | null = null): Promise<void> {
+  /** Resolves once the message's group and sender state are stored (or, for a revision, its group's). */
+  project(message: Message, revisedAt: Micros | null = null): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the projector is closed'));
     const batch = this.next;
-    batch.add(message, touchedAt);
+    batch.add(message, revisedAt);
     if (!this.draining) {
       this.draining = true;
       setImmediate(() => void this.drain());
@@ -103,7 +109,7 @@ export class ActivityProjector {
       const stored = broadcast.storedMessage ? storedMessageOfEvent(broadcast.payload) : null;
       if (!stored) return deliver(broadcast, delivery);
       // Projection first: `deliver` must still be called synchronously, so broadcasts keep their queue order.
-      const projected = this.project(stored.message, stored.touchedAt);
+      const projected = this.project(stored.message, stored.revisedAt);
       return Promise.all([projected, deliver(broadcast, delivery)]).then(() => undefined);
     };
   }
@@ -151,7 +157,8 @@ export class ActivityProjector {
         this.wake = null;
       }
     }
-    await Promise.all([...batch.lastMessages.keys()].map((groupId) => this.changes.announce(groupId)));
+    const groups = new Set([...batch.lastMessages.keys(), ...batch.revisions.keys()]);
+    await Promise.all([...groups].map((groupId) => this.changes.announce(groupId)));
     batch.resolve();
   }
 }

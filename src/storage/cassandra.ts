@@ -261,11 +261,14 @@ export class CassandraStorage implements Storage {
   }
 
   /** Independent idempotent updates, each written with its message's time as cell timestamp: the newest wins. */
-  async applyActivity({ lastMessages, sends, touches = [] }: Activity): Promise<void> {
+  async applyActivity({ lastMessages, sends, revisions = [] }: Activity): Promise<void> {
+    const lastMessage = (m: Message, timestamp: Micros) => this.run(this.q.activity,
+      [timestamp, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload, m.createdAt, m.groupId]);
     await Promise.all([
-      mapLimit(touches.filter((t) => UUID.test(t.groupId)), FAN_OUT, (t) => this.touch(t.groupId, t.at)),
-      mapLimit(lastMessages.filter((m) => UUID.test(m.groupId)), FAN_OUT, (m) => this.run(this.q.activity,
-        [m.createdAt, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload, m.createdAt, m.groupId])),
+      mapLimit(lastMessages.filter((m) => UUID.test(m.groupId)), FAN_OUT, (m) => lastMessage(m, m.createdAt)),
+      // One microsecond above the message's own cells, so the revision outranks them and no later message's.
+      mapLimit(revisions.filter((r) => UUID.test(r.message.groupId)), FAN_OUT, (r) => Promise.all([
+        lastMessage(r.message, r.message.createdAt + 1), this.touch(r.message.groupId, r.at)])),
       mapLimit(sends.filter((s) => UUID.test(s.groupId)), FAN_OUT, (s) => this.run(this.q.senderState,
         [s.at, s.at, s.at, s.userId, s.groupId])),
     ]);

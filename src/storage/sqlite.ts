@@ -57,6 +57,9 @@ export class SqliteStorage implements Storage {
     this.db.defaultSafeIntegers(false);
     migrateSqlite(this.db);
     const db = this.db;
+    const setLastMessage = `UPDATE groups SET last_message_time = @created_at, last_message_id = @message_id,
+      last_message_user_id = @sender_id, last_message_type = @message_type, last_message_overview = @overview,
+      updated_at = max(updated_at, @created_at)`;
     this.memberState = new SqliteMemberState(db);
     this.messageEdits = new SqliteMessageEdits(db);
     this.attachments = new SqliteAttachments(db);
@@ -82,9 +85,11 @@ export class SqliteStorage implements Storage {
         'SELECT * FROM memberships WHERE group_id = ? AND user_id = ?'),
       insertMessage: db.prepare('INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)'),
       deleteMessage: db.prepare('DELETE FROM messages WHERE group_id = ? AND message_id = ?'),
-      lastMessage: db.prepare(`UPDATE groups SET last_message_time = @created_at, last_message_id = @message_id,
-        last_message_user_id = @sender_id, last_message_type = @message_type, last_message_overview = @overview,
-        updated_at = max(updated_at, @created_at) WHERE group_id = @group_id AND last_message_time <= @created_at`),
+      // A repeat of a message's own activity changes nothing: it would undo a revision of that message.
+      lastMessage: db.prepare(`${setLastMessage} WHERE group_id = @group_id AND (last_message_time < @created_at
+        OR (last_message_time = @created_at AND last_message_id IS NOT @message_id))`),
+      revision: db.prepare(`${setLastMessage} WHERE group_id = @group_id AND (last_message_time < @created_at
+        OR (last_message_time = @created_at AND last_message_id = @message_id))`),
       touchForward: db.prepare('UPDATE groups SET updated_at = max(updated_at, ?) WHERE group_id = ?'),
       senderState: db.prepare(`UPDATE memberships SET last_sent_time = max(coalesce(last_sent_time, @at), @at),
         last_read_time = max(last_read_time, @at) WHERE group_id = @group_id AND user_id = @user_id`),
@@ -168,14 +173,16 @@ export class SqliteStorage implements Storage {
     await this.commits.write(() => this.q.insertMessage.run(m.groupId, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload));
   }
 
-  async applyActivity({ lastMessages, sends, touches = [] }: Activity): Promise<void> {
+  async applyActivity({ lastMessages, sends, revisions = [] }: Activity): Promise<void> {
+    const fields = (m: Message) => ({ group_id: m.groupId, created_at: m.createdAt, message_id: m.messageId, sender_id: m.senderId,
+      message_type: m.messageType, overview: m.payload });
     this.db.transaction(() => {
-      for (const m of lastMessages) {
-        this.q.lastMessage.run({ group_id: m.groupId, created_at: m.createdAt, message_id: m.messageId, sender_id: m.senderId,
-          message_type: m.messageType, overview: m.payload });
-      }
+      for (const m of lastMessages) this.q.lastMessage.run(fields(m));
       for (const sent of sends) this.q.senderState.run({ group_id: sent.groupId, user_id: sent.userId, at: sent.at });
-      for (const t of touches) this.q.touchForward.run(t.at, t.groupId);
+      for (const { message, at } of revisions) {
+        this.q.revision.run(fields(message));
+        this.q.touchForward.run(at, message.groupId);
+      }
     })();
   }
 

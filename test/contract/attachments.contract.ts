@@ -1,13 +1,13 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timeUuidAt } from '../../src/core/ids.js';
-import type { Attachment, Group } from '../../src/core/model.js';
-import type { Storage } from '../../src/core/ports/storage.js';
+import type { Attachment, Group, Message } from '../../src/core/model.js';
+import type { Activity, Storage } from '../../src/core/ports/storage.js';
 import type { Micros } from '../../src/core/time.js';
 
 const T = 1_700_000_000_000_000;
 
-/** Attachment records (issue 13, the original's §5.8) and the projector's group touch, on every adapter. */
+/** Attachment records (issue 13, the original's §5.8) and message revisions (`Activity.revisions`), on every adapter. */
 export function attachmentsContract(name: string, open: () => Promise<Storage>): void {
   describe(`attachments contract: ${name}`, () => {
     let s: Storage;
@@ -104,11 +104,52 @@ export function attachmentsContract(name: string, open: () => Promise<Storage>):
       expect(await s.getMessage(g.groupId, a.messageId)).toMatchObject({ messageId: a.messageId, payload: 'pending' });
     });
 
-    it('a touch moves the group\'s updated_at forward only, and leaves its last message as it was', async () => {
-      const g = await newGroup();
-      await s.applyActivity({ lastMessages: [], sends: [], touches: [{ groupId: g.groupId, at: T + 9000 }] });
-      await s.applyActivity({ lastMessages: [], sends: [], touches: [{ groupId: g.groupId, at: T + 5000 }] });
-      expect(await s.getGroup(g.groupId)).toEqual({ ...g, updatedAt: T + 9000 });
+    describe('revisions (a placeholder processed) as the projector applies them', () => {
+      const revised = (m: Message, payload: string) => ({ ...m, payload });
+      const apply = (activity: Partial<Activity>) => s.applyActivity({ lastMessages: [], sends: [], ...activity });
+      async function withLast(at: Micros): Promise<{ g: Group; m: Message }> {
+        const g = await newGroup();
+        const a = await placeholder(g.groupId, sender(), at);
+        const m = (await s.getMessage(g.groupId, a.messageId))!;
+        await apply({ lastMessages: [m] });
+        return { g, m };
+      }
+      const lastOf = async (groupId: string) => {
+        const g = (await s.getGroup(groupId))!;
+        return [g.lastMessageId, g.lastMessageOverview, g.updatedAt];
+      };
+
+      it('the group\'s last message takes the new payload and updated_at moves forward, never back', async () => {
+        const { g, m } = await withLast(T + 1000);
+        await apply({ revisions: [{ message: revised(m, 'processed'), at: T + 9000 }] });
+        expect(await lastOf(g.groupId)).toEqual([m.messageId, 'processed', T + 9000]);
+        await apply({ revisions: [{ message: revised(m, 'processed'), at: T + 5000 }] });
+        expect(await lastOf(g.groupId)).toEqual([m.messageId, 'processed', T + 9000]);
+      });
+
+      it('a repeat of the message\'s own activity (a replay) does not undo the revision', async () => {
+        const { g, m } = await withLast(T + 1000);
+        await apply({ revisions: [{ message: revised(m, 'processed'), at: T + 9000 }] });
+        await apply({ lastMessages: [m], sends: [{ groupId: g.groupId, userId: m.senderId, at: m.createdAt }] });
+        expect(await lastOf(g.groupId)).toEqual([m.messageId, 'processed', T + 9000]);
+      });
+
+      it('a message no longer the last stays behind the newer one; only updated_at moves', async () => {
+        const { g, m } = await withLast(T + 1000);
+        const newer = (await s.getMessage(g.groupId, (await placeholder(g.groupId, sender(), T + 2000, 'text')).messageId))!;
+        await apply({ lastMessages: [newer] });
+        await apply({ revisions: [{ message: revised(m, 'processed'), at: T + 9000 }] });
+        expect(await lastOf(g.groupId)).toEqual([newer.messageId, newer.payload, T + 9000]);
+      });
+
+      it('a revision applied before the message itself: the revised one shows, the message\'s own activity after it changes nothing', async () => {
+        const g = await newGroup();
+        const a = await placeholder(g.groupId, sender(), T + 1000);
+        const m = (await s.getMessage(g.groupId, a.messageId))!;
+        await apply({ revisions: [{ message: revised(m, 'processed'), at: T + 9000 }] });
+        await apply({ lastMessages: [m] });
+        expect(await lastOf(g.groupId)).toEqual([m.messageId, 'processed', T + 9000]);
+      });
     });
   });
 }

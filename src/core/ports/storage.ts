@@ -9,14 +9,15 @@ export interface Activity {
   /** The newest send of each sender in each group of the batch: its last send and read mark move to `at`. */
   sends: SentMark[];
   /**
-   * Groups whose updated_at moves forward to `at` without a newer last message: an attachment processed after its
-   * placeholder (the newest per group).
+   * Messages given a new payload after they were sent (an attachment processed), the newest per group: each is its
+   * group's last message again unless a newer one is (so its new payload shows as the overview), and the group's
+   * updated_at moves forward to `at`. A later repeat of the message's own activity does not undo it.
    */
-  touches?: GroupTouch[];
+  revisions?: Revision[];
 }
 
-export interface GroupTouch {
-  groupId: string;
+export interface Revision {
+  message: Message;
   at: Micros;
 }
 
