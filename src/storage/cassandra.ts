@@ -262,13 +262,12 @@ export class CassandraStorage implements Storage {
 
   /** Independent idempotent updates, each written with its message's time as cell timestamp: the newest wins. */
   async applyActivity({ lastMessages, sends, revisions = [] }: Activity): Promise<void> {
-    const lastMessage = (m: Message, timestamp: Micros) => this.run(this.q.activity,
-      [timestamp, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload, m.createdAt, m.groupId]);
+    // A revision is written one microsecond above its message's own cells: it outranks them, and no later message's.
+    const last = [...lastMessages.map((m) => [m, m.createdAt] as const), ...revisions.map((r) => [r.message, r.message.createdAt + 1] as const)];
     await Promise.all([
-      mapLimit(lastMessages.filter((m) => UUID.test(m.groupId)), FAN_OUT, (m) => lastMessage(m, m.createdAt)),
-      // One microsecond above the message's own cells, so the revision outranks them and no later message's.
-      mapLimit(revisions.filter((r) => UUID.test(r.message.groupId)), FAN_OUT, (r) => Promise.all([
-        lastMessage(r.message, r.message.createdAt + 1), this.touch(r.message.groupId, r.at)])),
+      mapLimit(last.filter(([m]) => UUID.test(m.groupId)), FAN_OUT, ([m, timestamp]) => this.run(this.q.activity,
+        [timestamp, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload, m.createdAt, m.groupId])),
+      mapLimit(revisions.filter((r) => UUID.test(r.message.groupId)), FAN_OUT, (r) => this.touch(r.message.groupId, r.at)),
       mapLimit(sends.filter((s) => UUID.test(s.groupId)), FAN_OUT, (s) => this.run(this.q.senderState,
         [s.at, s.at, s.at, s.userId, s.groupId])),
     ]);
@@ -339,7 +338,7 @@ export class CassandraStorage implements Storage {
     await this.client.shutdown();
   }
 
-  // Issue 13's statements (member state, message edits, attachments) live in their own modules; each refuses ids that are not UUIDs itself.
+  // Issue 13's statements live in their own modules; each refuses ids that are not UUIDs itself.
   getMemberState(groupId: string, userId: number): Promise<MemberRecord | null> { return this.memberState.get(groupId, userId); }
   listConversations(userId: number): Promise<Conversation[]> { return this.memberState.conversations(userId); }
   updateMemberState(groupId: string, userId: number, patch: MemberStatePatch): Promise<MemberRecord | null> {

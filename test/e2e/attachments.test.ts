@@ -1,8 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storageBackends } from '../support/backends.js';
-import { chatSuite, ChatApi, newUser, nowSeconds } from '../support/chat-api.js';
+import { chatSuite, ChatApi, newUser, nowSeconds, suiteApps } from '../support/chat-api.js';
 import { api, type DinoProcess } from '../support/dino-process.js';
-import { MqttUser } from '../support/mqtt-user.js';
 
 /**
  * Attachments (the original's §5.8: test_functional.py's attachment lines, test_count_attachments.py,
@@ -12,16 +11,10 @@ import { MqttUser } from '../support/mqtt-user.js';
 describe.each(await storageBackends())('attachments with $name storage', (backend) => {
   let dino: DinoProcess;
   let c: ChatApi;
-  const apps: MqttUser[] = [];
   chatSuite(() => backend.env(), (chat, started) => {
     [c, dino] = [chat, started];
   });
-  afterAll(() => Promise.all(apps.map((a) => a.close())));
-  const connect = async (id: number) => {
-    const app = await MqttUser.connect(`mqtt://127.0.0.1:${dino.mqttPort}`, id);
-    apps.push(app);
-    return app;
-  };
+  const connect = suiteApps(() => dino);
 
   /** An app's placeholder: a normal send of an attachment type. */
   const placeholder = (g: string, u: number, type: string | number = 'image') =>
