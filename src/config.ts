@@ -20,8 +20,8 @@ const keyList = z.string().trim().min(1)
   .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
   .refine((keys) => keys.length > 0 && keys.every((k) => k.length >= 16), 'expected comma-separated keys of 16+ characters')
   .optional();
-/** Message types, comma-separated (`image,video,3`); empty: none. */
-const typeList = z.string().transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))
+/** Message types, comma-separated (`image,video,3`); `none` for none (an empty value means the default). */
+const typeList = z.string().transform((s) => (s.trim() === 'none' ? [] : s.split(',').map((t) => t.trim()).filter(Boolean)))
   .refine((types) => types.every((t) => t.length <= 64), 'expected comma-separated message types of at most 64 characters');
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
