@@ -43,12 +43,13 @@ export function storedMessageOfEvent(payload: string): { message: Message; revis
   } catch {
     return null;
   }
-  const { group_id: groupId, sender_id: senderId, message_id: messageId, message_payload: text, message_type: type,
-    updated_at: updatedAt } = event ?? {};
+  const { event_type: eventType, group_id: groupId, sender_id: senderId, message_id: messageId, message_payload: text,
+    message_type: type, updated_at: updatedAt } = event ?? {};
   if (typeof groupId !== 'string' || typeof messageId !== 'string' || !Number.isSafeInteger(senderId)
     || typeof text !== 'string' || typeof type !== 'string' || !TIME_UUID.test(messageId)) return null;
   const message = { groupId, messageId, senderId: senderId as number, payload: text, messageType: type, createdAt: timeUuidMicros(messageId) };
-  return { message, revisedAt: typeof updatedAt === 'number' && Number.isFinite(updatedAt) ? secondsToMicros(updatedAt) : null };
+  const revision = eventType === 'attachment' && typeof updatedAt === 'number' && Number.isFinite(updatedAt);
+  return { message, revisedAt: revision ? secondsToMicros(updatedAt) : null };
 }
 
 const TIME_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
