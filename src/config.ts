@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { oneCqlPort } from './storage/cassandra-port.js';
 import { isRedisUrl } from './redis/target.js';
+import { DEFAULT_ATTACHMENT_TYPES, type AttachmentTypes } from './core/attachments.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -19,6 +20,9 @@ const keyList = z.string().trim().min(1)
   .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
   .refine((keys) => keys.length > 0 && keys.every((k) => k.length >= 16), 'expected comma-separated keys of 16+ characters')
   .optional();
+/** Message types, comma-separated (`image,video,3`); `none` for none (an empty value means the default). */
+const typeList = z.string().transform((s) => (s.trim() === 'none' ? [] : s.split(',').map((t) => t.trim()).filter(Boolean)))
+  .refine((types) => types.every((t) => t.length <= 64), 'expected comma-separated message types of at most 64 characters');
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 /** `86400`, `90s`, `15m`, `24h` or `7d`, as seconds. */
@@ -110,6 +114,8 @@ export const settings = {
   DINO_CONSOLE: bool.optional(),
   DINO_READ_RECEIPT_MAX_MEMBERS: z.coerce.number().int().min(0).default(2),
   DINO_UNREAD_CACHE_SIZE: z.coerce.number().int().min(0).default(100_000),
+  DINO_ATTACHMENT_TYPES: z.string().default(DEFAULT_ATTACHMENT_TYPES.types.join(',')).pipe(typeList),
+  DINO_ATTACHMENT_UNLISTED_TYPES: z.string().default(DEFAULT_ATTACHMENT_TYPES.unlisted.join(',')).pipe(typeList),
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -154,8 +160,11 @@ export interface Config {
    * host). With `keys`, a scrape needs `Authorization: Bearer <key>`.
    */
   metrics: { port?: number; keys?: string[] };
-  /** Conversations: read receipts go to groups of at most this many members; unread counts kept in the process. */
-  conversations: { readReceiptMaxMembers: number; unreadCacheSize: number };
+  /**
+   * Conversations: read receipts go to groups of at most this many members; unread counts kept in the process;
+   * attachment placeholder types and those of them not listed.
+   */
+  conversations: { readReceiptMaxMembers: number; unreadCacheSize: number; attachmentTypes: AttachmentTypes };
   /** MQTT client credentials. No secret and no public key: open broker (loopback only, unless `insecure`). */
   auth: { jwtSecret?: string; jwtPublicKeyFile?: string; jwtTtlSeconds: number; insecure: boolean };
 }
@@ -245,6 +254,7 @@ function toConfig(s: Settings): Config {
     queue: { maxAttempts: s.DINO_MAX_ATTEMPTS, maxRecipients: s.DINO_QUEUE_MAX_RECIPIENTS },
     fanOut: { workers: s.DINO_WORKERS, concurrency: s.DINO_FANOUT_CONCURRENCY },
     metrics: { port: s.DINO_METRICS_PORT, keys: s.DINO_METRICS_KEY },
-    conversations: { readReceiptMaxMembers: s.DINO_READ_RECEIPT_MAX_MEMBERS, unreadCacheSize: s.DINO_UNREAD_CACHE_SIZE },
+    conversations: { readReceiptMaxMembers: s.DINO_READ_RECEIPT_MAX_MEMBERS, unreadCacheSize: s.DINO_UNREAD_CACHE_SIZE,
+      attachmentTypes: { types: s.DINO_ATTACHMENT_TYPES, unlisted: s.DINO_ATTACHMENT_UNLISTED_TYPES } },
   };
 }

@@ -1,4 +1,5 @@
 import { ActionLogs } from './action-logs.js';
+import { Attachments, DEFAULT_ATTACHMENT_TYPES, type AttachmentTypes } from './attachments.js';
 import { GroupCache } from './group-cache.js';
 import { Groups } from './groups.js';
 import { Messages } from './messages.js';
@@ -19,6 +20,8 @@ export interface DinoRules {
   readReceiptMaxMembers: number;
   /** Unread counts kept in the process (DINO_UNREAD_CACHE_SIZE; 0: none). */
   unreadCacheSize: number;
+  /** Placeholder types of attachments, and those left out of listings (DINO_ATTACHMENT_TYPES, …_UNLISTED_TYPES). */
+  attachmentTypes?: AttachmentTypes;
 }
 
 /** The domain, assembled over its ports: what the HTTP layer calls. */
@@ -30,6 +33,7 @@ export class Dino {
   readonly conversations: Conversations;
   readonly messageEdits: MessageEdits;
   readonly actionLogs: ActionLogs;
+  readonly attachments: Attachments;
 
   constructor(readonly ports: Ports, rules: DinoRules) {
     const cache = new GroupCache();
@@ -43,5 +47,6 @@ export class Dino {
     this.conversations = new Conversations(ports, this.groups, counter);
     this.messageEdits = new MessageEdits(ports, events, this.groups, this.memberStates, counter);
     this.actionLogs = new ActionLogs(this.messages, this.groups);
+    this.attachments = new Attachments(ports, events, this.groups, this.memberStates, rules.attachmentTypes ?? DEFAULT_ATTACHMENT_TYPES);
   }
 }

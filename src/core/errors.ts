@@ -7,6 +7,7 @@ export const ErrorCode = {
   USER_NOT_IN_GROUP: 600,
   NO_SUCH_GROUP: 601,
   NO_SUCH_MESSAGE: 602,
+  NO_SUCH_ATTACHMENT: 603,
   INVALID_PARAMETERS: 605,
   USER_KICKED: 606,
   GROUP_NOT_OPEN: 607,
@@ -42,6 +43,7 @@ export const Errors = {
   notInGroup: (groupId: string, userId: number) =>
     new DinoError(ErrorCode.USER_NOT_IN_GROUP, `user is not in group: ${userId} ${groupId}`),
   noSuchMessage: (messageId: string) => new DinoError(ErrorCode.NO_SUCH_MESSAGE, `no such message: ${messageId}`),
+  noSuchAttachment: (fileId: string) => new DinoError(ErrorCode.NO_SUCH_ATTACHMENT, `no such attachment: ${quote(fileId)}`),
   noSuchGroup: (groupId: string) => new DinoError(ErrorCode.NO_SUCH_GROUP, `no such group: ${groupId}`),
   kicked: (groupId: string, userId: number) =>
     new DinoError(ErrorCode.USER_KICKED, `user ${userId} has been kicked from group ${groupId}`),

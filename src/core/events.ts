@@ -1,9 +1,10 @@
-import type { Group, Message } from './model.js';
+import type { Attachment, Group, Message } from './model.js';
 import { timeUuidMicros } from './ids.js';
-import { microsToSeconds, type Micros } from './time.js';
+import { microsToSeconds, secondsToMicros, type Micros } from './time.js';
 
 /** The event types Dino sends of its own accord; `notification/send` adds the caller's. */
-export const DINO_EVENT_TYPES = ['group', 'message', 'join', 'leave', 'read', 'edit', 'delete', 'action_log'] as const;
+export const DINO_EVENT_TYPES = ['group', 'message', 'join', 'leave', 'read', 'edit', 'delete', 'action_log', 'attachment',
+  'delete_attachment'] as const;
 
 /** The `group` event, exactly the seed's fields: sent when a group is created or updated. */
 export const groupEvent = (g: Group, userIds: number[]) => ({
@@ -31,19 +32,24 @@ export const messageEvent = (m: Message) => ({
 
 /**
  * The stored message a `message` event of Dino's own describes (its time is its id's), or null when the payload is
- * not one. Only broadcasts marked `storedMessage` are read this way: a notification may use any event type.
+ * not one. Only broadcasts marked `storedMessage` are read this way: a notification may use any event type. An
+ * `attachment` event revises a message sent before: its `updated_at` (when the placeholder was processed) is
+ * `revisedAt`.
  */
-export function messageOfEvent(payload: string): Message | null {
+export function storedMessageOfEvent(payload: string): { message: Message; revisedAt: Micros | null } | null {
   let event: Record<string, unknown>;
   try {
     event = JSON.parse(payload) as Record<string, unknown>;
   } catch {
     return null;
   }
-  const { group_id: groupId, sender_id: senderId, message_id: messageId, message_payload: text, message_type: type } = event ?? {};
+  const { event_type: eventType, group_id: groupId, sender_id: senderId, message_id: messageId, message_payload: text,
+    message_type: type, updated_at: updatedAt } = event ?? {};
   if (typeof groupId !== 'string' || typeof messageId !== 'string' || !Number.isSafeInteger(senderId)
     || typeof text !== 'string' || typeof type !== 'string' || !TIME_UUID.test(messageId)) return null;
-  return { groupId, messageId, senderId: senderId as number, payload: text, messageType: type, createdAt: timeUuidMicros(messageId) };
+  const message = { groupId, messageId, senderId: senderId as number, payload: text, messageType: type, createdAt: timeUuidMicros(messageId) };
+  const revision = eventType === 'attachment' && typeof updatedAt === 'number' && Number.isFinite(updatedAt);
+  return { message, revisedAt: revision ? secondsToMicros(updatedAt) : null };
 }
 
 const TIME_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -91,4 +97,20 @@ export const deleteEvent = (m: Message, at: Micros) => ({
   sender_id: m.senderId,
   created_at: microsToSeconds(m.createdAt),
   removed_at: microsToSeconds(at),
+});
+
+/**
+ * `attachment`: the author's placeholder was processed (new payload, `file_id`); to every member. Marked as a stored
+ * message: the projector applies it as a revision (see `Activity.revisions`).
+ */
+export const attachmentEvent = (a: Attachment) =>
+  ({ ...messageEvent(a), event_type: 'attachment' as const, file_id: a.fileId, updated_at: microsToSeconds(a.updatedAt) });
+
+/** `delete_attachment`: attachments of a group were removed (their messages stay); to every member. */
+export const deleteAttachmentEvent = (groupId: string, removed: Attachment[], at: Micros) => ({
+  event_type: 'delete_attachment' as const,
+  created_at: microsToSeconds(at),
+  group_id: groupId,
+  message_ids: removed.map((a) => a.messageId),
+  file_ids: removed.map((a) => a.fileId),
 });

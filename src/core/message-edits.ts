@@ -51,11 +51,17 @@ export class MessageEdits {
     return message;
   }
 
-  /** The member's visible messages (after its delete_before), up to MESSAGE_COUNT_CAP. */
-  async count(groupId: string, userId: number): Promise<{ deleteBefore: Micros; count: number }> {
+  /**
+   * The member's visible messages (after its delete_before), or only its listed attachments, up to
+   * MESSAGE_COUNT_CAP. Counted each time, not kept (the original kept `att:count`): one partition's range read, and a
+   * kept count would need every process told of each attachment created or removed.
+   */
+  async count(groupId: string, userId: number, onlyAttachments = false): Promise<{ deleteBefore: Micros; count: number }> {
     const { member } = await this.memberStates.conversation(groupId, userId);
-    return { deleteBefore: member.deleteBefore,
-      count: await this.ports.storage.countMessagesAfter(groupId, member.deleteBefore, MESSAGE_COUNT_CAP) };
+    const storage = this.ports.storage;
+    const count = await (onlyAttachments ? storage.countAttachmentsAfter(groupId, member.deleteBefore, MESSAGE_COUNT_CAP)
+      : storage.countMessagesAfter(groupId, member.deleteBefore, MESSAGE_COUNT_CAP));
+    return { deleteBefore: member.deleteBefore, count };
   }
 
   /** All the group's messages, up to MESSAGE_COUNT_CAP (the original's `message_amount`); 601 without the group. */

@@ -48,6 +48,15 @@ export interface Message {
   createdAt: Micros;
 }
 
+/**
+ * A processed attachment: the placeholder message (its id, sender, type, time) with the payload and file id the
+ * caller's processing gave it (`POST …/message/{mid}/attachment`), and when that happened.
+ */
+export interface Attachment extends Message {
+  fileId: string;
+  updatedAt: Micros;
+}
+
 export interface HistoryQuery {
   /** Exclusive upper bound; newest first. */
   until?: Micros;

@@ -1,6 +1,7 @@
-import { messageOfEvent } from './events.js';
+import { storedMessageOfEvent } from './events.js';
 import type { Message } from './model.js';
-import type { Activity, BroadcastHandler, GroupChanges, SentMark, Storage } from './ports/index.js';
+import type { Activity, BroadcastHandler, GroupChanges, Revision, SentMark, Storage } from './ports/index.js';
+import type { Micros } from './time.js';
 
 export interface ProjectorOptions {
   /**
@@ -20,8 +21,17 @@ export interface ProjectorOptions {
 export class CoalescedActivity {
   readonly lastMessages = new Map<string, Message>();
   readonly sends = new Map<string, SentMark>();
+  /** Per group, the newest message revised after it was sent (an attachment processed), at the latest revision time. */
+  readonly revisions = new Map<string, Revision>();
 
-  add(m: Message): this {
+  /** `revisedAt`: the message is a revision of one already sent (its payload changed then), not a new one. */
+  add(m: Message, revisedAt: Micros | null = null): this {
+    if (revisedAt !== null) {
+      const known = this.revisions.get(m.groupId);
+      const message = !known || m.createdAt >= known.message.createdAt ? m : known.message;
+      this.revisions.set(m.groupId, { message, at: Math.max(revisedAt, known?.at ?? revisedAt) });
+      return this;
+    }
     const last = this.lastMessages.get(m.groupId);
     if (!last || m.createdAt > last.createdAt) this.lastMessages.set(m.groupId, m);
     const key = `${m.groupId}/${m.senderId}`;
@@ -31,11 +41,12 @@ export class CoalescedActivity {
   }
 
   get size(): number {
-    return this.lastMessages.size;
+    return this.lastMessages.size + this.revisions.size;
   }
 
   activity(): Activity {
-    return { lastMessages: [...this.lastMessages.values()], sends: [...this.sends.values()] };
+    return { lastMessages: [...this.lastMessages.values()], sends: [...this.sends.values()],
+      revisions: [...this.revisions.values()] };
   }
 }
 
@@ -80,11 +91,11 @@ export class ActivityProjector {
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
   }
 
-  /** Resolves once the message's group and sender state are stored. */
-  project(message: Message): Promise<void> {
+  /** Resolves once the message's group and sender state are stored (or, for a revision, its group's). */
+  project(message: Message, revisedAt: Micros | null = null): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the projector is closed'));
     const batch = this.next;
-    batch.add(message);
+    batch.add(message, revisedAt);
     if (!this.draining) {
       this.draining = true;
       setImmediate(() => void this.drain());
@@ -95,10 +106,10 @@ export class ActivityProjector {
   /** A queue handler that projects each stored message while `deliver` publishes it; done when both are. */
   handler(deliver: BroadcastHandler): BroadcastHandler {
     return (broadcast, delivery) => {
-      const message = broadcast.storedMessage ? messageOfEvent(broadcast.payload) : null;
-      if (!message) return deliver(broadcast, delivery);
+      const stored = broadcast.storedMessage ? storedMessageOfEvent(broadcast.payload) : null;
+      if (!stored) return deliver(broadcast, delivery);
       // Projection first: `deliver` must still be called synchronously, so broadcasts keep their queue order.
-      const projected = this.project(message);
+      const projected = this.project(stored.message, stored.revisedAt);
       return Promise.all([projected, deliver(broadcast, delivery)]).then(() => undefined);
     };
   }
@@ -146,7 +157,8 @@ export class ActivityProjector {
         this.wake = null;
       }
     }
-    await Promise.all([...batch.lastMessages.keys()].map((groupId) => this.changes.announce(groupId)));
+    const groups = new Set([...batch.lastMessages.keys(), ...batch.revisions.keys()]);
+    await Promise.all([...groups].map((groupId) => this.changes.announce(groupId)));
     batch.resolve();
   }
 }

@@ -13,23 +13,26 @@ import type { TemplatedApp } from './uws.js';
 const { USER_NOT_IN_GROUP, NO_SUCH_GROUP, NO_SUCH_MESSAGE, GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE, EVENT_TOO_LARGE } = ErrorCode;
 const tag = 'message edits';
 /** Any UUID-shaped id (one-to-one ids are not RFC 4122 UUIDs, so zod's uuid() would refuse them). */
-const gid = groupId.transform((s) => s.toLowerCase());
-const payload = z.string().max(256 * 1024);
+export const gid = groupId.transform((s) => s.toLowerCase());
+export const payload = z.string().max(256 * 1024);
 /** The original locates a message by its time too; a Dino message id carries its time, so it is accepted and unused. */
-const createdAt = z.number().optional().describe('accepted for the original\'s clients; the message id already locates the message');
+export const createdAt = z.number().optional().describe('accepted for the original\'s clients; the message id already locates the message');
 /** Exactly one of group_id and receiver_id (the pair's one-to-one) names the group. */
-const whichGroup = { group_id: gid.optional(), receiver_id: userId.optional() };
+export const whichGroup = { group_id: gid.optional(), receiver_id: userId.optional() };
 
 const editBody = named('EditMessageBody', z.object({ ...whichGroup, message_payload: payload, created_at: createdAt }));
 const infoBody = named('MessageInfoBody', z.object({ group_id: gid, created_at: createdAt }));
 const actionLogBody = named('ActionLogBody', z.object({ ...whichGroup, payload: payload.describe('the action log\'s text') }));
 const editedResponse = named('EditedMessage', messageResponse.extend({ updated_at: z.number().describe('float UNIX seconds') }));
+const countBody = named('CountMessagesBody', z.object({
+  only_attachments: z.boolean().default(false).describe('count the listed attachments (images, videos) instead of the messages'),
+}));
 const countResponse = named('MessageCount', z.strictObject({
   group_id: z.string(), user_id: userId, delete_before: z.number(),
-  message_count: z.number().int().min(0).describe('messages after delete_before, counted up to 100 000'),
+  message_count: z.number().int().min(0).describe('messages (or attachments) after delete_before, counted up to 100 000'),
 }));
 
-function groupOf(userIdValue: number, body: { group_id?: string; receiver_id?: number }): string {
+export function groupOf(userIdValue: number, body: { group_id?: string; receiver_id?: number }): string {
   if ((body.group_id === undefined) === (body.receiver_id === undefined)) {
     throw Errors.invalidParameters('group_id', 'give exactly one of group_id and receiver_id');
   }
@@ -57,7 +60,8 @@ export const messageEditEndpoints = {
   }),
   countMessages: endpoint({
     method: 'post', pattern: '/v1/groups/:group_id/user/:user_id/count', tag, access: 'apiKey',
-    summary: 'How many messages a member sees', response: { status: 200, description: 'the count', schema: countResponse },
+    summary: 'How many messages a member sees', body: countBody,
+    response: { status: 200, description: 'the count', schema: countResponse },
     errors: [USER_NOT_IN_GROUP, NO_SUCH_GROUP, STORAGE_UNAVAILABLE],
   }),
   actionLog: endpoint({
@@ -82,8 +86,8 @@ export function messageEditRoutes(app: TemplatedApp, dino: Dino, options: RouteO
   serveEndpoint(app, options, e.messageInfo, async ({ params, body }) =>
     messageView(await dino.messageEdits.info(body.group_id, params.message_id)));
 
-  serveEndpoint(app, options, e.countMessages, async ({ params }) => {
-    const { deleteBefore, count } = await dino.messageEdits.count(params.group_id, params.user_id);
+  serveEndpoint(app, options, e.countMessages, async ({ params, body }) => {
+    const { deleteBefore, count } = await dino.messageEdits.count(params.group_id, params.user_id, body.only_attachments);
     return { group_id: params.group_id, user_id: params.user_id, delete_before: microsToSeconds(deleteBefore), message_count: count };
   });
 

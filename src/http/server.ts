@@ -9,6 +9,7 @@ import { consoleSiteRoutes } from './console/site.js';
 import { consoleStatusRoutes } from './console/status.js';
 import { docsRoutes } from './docs.js';
 import { actionLogRoutes } from './action-logs.js';
+import { attachmentRoutes } from './attachments.js';
 import { groupRoutes } from './groups.js';
 import { guarded } from './guard.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
@@ -56,6 +57,7 @@ export class HttpServer {
     memberStateRoutes(this.app, dino, routeOptions);
     messageEditRoutes(this.app, dino, routeOptions);
     actionLogRoutes(this.app, dino, routeOptions);
+    attachmentRoutes(this.app, dino, routeOptions);
     notificationRoutes(this.app, dino, { ...routeOptions, idempotency, bodyLimit: options.notificationBodyLimit }, options.maxRecipients);
     tokenRoutes(this.app, auth?.tokens, routeOptions);
     brokerHookRoutes(this.app, auth?.policy, routeOptions);

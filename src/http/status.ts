@@ -6,6 +6,7 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCode.USER_NOT_IN_GROUP]: 400,
   [ErrorCode.NO_SUCH_GROUP]: 400,
   [ErrorCode.NO_SUCH_MESSAGE]: 400,
+  [ErrorCode.NO_SUCH_ATTACHMENT]: 400,
   [ErrorCode.INVALID_PARAMETERS]: 400,
   [ErrorCode.USER_KICKED]: 400,
   [ErrorCode.GROUP_NOT_OPEN]: 400,

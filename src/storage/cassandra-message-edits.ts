@@ -6,9 +6,10 @@ import { messageBucket } from './cassandra-schema.js';
 /** A version-1 (time) UUID: the only kind a message id is; Cassandra refuses any other as a timeuuid. */
 const TIME_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const valid = (groupId: string, messageId: string) => UUID.test(groupId) && TIME_UUID.test(messageId);
+/** A message key Cassandra accepts: a UUID group id and a time UUID message id (others name no message). */
+export const validMessageKey = (groupId: string, messageId: string): boolean => UUID.test(groupId) && TIME_UUID.test(messageId);
 
-type Run = (query: string, params: unknown[], opts?: { idempotent?: boolean }) => Promise<cassandra.types.ResultSet>;
+export type Run = (query: string, params: unknown[], opts?: { idempotent?: boolean }) => Promise<cassandra.types.ResultSet>;
 type ToMessage = (groupId: string, row: cassandra.types.Row) => Message;
 
 /** One message by its id (the id gives its bucket), and edits of its payload. */
@@ -25,13 +26,13 @@ export class CassandraMessageEdits {
   }
 
   async get(groupId: string, messageId: string): Promise<Message | null> {
-    if (!valid(groupId, messageId)) return null;
+    if (!validMessageKey(groupId, messageId)) return null;
     const row = (await this.run(this.q.get, [groupId, messageBucket(timeUuidMicros(messageId)), messageId])).first();
     return row ? this.toMessage(groupId, row) : null;
   }
 
   async edit(groupId: string, messageId: string, payload: string): Promise<boolean> {
-    if (!valid(groupId, messageId)) return false;
+    if (!validMessageKey(groupId, messageId)) return false;
     const result = await this.run(this.q.edit, [payload, groupId, messageBucket(timeUuidMicros(messageId)), messageId],
       { idempotent: false });
     return result.wasApplied();

@@ -49,6 +49,20 @@ const MIGRATIONS: string[][] = [
     // groups_by_user and one all-node query per group in the (nightly) retention job.
     `CREATE CUSTOM INDEX IF NOT EXISTS groups_by_user_group ON {ks}.groups_by_user (group_id) USING 'StorageAttachedIndex'`,
   ],
+  [
+    // Attachments (issue 13): the record of a processed placeholder, kept three ways so each read is one partition:
+    // a group's listed ones by message time, one by (group, file id), a sender's by group (its deletes).
+    `CREATE TABLE IF NOT EXISTS {ks}.attachments_by_group (
+       group_id uuid, message_id timeuuid, sender_id bigint, file_id text, message_type text, payload text, updated_at bigint,
+       PRIMARY KEY ((group_id), message_id))
+     WITH CLUSTERING ORDER BY (message_id DESC)`,
+    `CREATE TABLE IF NOT EXISTS {ks}.attachments_by_file (
+       group_id uuid, file_id text, message_id timeuuid, sender_id bigint, message_type text, payload text, updated_at bigint,
+       PRIMARY KEY ((group_id, file_id)))`,
+    `CREATE TABLE IF NOT EXISTS {ks}.attachments_by_user (
+       sender_id bigint, group_id uuid, message_id timeuuid, file_id text, message_type text, payload text, updated_at bigint,
+       PRIMARY KEY ((sender_id), group_id, message_id))`,
+  ],
 ];
 
 export const CASSANDRA_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,13 +1,14 @@
 import cassandra from 'cassandra-driver';
 import { Errors } from '../core/errors.js';
 import { timeUuidMicros } from '../core/ids.js';
-import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
+import type { Attachment, Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
 import { cqlPort } from './cassandra-port.js';
 import { CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, checkKeyspaceName, messageBucket } from './cassandra-schema.js';
 import type { Activity, Storage, UndeletedMessages } from '../core/ports/storage.js';
 import { bucketRange, historyBuckets, lowestTimeUuidAt } from './cassandra-buckets.js';
 import { distinctMembers, mapLimit } from './cassandra-helpers.js';
+import { CassandraAttachments } from './cassandra-attachments.js';
 import { CassandraMemberState } from './cassandra-member-state.js';
 import { CassandraMessageEdits } from './cassandra-message-edits.js';
 import { CassandraMessageWrites, type Statement } from './cassandra-message-writes.js';
@@ -132,6 +133,7 @@ export class CassandraStorage implements Storage {
   private readonly messageEdits: CassandraMessageEdits;
   private readonly retention: CassandraRetention;
   private readonly messageWrites: CassandraMessageWrites;
+  private readonly attachments: CassandraAttachments;
 
   private constructor(private readonly client: cassandra.Client, keyspace: string) {
     this.q = statements(keyspace);
@@ -141,6 +143,8 @@ export class CassandraStorage implements Storage {
     this.retention = new CassandraRetention(keyspace, (query, params, opts) => this.run(query, params, opts),
       (query, params) => this.allRows(query, params));
     this.messageWrites = new CassandraMessageWrites(this.q.insertMessage, (statements) => this.runTogether(statements));
+    this.attachments = new CassandraAttachments(keyspace, (query, params, opts) => this.run(query, params, opts),
+      (query, params) => this.allRows(query, params));
   }
 
   /** Connects to a keyspace that `migrateCassandra` has brought to the current schema version. */
@@ -263,10 +267,13 @@ export class CassandraStorage implements Storage {
   }
 
   /** Independent idempotent updates, each written with its message's time as cell timestamp: the newest wins. */
-  async applyActivity({ lastMessages, sends }: Activity): Promise<void> {
+  async applyActivity({ lastMessages, sends, revisions = [] }: Activity): Promise<void> {
+    // A revision is written one microsecond above its message's own cells: it outranks them, and no later message's.
+    const last = [...lastMessages.map((m) => [m, m.createdAt] as const), ...revisions.map((r) => [r.message, r.message.createdAt + 1] as const)];
     await Promise.all([
-      mapLimit(lastMessages.filter((m) => UUID.test(m.groupId)), FAN_OUT, (m) => this.run(this.q.activity,
-        [m.createdAt, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload, m.createdAt, m.groupId])),
+      mapLimit(last.filter(([m]) => UUID.test(m.groupId)), FAN_OUT, ([m, timestamp]) => this.run(this.q.activity,
+        [timestamp, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload, m.createdAt, m.groupId])),
+      mapLimit(revisions.filter((r) => UUID.test(r.message.groupId)), FAN_OUT, (r) => this.touch(r.message.groupId, r.at)),
       mapLimit(sends.filter((s) => UUID.test(s.groupId)), FAN_OUT, (s) => this.run(this.q.senderState,
         [s.at, s.at, s.at, s.userId, s.groupId])),
     ]);
@@ -349,6 +356,12 @@ export class CassandraStorage implements Storage {
   }
   groupsWithUndeletedMessages(): AsyncIterable<UndeletedMessages> { return this.retention.candidates(); }
   purgeMessagesUpTo(groupId: string, upTo: Micros): Promise<void> { return this.retention.purge(groupId, upTo); }
+  saveAttachment(a: Attachment, listed: boolean): Promise<void> { return this.attachments.save(a, listed); }
+  getAttachment(groupId: string, fileId: string): Promise<Attachment | null> { return this.attachments.get(groupId, fileId); }
+  listAttachments(groupId: string, query: HistoryQuery): Promise<Attachment[]> { return this.attachments.list(groupId, query); }
+  countAttachmentsAfter(groupId: string, after: Micros, cap: number): Promise<number> { return this.attachments.countAfter(groupId, after, cap); }
+  userAttachments(userId: number, groupId?: string): Promise<Attachment[]> { return this.attachments.ofUser(userId, groupId); }
+  removeAttachment(a: Attachment): Promise<void> { return this.attachments.remove(a); }
 
   private async run(query: string, params: unknown[], opts: RunOptions = {}): Promise<cassandra.types.ResultSet> {
     try {

@@ -49,6 +49,22 @@ const MIGRATIONS: string[] = [
    ALTER TABLE memberships ADD COLUMN last_updated_time INTEGER;`,
   // Retention (issue 13): the floor below which the group's messages were purged; NULL = never purged (created_at).
   `ALTER TABLE groups ADD COLUMN first_message_time INTEGER;`,
+  // Attachments (issue 13): one record per processed placeholder, keyed like its message; unlisted ones (audio) are
+  // found by file id and among their sender's, never listed or counted.
+  `CREATE TABLE attachments (
+     group_id TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     message_id TEXT NOT NULL,
+     sender_id INTEGER NOT NULL,
+     file_id TEXT NOT NULL,
+     message_type TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     updated_at INTEGER NOT NULL,
+     listed INTEGER NOT NULL,
+     PRIMARY KEY (group_id, created_at, message_id)
+   ) STRICT, WITHOUT ROWID;
+   CREATE INDEX attachments_by_file ON attachments (group_id, file_id);
+   CREATE INDEX attachments_by_user ON attachments (sender_id, group_id);`,
 ];
 
 export function sqliteSchemaVersion(db: Database.Database): number {

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openSqliteFile } from '../sqlite-file.js';
 import { GroupCommit } from '../sqlite-group-commit.js';
-import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
+import type { Attachment, Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
 import type { Activity, Storage, UndeletedMessages } from '../core/ports/storage.js';
 import { migrateSqlite } from './sqlite-schema.js';
+import { SqliteAttachments } from './sqlite-attachments.js';
 import { SqliteMemberState } from './sqlite-member-state.js';
 import { SqliteMessageEdits } from './sqlite-message-edits.js';
 import { SqliteRetention } from './sqlite-retention.js';
@@ -54,6 +55,7 @@ export class SqliteStorage implements Storage {
   private readonly memberState: SqliteMemberState;
   private readonly messageEdits: SqliteMessageEdits;
   private readonly retention: SqliteRetention;
+  private readonly attachments: SqliteAttachments;
 
   constructor(file: string) {
     this.db = openSqliteFile(file);
@@ -61,9 +63,13 @@ export class SqliteStorage implements Storage {
     this.db.defaultSafeIntegers(false);
     migrateSqlite(this.db);
     const db = this.db;
+    const setLastMessage = `UPDATE groups SET last_message_time = @created_at, last_message_id = @message_id,
+      last_message_user_id = @sender_id, last_message_type = @message_type, last_message_overview = @overview,
+      updated_at = max(updated_at, @created_at)`;
     this.memberState = new SqliteMemberState(db);
     this.messageEdits = new SqliteMessageEdits(db);
     this.retention = new SqliteRetention(db);
+    this.attachments = new SqliteAttachments(db);
     this.q = {
       insertGroup: db.prepare(`INSERT OR IGNORE INTO groups (${GROUP_COLUMNS}) VALUES (@group_id, @name, @description,
         @status, @group_type, @owner_id, @meta, @created_at, @updated_at, @last_message_time, @last_message_id,
@@ -86,9 +92,12 @@ export class SqliteStorage implements Storage {
         'SELECT * FROM memberships WHERE group_id = ? AND user_id = ?'),
       insertMessage: db.prepare('INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)'),
       deleteMessage: db.prepare('DELETE FROM messages WHERE group_id = ? AND message_id = ?'),
-      lastMessage: db.prepare(`UPDATE groups SET last_message_time = @created_at, last_message_id = @message_id,
-        last_message_user_id = @sender_id, last_message_type = @message_type, last_message_overview = @overview,
-        updated_at = @created_at WHERE group_id = @group_id AND last_message_time <= @created_at`),
+      // A repeat of a message's own activity changes nothing: it would undo a revision of that message.
+      lastMessage: db.prepare(`${setLastMessage} WHERE group_id = @group_id AND (last_message_time < @created_at
+        OR (last_message_time = @created_at AND last_message_id IS NOT @message_id))`),
+      revision: db.prepare(`${setLastMessage} WHERE group_id = @group_id AND (last_message_time < @created_at
+        OR (last_message_time = @created_at AND last_message_id = @message_id))`),
+      touchForward: db.prepare('UPDATE groups SET updated_at = max(updated_at, ?) WHERE group_id = ?'),
       senderState: db.prepare(`UPDATE memberships SET last_sent_time = max(coalesce(last_sent_time, @at), @at),
         last_read_time = max(last_read_time, @at) WHERE group_id = @group_id AND user_id = @user_id`),
       newest: db.prepare<[string, number, number, number], MessageRow>(`SELECT * FROM messages
@@ -171,13 +180,16 @@ export class SqliteStorage implements Storage {
     await this.commits.write(() => this.q.insertMessage.run(m.groupId, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload));
   }
 
-  async applyActivity({ lastMessages, sends }: Activity): Promise<void> {
+  async applyActivity({ lastMessages, sends, revisions = [] }: Activity): Promise<void> {
+    const fields = (m: Message) => ({ group_id: m.groupId, created_at: m.createdAt, message_id: m.messageId, sender_id: m.senderId,
+      message_type: m.messageType, overview: m.payload });
     this.db.transaction(() => {
-      for (const m of lastMessages) {
-        this.q.lastMessage.run({ group_id: m.groupId, created_at: m.createdAt, message_id: m.messageId, sender_id: m.senderId,
-          message_type: m.messageType, overview: m.payload });
-      }
+      for (const m of lastMessages) this.q.lastMessage.run(fields(m));
       for (const sent of sends) this.q.senderState.run({ group_id: sent.groupId, user_id: sent.userId, at: sent.at });
+      for (const { message, at } of revisions) {
+        this.q.revision.run(fields(message));
+        this.q.touchForward.run(at, message.groupId);
+      }
     })();
   }
 
@@ -245,6 +257,30 @@ export class SqliteStorage implements Storage {
 
   async purgeMessagesUpTo(groupId: string, upTo: Micros): Promise<void> {
     await this.retention.purge(groupId, upTo);
+  }
+
+  async saveAttachment(a: Attachment, listed: boolean): Promise<void> {
+    this.attachments.save(a, listed);
+  }
+
+  async getAttachment(groupId: string, fileId: string): Promise<Attachment | null> {
+    return this.attachments.get(groupId, fileId);
+  }
+
+  async listAttachments(groupId: string, query: HistoryQuery): Promise<Attachment[]> {
+    return this.attachments.list(groupId, query);
+  }
+
+  async countAttachmentsAfter(groupId: string, after: Micros, cap: number): Promise<number> {
+    return this.attachments.countAfter(groupId, after, cap);
+  }
+
+  async userAttachments(userId: number, groupId?: string): Promise<Attachment[]> {
+    return this.attachments.ofUser(userId, groupId);
+  }
+
+  async removeAttachment(a: Attachment): Promise<void> {
+    this.attachments.remove(a);
   }
 
   private insertMembers(groupId: string, members: Member[]): void {

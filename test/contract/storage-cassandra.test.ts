@@ -7,6 +7,7 @@ import {
   CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, migrateCassandra, replicationCql,
 } from '../../src/storage/cassandra-schema.js';
 import { cassandraContactPoint } from '../support/services.js';
+import { attachmentsContract } from './attachments.contract.js';
 import { memberStateContract } from './member-state.contract.js';
 import { messageEditsContract } from './message-edits.contract.js';
 import { retentionContract } from './retention.contract.js';
@@ -60,4 +61,5 @@ describe.skipIf(!contactPoint)('cassandra', () => {
   memberStateContract('cassandra', () => CassandraStorage.connect(options));
   messageEditsContract('cassandra', () => CassandraStorage.connect(options));
   retentionContract('cassandra', () => CassandraStorage.connect(options));
+  attachmentsContract('cassandra', () => CassandraStorage.connect(options));
 });

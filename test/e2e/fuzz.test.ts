@@ -7,7 +7,7 @@ import { body, brokenRequest, headers, pathParam } from './fuzz-arbitraries.js';
 
 /** The status each error code is answered with (README's errors table). */
 const STATUS_OF_CODE: Record<number, number> = {
-  600: 400, 601: 400, 602: 400, 605: 400, 606: 400, 607: 400, 610: 401, 611: 404, 612: 413, 613: 409, 614: 415,
+  600: 400, 601: 400, 602: 400, 603: 400, 605: 400, 606: 400, 607: 400, 610: 401, 611: 404, 612: 413, 613: 409, 614: 415,
 };
 
 /** Never a 500, never a hang; every error is the `{code, detail}` envelope with its 4xx status. */
@@ -74,9 +74,16 @@ describe('REST API under random input (fast-check)', () => {
     ['POST', (p) => `/v1/userstats/${p.u}`, ['hidden', 'deleted', 'count_unread']],
     ['PUT', (p) => `/v1/users/${p.u}/message/${p.g}/edit`, ['group_id', 'receiver_id', 'message_payload', 'created_at']],
     ['POST', (p) => `/v1/users/${p.u}/message/${p.g}/info`, ['group_id', 'receiver_id']],
-    ['POST', (p) => `/v1/groups/${p.g}/user/${p.u}/count`, ['since']],
+    ['POST', (p) => `/v1/groups/${p.g}/user/${p.u}/count`, ['since', 'only_attachments']],
     ['POST', (p) => `/v1/users/${p.u}/actions`, ['group_id', 'receiver_id', 'payload']],
     ['POST', (p) => `/v1/users/${p.u}/groups/actions`, ['payload']],
+    // Attachments.
+    ['POST', (p) => `/v1/users/${p.u}/message/${p.g}/attachment`, ['group_id', 'receiver_id', 'file_id', 'message_payload', 'action_log']],
+    ['POST', (p) => `/v1/groups/${p.g}/attachment`, ['file_id']],
+    ['POST', (p) => `/v1/groups/${p.g}/user/${p.u}/attachments`, ['per_page', 'until', 'since']],
+    ['DELETE', (p) => `/v1/groups/${p.g}/attachment`, ['file_id', 'status', 'action_log']],
+    ['DELETE', (p) => `/v1/groups/${p.g}/user/${p.u}/attachments`, ['status', 'action_log']],
+    ['DELETE', (p) => `/v1/user/${p.u}/attachments`, ['status', 'action_log']],
     ['GET', () => '/healthz'],
     ['GET', () => '/readyz'],
   ];

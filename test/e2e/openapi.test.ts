@@ -116,6 +116,17 @@ describe('the OpenAPI document and the docs page of a running Dino', () => {
     const groups = await call('post', '/v1/users/{user_id}/groups', ids, { per_page: 10 });
     expect(groups.body).toHaveLength(2);
     await call('post', '/v1/notification/send', {}, { event_type: 'ping', group_id, notification: [{ user_ids: [member], data: { a: 1 } }] });
+    // Attachments: a placeholder, its processing, the lookup, the list, the count, the three removals.
+    const image = await call('post', '/v1/groups/{group_id}/user/{user_id}/send', ids, { message_payload: '{}', message_type: 'image' });
+    await call('post', '/v1/users/{user_id}/message/{message_id}/attachment', { ...ids, message_id: image.body.message_id },
+      { group_id, file_id: 'doc-file', message_payload: '{"status":1}', action_log: { payload: 'uploaded' } });
+    await call('post', '/v1/groups/{group_id}/attachment', ids, { file_id: 'doc-file' });
+    expect((await call('post', '/v1/groups/{group_id}/user/{user_id}/attachments', ids, { per_page: 10 })).body).toHaveLength(1);
+    expect((await call('post', '/v1/groups/{group_id}/user/{user_id}/count', ids, { only_attachments: true })).body.message_count).toBe(1);
+    await call('delete', '/v1/groups/{group_id}/attachment', ids, { file_id: 'doc-file', action_log: { payload: 'removed', user_id: owner } });
+    await call('delete', '/v1/groups/{group_id}/user/{user_id}/attachments', ids, {});
+    await call('delete', '/v1/user/{user_id}/attachments', ids, { action_log: { payload: 'cleared' } });
+    expect((await call('post', '/v1/groups/{group_id}/attachment', ids, { file_id: 'doc-file' })).body.code).toBe(603);
     // The answers that carry an action log or a message count.
     await call('put', '/v1/groups/{group_id}', ids, { group_name: 'logged', action_log: { payload: 'renamed', user_id: owner } });
     await call('put', '/v1/groups/{group_id}/join', ids, { users: [joiner], action_log: { payload: 'joined', user_id: joiner } });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { api, startDino, type DinoProcess } from './dino-process.js';
+import { MqttUser } from './mqtt-user.js';
 import { until } from './wait.js';
 
 /** A fresh random user id for a test (tests share one Dino, never users). */
@@ -110,4 +111,15 @@ export function chatSuite(env: () => Record<string, string>, ready: (chat: ChatA
   afterAll(async () => {
     expect(await dino?.stop()).toBe(0);
   });
+}
+
+/** Connects users' apps (real mqtt.js clients) to a suite's Dino, the one `dino()` returns; all closed after the suite. */
+export function suiteApps(dino: () => DinoProcess): (userId: number) => Promise<MqttUser> {
+  const apps: MqttUser[] = [];
+  afterAll(() => Promise.all(apps.map((a) => a.close())));
+  return async (userId) => {
+    const app = await MqttUser.connect(`mqtt://127.0.0.1:${dino().mqttPort}`, userId);
+    apps.push(app);
+    return app;
+  };
 }

@@ -51,7 +51,12 @@ export interface Answer {
  */
 export function httpCall(port: number, method: string, path: string, options: { headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: options.headers, timeout: options.timeoutMs ?? 10_000 }, (res) => {
+    // Node frames a POST's or PUT's body itself, but sends a DELETE's with neither Content-Length nor chunking: the
+    // server would read it as the start of a next request. Framed here unless the caller frames it.
+    const named = Object.keys(options.headers ?? {}).map((h) => h.toLowerCase());
+    const unframed = options.body !== undefined && !named.includes('content-length') && !named.includes('transfer-encoding');
+    const headers = unframed ? { ...options.headers, 'content-length': String(Buffer.byteLength(options.body!)) } : options.headers;
+    const req = request({ host: '127.0.0.1', port, method, path, headers, timeout: options.timeoutMs ?? 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');

@@ -19,6 +19,13 @@ describe('configuration', () => {
     expect(c.http.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:3000', 'https://x.org']);
   });
 
+  it('reads the attachment types: the original\'s by name and number by default, audio unlisted; a list of one\'s own', () => {
+    expect(loadConfig({}).conversations.attachmentTypes).toEqual({ types: ['image', 'video', 'audio', '3', '9', '10'], unlisted: ['audio', '10'] });
+    const c = loadConfig({ DINO_ATTACHMENT_TYPES: ' photo, clip ', DINO_ATTACHMENT_UNLISTED_TYPES: 'none' });
+    expect(c.conversations.attachmentTypes).toEqual({ types: ['photo', 'clip'], unlisted: [] });
+    expect(() => loadConfig({ DINO_ATTACHMENT_TYPES: 'x'.repeat(65) })).toThrow(/^DINO_ATTACHMENT_TYPES/);
+  });
+
   it('enables Cassandra and Redis when their settings are given', () => {
     const c = loadConfig({ DINO_CASSANDRA_CONTACT_POINTS: '10.0.0.1:9042, db2', DINO_REDIS_URL: 'redis://127.0.0.1:6379/2' });
     expect(c.cassandra?.contactPoints).toEqual(['10.0.0.1:9042', 'db2']);

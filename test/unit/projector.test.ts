@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InProcessGroupChanges } from '../../src/changes/in-process.js';
-import { messageEvent } from '../../src/core/events.js';
+import { attachmentEvent, messageEvent } from '../../src/core/events.js';
 import { newGroup } from '../../src/core/groups.js';
 import { newTimeUuid } from '../../src/core/ids.js';
 import type { Message } from '../../src/core/model.js';
@@ -116,6 +116,21 @@ describe('ActivityProjector', () => {
     await handle({ payload: JSON.stringify(messageEvent(stored)), userIds: [alice, bob], eventType: 'message', storedMessage: true }, {});
     expect(delivered).toHaveLength(2);
     expect(await storage.getGroup(groupId)).toMatchObject({ lastMessageId: stored.messageId, lastMessageOverview: 'stored' });
+  });
+
+  it('applies an attachment event as a revision of its placeholder, also in the placeholder\'s own turn', async () => {
+    const projector = new ActivityProjector(storage, changes);
+    const handle = projector.handler(async () => undefined);
+    const placeholder = { ...messageIn(groupId, alice, 'pending'), messageType: 'image' };
+    const attachment = { ...placeholder, payload: 'processed', fileId: 'f', updatedAt: placeholder.createdAt + 7_000_000 };
+    const stored = (event: object) => ({ payload: JSON.stringify(event), userIds: [alice, bob], storedMessage: true });
+    await Promise.all([handle(stored(messageEvent(placeholder)), {}), handle(stored(attachmentEvent(attachment)), {})]);
+    expect(storage.writes).toHaveLength(1);
+    expect(storage.writes[0]).toEqual({ lastMessages: [placeholder], sends: [{ groupId, userId: alice, at: placeholder.createdAt }],
+      revisions: [{ message: { ...placeholder, payload: 'processed' }, at: attachment.updatedAt }] });
+    expect(await storage.getGroup(groupId)).toMatchObject({ lastMessageId: placeholder.messageId, lastMessageOverview: 'processed',
+      updatedAt: attachment.updatedAt });
+    expect(announced).toEqual([groupId]);
   });
 
   it('hands a broadcast on at once, before its projection is done, and finishes only when both are', async () => {

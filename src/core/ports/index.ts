@@ -5,7 +5,7 @@ import type { Storage } from './storage.js';
 export type { Claim, IdempotencyStore, StoredAnswer } from './idempotency.js';
 export type { Broadcast, BroadcastHandler, BroadcastQueue, Delivery, QueueBacklog } from './queue.js';
 export type { GroupChanges } from './changes.js';
-export type { Activity, SentMark, Storage, UndeletedMessages } from './storage.js';
+export type { Activity, Revision, SentMark, Storage, UndeletedMessages } from './storage.js';
 
 /**
  * What the domain needs from the outside world; nothing else in src/core does I/O. Each port is an interface owned

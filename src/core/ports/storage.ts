@@ -1,4 +1,4 @@
-import type { Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../model.js';
+import type { Attachment, Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../model.js';
 import type { Micros } from '../time.js';
 import type { MemberRecord, MemberStatePatch } from '../member-state.js';
 
@@ -8,6 +8,17 @@ export interface Activity {
   lastMessages: Message[];
   /** The newest send of each sender in each group of the batch: its last send and read mark move to `at`. */
   sends: SentMark[];
+  /**
+   * Messages given a new payload after they were sent (an attachment processed), the newest per group: each is its
+   * group's last message again unless a newer one is (so its new payload shows as the overview), and the group's
+   * updated_at moves forward to `at`. A later repeat of the message's own activity does not undo it.
+   */
+  revisions?: Revision[];
+}
+
+export interface Revision {
+  message: Message;
+  at: Micros;
 }
 
 /**
@@ -93,4 +104,21 @@ export interface Storage {
    * down). Idempotent; after a crash halfway the group is still listed and the purge can simply run again.
    */
   purgeMessagesUpTo(groupId: string, upTo: Micros): Promise<void>;
+
+  /**
+   * Stores a message's attachment record, replacing the message's previous one (whose file id then finds nothing).
+   * Only `listed` ones are listed and counted (`listAttachments`, `countAttachmentsAfter`); every one is found by its
+   * file id and among its sender's. A file id names one message's attachment in a group: the caller checks that.
+   */
+  saveAttachment(attachment: Attachment, listed: boolean): Promise<void>;
+  /** The attachment a file id names in a group, or null. */
+  getAttachment(groupId: string, fileId: string): Promise<Attachment | null>;
+  /** Listed attachments, newest first, within the query's bounds (as `listMessages`, by their messages' times). */
+  listAttachments(groupId: string, query: HistoryQuery): Promise<Attachment[]>;
+  /** Number of listed attachments whose message is newer than `after`, counting at most `cap`. */
+  countAttachmentsAfter(groupId: string, after: Micros, cap: number): Promise<number>;
+  /** The attachments (listed or not) of the user's messages, in one group or in all its groups; in no particular order. */
+  userAttachments(userId: number, groupId?: string): Promise<Attachment[]>;
+  /** Removes an attachment record (its message stays); removing one that is gone changes nothing. */
+  removeAttachment(attachment: Attachment): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { consoleStatusEndpoints } from '../console/status.js';
 import { docsEndpoints } from '../docs.js';
 import type { Endpoint } from '../endpoint.js';
 import { actionLogEndpoints } from '../action-logs.js';
+import { attachmentEndpoints } from '../attachments.js';
 import { groupEndpoints } from '../groups.js';
 import { healthEndpoints } from '../health.js';
 import { messageEndpoints } from '../messages.js';
@@ -34,7 +35,7 @@ function combine(...tables: Array<Record<string, Endpoint>>): Record<string, End
  */
 export const apiEndpoints = combine(groupEndpoints, messageEndpoints, conversationEndpoints, memberStateEndpoints, messageEditEndpoints,
   notificationEndpoints, tokenEndpoints, hookEndpoints, healthEndpoints, docsEndpoints, metricsEndpoints, consoleSiteEndpoints,
-  consoleStatusEndpoints, actionLogEndpoints);
+  consoleStatusEndpoints, actionLogEndpoints, attachmentEndpoints);
 
 const DESCRIPTION = 'Dino stores chat messages and pushes one copy of every event to each recipient\'s own MQTT topic. '
   + 'JSON in and out: a POST or PUT body must be sent as `application/json` (or another `+json` type). Times are float UNIX '

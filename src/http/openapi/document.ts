@@ -13,6 +13,7 @@ const meaning: Record<ErrorCode, string> = {
   [ErrorCode.USER_NOT_IN_GROUP]: 'the user is not in the group',
   [ErrorCode.NO_SUCH_GROUP]: 'no such group',
   [ErrorCode.NO_SUCH_MESSAGE]: 'no such message',
+  [ErrorCode.NO_SUCH_ATTACHMENT]: 'no such attachment',
   [ErrorCode.INVALID_PARAMETERS]: 'invalid parameters (the detail names the field): broken JSON, a wrong type, a missing field, a bad id, JSON nested deeper than 64, an ambiguous Content-Length',
   [ErrorCode.USER_KICKED]: 'the user has been kicked from the group',
   [ErrorCode.GROUP_NOT_OPEN]: 'the group is frozen, archived or deleted',
