@@ -1,10 +1,9 @@
 import cassandra from 'cassandra-driver';
-import { Errors } from '../core/errors.js';
 import { timeUuidMicros } from '../core/ids.js';
 import type { Attachment, Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
-import { cqlPort } from './cassandra-port.js';
-import { CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, checkKeyspaceName, messageBucket } from './cassandra-schema.js';
+import { openCassandraClient, storageUnavailable, type CassandraOptions } from './cassandra-client.js';
+import { messageBucket } from './cassandra-schema.js';
 import type { Activity, Storage, UndeletedMessages } from '../core/ports/storage.js';
 import { bucketRange, historyBuckets, lowestTimeUuidAt } from './cassandra-buckets.js';
 import { distinctMembers, mapLimit } from './cassandra-helpers.js';
@@ -15,40 +14,13 @@ import { CassandraMessageWrites, type Statement } from './cassandra-message-writ
 import { CassandraRetention } from './cassandra-retention.js';
 import type { MemberRecord, MemberStatePatch } from '../core/member-state.js';
 
-export interface CassandraOptions {
-  contactPoints: string[];
-  keyspace: string;
-  localDataCenter: string;
-  consistency?: 'ONE' | 'LOCAL_ONE' | 'LOCAL_QUORUM' | 'QUORUM';
-  /** How long one request may take before it counts as failed (503 to the caller). */
-  requestTimeoutMs?: number;
-}
-
 type Row = cassandra.types.Row;
 type RunOptions = { idempotent?: boolean; pageState?: string };
 
-const { consistencies, responseErrorCodes: codes, unset } = cassandra.types;
-const CONSISTENCY = { ONE: consistencies.one, LOCAL_ONE: consistencies.localOne,
-  LOCAL_QUORUM: consistencies.localQuorum, QUORUM: consistencies.quorum } as const;
-/**
- * Server answers that mean "not enough replicas right now", not "your statement is wrong". Read and write failures
- * are replicas that answered with an error: a node just back from a crash does so until it has caught up (seen on a
- * 3-node ring, bench/cassandra-ring.ts), and a retry then succeeds.
- */
-const UNAVAILABLE_CODES = new Set<number>([codes.unavailableException, codes.overloaded, codes.isBootstrapping,
-  codes.readTimeout, codes.writeTimeout, codes.truncateError, codes.readFailure, codes.writeFailure]);
+const { unset } = cassandra.types;
 /** Reads fanned out per group or member run at most this many at a time. */
 const FAN_OUT = 32;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The one place a driver failure becomes the API's 503; anything else (a bad statement) stays a bug. */
-export function storageUnavailable(err: unknown): unknown {
-  const e = cassandra.errors;
-  const down = err instanceof e.NoHostAvailableError || err instanceof e.OperationTimedOutError
-    || err instanceof e.BusyConnectionError || (err instanceof e.ResponseError && UNAVAILABLE_CODES.has(err.code));
-  if (!down) return err;
-  return Errors.storageUnavailable(err);
-}
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
@@ -149,33 +121,7 @@ export class CassandraStorage implements Storage {
 
   /** Connects to a keyspace that `migrateCassandra` has brought to the current schema version. */
   static async connect(opts: CassandraOptions): Promise<CassandraStorage> {
-    const keyspace = checkKeyspaceName(opts.keyspace);
-    const client = new cassandra.Client({
-      contactPoints: opts.contactPoints,
-      localDataCenter: opts.localDataCenter,
-      queryOptions: { consistency: CONSISTENCY[opts.consistency ?? 'LOCAL_QUORUM'],
-        serialConsistency: consistencies.localSerial, prepare: true },
-      // Loading every keyspace's schema on connect and after each DDL is slow; we refresh only ours, below.
-      isMetadataSyncEnabled: false,
-      protocolOptions: { port: cqlPort(opts.contactPoints), maxSchemaAgreementWaitSeconds: 5 },
-      socketOptions: { connectTimeout: 5000, readTimeout: opts.requestTimeoutMs ?? 12_000 },
-      // The default backs off up to 10 minutes: a node back after an outage would stay unused for that long.
-      policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5000, false) },
-      // Two connections per node: one connection caps in-flight requests at 2048, a burst of sends can exceed it.
-      pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 2 } },
-    });
-    try {
-      await client.connect();
-      const version = await cassandraSchemaVersion(client, keyspace);
-      if (version !== CASSANDRA_SCHEMA_VERSION) {
-        throw new Error(`Cassandra keyspace ${keyspace} has schema version ${version}, this build needs `
-          + `${CASSANDRA_SCHEMA_VERSION}: run \`dino migrate\``);
-      }
-      await client.metadata.refreshKeyspace(keyspace); // replica placement for token-aware routing
-    } catch (err) {
-      await client.shutdown().catch(() => undefined);
-      throw storageUnavailable(err);
-    }
+    const { client, keyspace } = await openCassandraClient(opts);
     return new CassandraStorage(client, keyspace);
   }
 

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DinoError, ErrorCode } from '../../src/core/errors.js';
-import { CassandraStorage, type CassandraOptions } from '../../src/storage/cassandra.js';
+import { CassandraStorage } from '../../src/storage/cassandra.js';
+import type { CassandraOptions } from '../../src/storage/cassandra-client.js';
 import {
   CASSANDRA_SCHEMA_VERSION, cassandraSchemaVersion, migrateCassandra, replicationCql,
 } from '../../src/storage/cassandra-schema.js';

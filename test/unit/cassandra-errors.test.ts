@@ -1,7 +1,7 @@
 import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
 import { DinoError, ErrorCode } from '../../src/core/errors.js';
-import { storageUnavailable } from '../../src/storage/cassandra.js';
+import { storageUnavailable } from '../../src/storage/cassandra-client.js';
 
 const { responseErrorCodes: codes } = cassandra.types;
 const answer = (code: number) => new cassandra.errors.ResponseError(code, 'from the server');
