@@ -48,8 +48,9 @@ export function createRedisClient(url: string, options: ClientOptions): DinoRedi
     : { blockingTimeout: options.blockMs + commandTimeoutMs, blockingTimeoutGrace: commandTimeoutMs };
   const client = connectTo(url, {
     ...commonOptions(options.name), ...timeouts, enableAutoPipelining: options.autoPipelining === true,
-    // Dino's scripts (the ordering script on the enqueue path) went slower auto-pipelined, not faster: 43–44 k against
-    // 53–55 k group enqueues/s, medians of 9 (bench/enqueue-pipelining.ts). They are sent on their own.
+    // Dino's scripts went slower auto-pipelined, not faster: 43–44 k against 53–55 k group enqueues/s, medians of 9
+    // (bench/enqueue-pipelining.ts). They are sent on their own; the enqueue path batches its appends itself instead
+    // (one enqueueManyInOrder call per partition per turn, src/queue/redis-partition.ts).
     autoPipeliningIgnoredCommands: [...SCRIPT_NAMES],
   });
   logConnectionErrors(client, options.name);
