@@ -3,11 +3,14 @@ import { timeUuidMicros } from '../core/ids.js';
 import type { Attachment, HistoryQuery } from '../core/model.js';
 import type { Micros } from '../core/time.js';
 import { lowestTimeUuidAt } from './cassandra-buckets.js';
+import { mapLimit } from './cassandra-helpers.js';
 import { validMessageKey, type Run } from './cassandra-message-edits.js';
 
 type AllRows = (query: string, params: unknown[]) => Promise<cassandra.types.Row[]>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Records deleted at a time by a purge. */
+const FAN_OUT = 16;
 /** Every attachment table holds the whole record under these names: one insert and one reader for the three. */
 const COLUMNS = 'group_id, message_id, sender_id, file_id, message_type, payload, updated_at';
 
@@ -19,9 +22,11 @@ const toAttachment = (r: cassandra.types.Row): Attachment => {
 };
 
 /**
- * Attachment records, kept three ways so that every read is one partition (no ALLOW FILTERING, no index):
- * `attachments_by_group` (listed ones, by message time: listing and counting), `attachments_by_file` (the lookup by
- * file id) and `attachments_by_user` (a sender's, by group: its deletes, and the record a new one replaces).
+ * Attachment records, kept three ways so that every read is one partition (no index):
+ * `attachments_by_group` (every one by message time, flagged `listed`: listing, counting and the retention purge),
+ * `attachments_by_file` (the lookup by file id) and `attachments_by_user` (a sender's, by group: its deletes, and the
+ * record a new one replaces). Listing and counting filter on `listed` within the group's partition (ALLOW FILTERING
+ * there reads only that partition's range; LIMIT counts the rows that pass).
  */
 export class CassandraAttachments {
   private readonly q;
@@ -29,20 +34,24 @@ export class CassandraAttachments {
   constructor(ks: string, private readonly run: Run, private readonly allRows: AllRows) {
     const insert = (table: string) => `INSERT INTO ${ks}.${table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`;
     this.q = {
-      byGroup: insert('attachments_by_group'),
+      byGroup: `INSERT INTO ${ks}.attachments_by_group (${COLUMNS}, listed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       byFile: insert('attachments_by_file'),
       byUser: insert('attachments_by_user'),
       previousFile: `SELECT file_id FROM ${ks}.attachments_by_user WHERE sender_id = ? AND group_id = ? AND message_id = ?`,
       get: `SELECT ${COLUMNS} FROM ${ks}.attachments_by_file WHERE group_id = ? AND file_id = ?`,
-      newest: `SELECT ${COLUMNS} FROM ${ks}.attachments_by_group WHERE group_id = ? AND message_id >= ? AND message_id < ? LIMIT ?`,
+      newest: `SELECT ${COLUMNS} FROM ${ks}.attachments_by_group WHERE group_id = ? AND message_id >= ? AND message_id < ?
+        AND listed = true LIMIT ? ALLOW FILTERING`,
       oldest: `SELECT ${COLUMNS} FROM ${ks}.attachments_by_group WHERE group_id = ? AND message_id >= ? AND message_id < ?
-        ORDER BY message_id ASC LIMIT ?`,
-      idsAfter: `SELECT message_id FROM ${ks}.attachments_by_group WHERE group_id = ? AND message_id >= ? LIMIT ?`,
+        AND listed = true ORDER BY message_id ASC LIMIT ? ALLOW FILTERING`,
+      idsAfter: `SELECT message_id FROM ${ks}.attachments_by_group WHERE group_id = ? AND message_id >= ? AND listed = true
+        LIMIT ? ALLOW FILTERING`,
+      upTo: `SELECT ${COLUMNS} FROM ${ks}.attachments_by_group WHERE group_id = ? AND message_id < ?`,
       ofUser: `SELECT ${COLUMNS} FROM ${ks}.attachments_by_user WHERE sender_id = ?`,
       ofUserInGroup: `SELECT ${COLUMNS} FROM ${ks}.attachments_by_user WHERE sender_id = ? AND group_id = ?`,
       dropByGroup: `DELETE FROM ${ks}.attachments_by_group WHERE group_id = ? AND message_id = ?`,
       dropByFile: `DELETE FROM ${ks}.attachments_by_file WHERE group_id = ? AND file_id = ?`,
       dropByUser: `DELETE FROM ${ks}.attachments_by_user WHERE sender_id = ? AND group_id = ? AND message_id = ?`,
+      dropGroupUpTo: `DELETE FROM ${ks}.attachments_by_group WHERE group_id = ? AND message_id < ?`,
     };
   }
 
@@ -55,7 +64,7 @@ export class CassandraAttachments {
       previous !== undefined && previous !== a.fileId && this.run(this.q.dropByFile, [a.groupId, previous]),
       this.run(this.q.byFile, values),
       this.run(this.q.byUser, values),
-      listed && this.run(this.q.byGroup, values),
+      this.run(this.q.byGroup, [...values, listed]),
     ]);
   }
 
@@ -89,8 +98,29 @@ export class CassandraAttachments {
 
   async remove(a: Attachment): Promise<void> {
     if (!validMessageKey(a.groupId, a.messageId)) return;
-    await Promise.all([
-      this.run(this.q.dropByGroup, [a.groupId, a.messageId]),
+    await Promise.all([this.run(this.q.dropByGroup, [a.groupId, a.messageId]), this.dropCopies(a)]);
+  }
+
+  /**
+   * Every record (listed or not) of the group's messages at or before `upTo`: read page by page from the group's
+   * partition, each dropped from the file and sender tables, then the group's range at once. The group's rows go
+   * last, so a purge cut short finds the rest again on its next run.
+   */
+  async purgeUpTo(groupId: string, upTo: Micros): Promise<void> {
+    if (!UUID.test(groupId)) return;
+    const cut = lowestTimeUuidAt(upTo + 1);
+    let pageState: string | undefined;
+    do {
+      const page = await this.run(this.q.upTo, [groupId, cut], { pageState });
+      await mapLimit(page.rows.map(toAttachment), FAN_OUT, (a) => this.dropCopies(a));
+      pageState = page.pageState ?? undefined;
+    } while (pageState);
+    await this.run(this.q.dropGroupUpTo, [groupId, cut]);
+  }
+
+  /** The record's rows outside the group's partition. */
+  private dropCopies(a: Attachment): Promise<unknown> {
+    return Promise.all([
       this.run(this.q.dropByFile, [a.groupId, a.fileId]),
       this.run(this.q.dropByUser, [a.senderId, a.groupId, a.messageId]),
     ]);

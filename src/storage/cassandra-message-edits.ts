@@ -9,7 +9,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A message key Cassandra accepts: a UUID group id and a time UUID message id (others name no message). */
 export const validMessageKey = (groupId: string, messageId: string): boolean => UUID.test(groupId) && TIME_UUID.test(messageId);
 
-export type Run = (query: string, params: unknown[], opts?: { idempotent?: boolean }) => Promise<cassandra.types.ResultSet>;
+export type Run = (query: string, params: unknown[], opts?: { idempotent?: boolean; pageState?: string }) => Promise<cassandra.types.ResultSet>;
 type ToMessage = (groupId: string, row: cassandra.types.Row) => Message;
 
 /** One message by its id (the id gives its bucket), and edits of its payload. */

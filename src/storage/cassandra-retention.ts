@@ -1,6 +1,7 @@
 import type cassandra from 'cassandra-driver';
 import type { UndeletedMessages } from '../core/ports/storage.js';
 import { nowMicros, type Micros } from '../core/time.js';
+import type { CassandraAttachments } from './cassandra-attachments.js';
 import { bucketRange, lowestTimeUuidAt } from './cassandra-buckets.js';
 import { mapLimit } from './cassandra-helpers.js';
 import { toMemberRecord } from './cassandra-member-state.js';
@@ -27,12 +28,14 @@ function toGroupFloor(r: Row): GroupFloor | null {
 /**
  * The retention job's reads and deletes on Cassandra. The groups table is walked page by page (one page of rows in
  * memory); each group's members, kicked ones included, come from groups_by_user through its index on group_id.
- * A purge drops whole message buckets below `upTo` and cuts the last one with a range delete.
+ * A purge drops whole message buckets below `upTo` and cuts the last one with a range delete; the attachment
+ * records of those messages go with them.
  */
 export class CassandraRetention {
   private readonly q;
 
-  constructor(ks: string, private readonly run: Run, private readonly allRows: AllRows) {
+  constructor(ks: string, private readonly run: Run, private readonly allRows: AllRows,
+    private readonly attachments: Pick<CassandraAttachments, 'purgeUpTo'>) {
     this.q = {
       groups: `SELECT group_id, created_at, first_message_time FROM ${ks}.groups`,
       group: `SELECT group_id, created_at, first_message_time FROM ${ks}.groups WHERE group_id = ?`,
@@ -62,9 +65,12 @@ export class CassandraRetention {
     // No message is newer than now: buckets past it are empty, however far ahead a delete_before was set.
     const buckets = [...bucketRange(messageBucket(group.firstMessageTime), messageBucket(Math.min(upTo, nowMicros())), true)];
     const cut = lowestTimeUuidAt(upTo + 1);
-    await mapLimit(buckets, FAN_OUT, (bucket) => ((bucket + 1) * MESSAGE_BUCKET_MICROS - 1 <= upTo
-      ? this.run(this.q.dropBucket, [groupId, bucket])
-      : this.run(this.q.dropBefore, [groupId, bucket, cut])));
+    await Promise.all([
+      mapLimit(buckets, FAN_OUT, (bucket) => ((bucket + 1) * MESSAGE_BUCKET_MICROS - 1 <= upTo
+        ? this.run(this.q.dropBucket, [groupId, bucket])
+        : this.run(this.q.dropBefore, [groupId, bucket, cut]))),
+      this.attachments.purgeUpTo(groupId, upTo),
+    ]);
     // Last: until the floor moves, the group is listed again, so a purge cut short is finished by the next run.
     if (upTo > group.firstMessageTime) await this.run(this.q.moveFloor, [upTo, upTo, groupId]);
   }

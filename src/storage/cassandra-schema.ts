@@ -51,9 +51,11 @@ const MIGRATIONS: string[][] = [
   ],
   [
     // Attachments (issue 13): the record of a processed placeholder, kept three ways so each read is one partition:
-    // a group's listed ones by message time, one by (group, file id), a sender's by group (its deletes).
+    // a group's by message time (every one, so retention can purge them; `listed` picks what is listed and counted),
+    // one by (group, file id), a sender's by group (its deletes).
     `CREATE TABLE IF NOT EXISTS {ks}.attachments_by_group (
        group_id uuid, message_id timeuuid, sender_id bigint, file_id text, message_type text, payload text, updated_at bigint,
+       listed boolean,
        PRIMARY KEY ((group_id), message_id))
      WITH CLUSTERING ORDER BY (message_id DESC)`,
     `CREATE TABLE IF NOT EXISTS {ks}.attachments_by_file (

@@ -112,11 +112,11 @@ export class CassandraStorage implements Storage {
     this.memberState = new CassandraMemberState(keyspace, (query, params) => this.run(query, params),
       (query, params) => this.allRows(query, params));
     this.messageEdits = new CassandraMessageEdits(keyspace, (query, params, opts) => this.run(query, params, opts), toMessage);
-    this.retention = new CassandraRetention(keyspace, (query, params, opts) => this.run(query, params, opts),
-      (query, params) => this.allRows(query, params));
     this.messageWrites = new CassandraMessageWrites(this.q.insertMessage, (statements) => this.runTogether(statements));
     this.attachments = new CassandraAttachments(keyspace, (query, params, opts) => this.run(query, params, opts),
       (query, params) => this.allRows(query, params));
+    this.retention = new CassandraRetention(keyspace, (query, params, opts) => this.run(query, params, opts),
+      (query, params) => this.allRows(query, params), this.attachments);
   }
 
   /** Connects to a keyspace that `migrateCassandra` has brought to the current schema version. */

@@ -2,15 +2,21 @@ import type Database from 'better-sqlite3';
 import type { UndeletedMessages } from '../core/ports/storage.js';
 import type { Micros } from '../core/time.js';
 
-/** Groups listed per query, and messages deleted per transaction (so a purge never holds the write lock for long). */
+/** Groups listed per query, and rows deleted per transaction (so a purge never holds the write lock for long). */
 const PAGE = 500;
 const DELETE_CHUNK = 1000;
 
 interface CandidateRow { group_id: string; min_delete_before: number; first_message_time: number }
 
+/** One chunk of a group's rows at or before a time, from a table keyed (group_id, created_at, message_id). */
+const chunkDelete = (db: Database.Database, table: 'messages' | 'attachments') => db.prepare<[string, Micros]>(
+  `DELETE FROM ${table} WHERE (group_id, created_at, message_id) IN
+   (SELECT group_id, created_at, message_id FROM ${table} WHERE group_id = ? AND created_at <= ? LIMIT ${DELETE_CHUNK})`);
+
 /**
  * The retention job's reads and deletes in the embedded storage. Members who left have no row; a kicked member keeps
- * its row, so its delete_before counts (it could be let back in and read the history again).
+ * its row, so its delete_before counts (it could be let back in and read the history again). The attachment records
+ * of purged messages (listed or not) go with them.
  */
 export class SqliteRetention {
   private readonly q;
@@ -22,8 +28,7 @@ export class SqliteRetention {
         FROM memberships m JOIN groups g USING (group_id) WHERE m.group_id > ?
         GROUP BY m.group_id HAVING min(m.delete_before) > coalesce(g.first_message_time, g.created_at)
         ORDER BY m.group_id LIMIT ?`),
-      deleteChunk: db.prepare(`DELETE FROM messages WHERE (group_id, created_at, message_id) IN
-        (SELECT group_id, created_at, message_id FROM messages WHERE group_id = ? AND created_at <= ? LIMIT ${DELETE_CHUNK})`),
+      deleteChunks: [chunkDelete(db, 'attachments'), chunkDelete(db, 'messages')],
       moveFloor: db.prepare(`UPDATE groups SET first_message_time = max(coalesce(first_message_time, created_at), ?)
         WHERE group_id = ?`),
     };
@@ -42,7 +47,9 @@ export class SqliteRetention {
   }
 
   async purge(groupId: string, upTo: Micros): Promise<void> {
-    while (this.q.deleteChunk.run(groupId, upTo).changes === DELETE_CHUNK) await new Promise(setImmediate);
+    for (const chunk of this.q.deleteChunks) {
+      while (chunk.run(groupId, upTo).changes === DELETE_CHUNK) await new Promise(setImmediate);
+    }
     // Last: until the floor moves, the group is listed again, so a purge cut short is finished by the next run.
     this.q.moveFloor.run(upTo, groupId);
   }

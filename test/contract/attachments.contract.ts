@@ -91,6 +91,16 @@ export function attachmentsContract(name: string, open: () => Promise<Storage>):
       expect(await s.userAttachments(first.senderId)).toEqual([second]);
     });
 
+    it('a record saved again unlisted is no longer listed or counted, and found by file id and sender as before', async () => {
+      const g = await newGroup();
+      const a = await placeholder(g.groupId, sender(), T + 1000);
+      await s.saveAttachment(a, true);
+      await s.saveAttachment(a, false);
+      expect(await s.listAttachments(g.groupId, { floor: 0, limit: 10 })).toEqual([]);
+      expect(await s.countAttachmentsAfter(g.groupId, 0, 10)).toBe(0);
+      expect([await s.getAttachment(g.groupId, a.fileId), await s.userAttachments(a.senderId)]).toEqual([a, [a]]);
+    });
+
     it('removes a record everywhere (its message stays); removing it again changes nothing', async () => {
       const g = await newGroup();
       const a = await placeholder(g.groupId, sender(), T + 1000);

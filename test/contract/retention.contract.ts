@@ -1,7 +1,7 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timeUuidAt } from '../../src/core/ids.js';
-import type { Group, Message } from '../../src/core/model.js';
+import type { Attachment, Group, Message } from '../../src/core/model.js';
 import type { Storage, UndeletedMessages } from '../../src/core/ports/storage.js';
 import type { Micros } from '../../src/core/time.js';
 
@@ -122,6 +122,27 @@ export function retentionContract(name: string, open: () => Promise<Storage>): v
       await s.purgeMessagesUpTo(group.groupId, T + 25 * DAY + 2);
       expect(await found(group.groupId)).toEqual([]);
       expect(await s.getGroup(group.groupId)).toMatchObject({ lastMessageTime: T + 41 * DAY });
+    });
+
+    it('purges the attachment records of purged messages (listed or not) everywhere, again idempotently; a newer one stays', async () => {
+      const [a] = [userId()];
+      const { group, messages } = await groupWith([a], [T + 1, T + 2, T + 3]);
+      const g = group.groupId;
+      const record = (m: Message, messageType: string): Attachment => ({ groupId: g, messageId: m.messageId, senderId: a,
+        fileId: `file-${randomUUID()}`, messageType, payload: '{"status":1}', createdAt: m.createdAt, updatedAt: m.createdAt + 1 });
+      const [image, audio, newer] = [record(messages[0]!, 'image'), record(messages[1]!, 'audio'), record(messages[2]!, 'video')];
+      for (const r of [image, audio, newer]) await s.saveAttachment(r, r !== audio);
+      const byTime = (list: Attachment[]) => [...list].sort((x, y) => x.createdAt - y.createdAt);
+      const seen = async () => [await s.getAttachment(g, image.fileId), await s.getAttachment(g, audio.fileId),
+        await s.getAttachment(g, newer.fileId), await s.listAttachments(g, { floor: -1, limit: 10 }),
+        await s.countAttachmentsAfter(g, -1, 10), byTime(await s.userAttachments(a)), byTime(await s.userAttachments(a, g))];
+      expect(await seen()).toEqual([image, audio, newer, [newer, image], 2, [image, audio, newer], [image, audio, newer]]);
+      await deleteBefore(g, a, T + 2);
+      await s.purgeMessagesUpTo(g, T + 2);
+      const after = [null, null, newer, [newer], 1, [newer], [newer]];
+      expect(await seen()).toEqual(after);
+      await s.purgeMessagesUpTo(g, T + 2);
+      expect(await seen()).toEqual(after);
     });
 
     it('purges only the group named; an unknown or malformed group id is no error', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { storageBackends } from '../support/backends.js';
 import { chatSuite, ChatApi, newUser } from '../support/chat-api.js';
-import { runDinoCommand } from '../support/dino-process.js';
+import { api, runDinoCommand } from '../support/dino-process.js';
 
 /** `dino retention` run as its own process beside a running `dino start`, on both storages (the original's §5.9). */
 describe.each(await storageBackends())('dino retention with $name storage', (backend) => {
@@ -63,6 +63,33 @@ describe.each(await storageBackends())('dino retention with $name storage', (bac
     const again = await retention();
     expect(again.code).toBe(0);
     expect(listed(again.logs, purged)).toEqual([]); // not found again until every member deletes further
+  });
+
+  it('purges the attachments of purged messages (an image and an audio one) and keeps a newer one', async () => {
+    const [u, o] = [newUser(), newUser()];
+    const g = await c.create(u, [o]);
+    /** A placeholder of `type` and the backend's create-attachment call for it. */
+    const attachment = async (type: string) => {
+      const sent = await c.call('POST', `/v1/groups/${g}/user/${u}/send`, { message_payload: '{"status":0}', message_type: type });
+      const fileId = `f-${crypto.randomUUID()}`;
+      return c.call('POST', `/v1/users/${u}/message/${sent.message_id}/attachment`,
+        { group_id: g, file_id: fileId, message_payload: JSON.stringify({ file_id: fileId, status: 1 }) });
+    };
+    const [image, audio] = [await attachment('image'), await attachment('audio')];
+    const bound = (await c.open(g, u))[0].created_at; // the audio placeholder
+    for (const user of [u, o]) await c.update(g, user, { delete_before: bound });
+    const newer = await attachment('image');
+    const byFile = async (a: { file_id: string }) => {
+      const { status, body } = await api(c.base, 'POST', `/v1/groups/${g}/attachment`, { file_id: a.file_id });
+      return status === 200 ? body.message_id : body.code;
+    };
+    expect([await byFile(image), await byFile(audio), await byFile(newer)]).toEqual([image.message_id, audio.message_id, newer.message_id]);
+
+    const run = await retention();
+    expect(listed(run.logs, g)).toMatchObject([{ msg: 'retention: purging', upTo: bound }]);
+    expect([await byFile(image), await byFile(audio), await byFile(newer)]).toEqual([603, 603, newer.message_id]);
+    expect((await c.call('POST', `/v1/groups/${g}/user/${o}/attachments`, { per_page: 100 })).map((a: any) => a.file_id))
+      .toEqual([newer.file_id]);
   });
 
   it('exits 1 when the storage cannot be reached', async () => {
