@@ -8,6 +8,8 @@ export interface HttpLoad {
   body?: string;
   connections: number;
   seconds: number;
+  /** Stop after this many requests instead of after `seconds` (to measure the cost of a known number). */
+  amount?: number;
   label: string;
 }
 
@@ -23,6 +25,7 @@ export interface LoadRun {
 export async function httpLoad(load: HttpLoad): Promise<LoadRun> {
   const instance = autocannon({
     url: load.url, method: load.method, body: load.body, connections: load.connections, duration: load.seconds,
+    ...(load.amount === undefined ? {} : { amount: load.amount }),
     headers: load.body === undefined ? {} : { 'content-type': 'application/json' }, timeout: 10,
   });
   let second = 0;

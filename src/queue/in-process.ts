@@ -4,6 +4,7 @@ import type { QueueConfig } from '../config.js';
 import { logger } from '../log.js';
 import { noQueueRecorder, type QueueRecorder } from '../metrics/recorders.js';
 import type { QueueJournal } from './sqlite-journal.js';
+import { Fifo } from '../fifo.js';
 
 interface Entry {
   broadcast: Broadcast;
@@ -31,7 +32,7 @@ export interface InProcessQueueOptions {
 export class InProcessQueue implements BroadcastQueue {
   readonly kind = 'in-process';
   readonly deadLetters: Array<{ broadcast: Broadcast; reason: string }> = [];
-  private readonly pending: Entry[] = [];
+  private readonly pending = new Fifo<Entry>();
   private readonly inHand = new Set<Promise<void>>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private handler: BroadcastHandler | null = null;

@@ -5,6 +5,7 @@ import { logger } from '../log.js';
 import { noFanOutRecorder, type FanOutRecorder, type PublisherFigures } from '../metrics/recorders.js';
 import { siblingEntry } from '../thread-entry.js';
 import { splitByWorker } from './shards.js';
+import { packShards, TurnHandOff } from './hand-off.js';
 import type { PublisherLogin } from './mqtt-publisher.js';
 import type { WorkerSettings, WorkerTask } from './publish-worker.js';
 
@@ -13,12 +14,13 @@ const MAX_ROUNDS = 3;
 
 /**
  * The fan-out coordinator. Each worker thread (a one-thread Piscina pool, so a recipient always lands on the same
- * thread) owns some MQTT connections; a broadcast's recipients are split by thread and handed over at once, in call
- * order. `deliver` resolves when every recipient's PUBLISH was acknowledged; recipients that were not are published
+ * thread) owns some MQTT connections; a broadcast's recipients are split by thread and queued at once, in call
+ * order, for the thread's next hand-off (one per event-loop turn, see TurnHandOff). `deliver` resolves when every recipient's PUBLISH was acknowledged; recipients that were not are published
  * again, and the broadcast fails (to be retried by the queue) if some still are not after MAX_ROUNDS.
  */
 export class FanOut {
   private readonly pools: Piscina[];
+  private readonly handOffs: TurnHandOff[];
 
   constructor(brokerUrl: string, mqtt: MqttConfig, { workers }: FanOutConfig, login?: PublisherLogin,
     private readonly metrics: FanOutRecorder = noFanOutRecorder) {
@@ -37,10 +39,14 @@ export class FanOut {
       // connect at start, would miss keepalives and be dropped by the broker while no broadcast runs.
       atomics: 'disabled',
     }));
+    this.handOffs = this.pools.map((pool) => new TurnHandOff(async (shards) => {
+      const task: WorkerTask = packShards(shards);
+      return (await pool.run(task, { transferList: [task.userIds.buffer] })) as number[][];
+    }));
   }
 
   /**
-   * Hands the broadcast to the workers before it returns (so broadcasts are published in the order of the calls),
+   * Queues the broadcast for the workers before it returns (so broadcasts are published in the order of the calls),
    * then waits for the broker's acknowledgements. Counted once per call, with the recipients acknowledged or not.
    * With `progress`, recipients go out by chunk: chunks done in an earlier attempt are skipped, and each chunk is
    * recorded once its PUBACKs are in, so a node taking over after a crash publishes only the rest.
@@ -101,14 +107,8 @@ export class FanOut {
 
   private async dispatch(payload: string, userIds: ArrayLike<number>): Promise<number[]> {
     const shards = splitByWorker(userIds, this.pools.length);
-    const results = await Promise.all(shards.map((ids, worker) => (ids.length === 0 ? [] : this.runOn(worker, payload, ids))));
+    const results = await Promise.all(shards.map((ids, worker) => (ids.length === 0 ? [] : this.handOffs[worker]!.add({ payload, userIds: ids }))));
     return results.flat();
-  }
-
-  private async runOn(worker: number, payload: string, ids: number[]): Promise<number[]> {
-    const userIds = Float64Array.from(ids);
-    const task: WorkerTask = { payload, userIds };
-    return (await this.pools[worker]!.run(task, { transferList: [userIds.buffer] })) as number[];
   }
 }
 

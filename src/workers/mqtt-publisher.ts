@@ -4,6 +4,7 @@ import { logger } from '../log.js';
 import type { PublisherFigures } from '../metrics/recorders.js';
 import type { WorkerSettings } from './publish-worker.js';
 import { connectionOf } from './shards.js';
+import { Fifo } from '../fifo.js';
 
 /** How Dino's publishers log in to a broker that checks them (the embedded one in secure mode, or an external one). */
 export interface PublisherLogin {
@@ -47,8 +48,7 @@ interface Item {
 
 /** One MQTT connection with a first-in-first-out line of publishes and a bounded in-flight window. */
 class Lane {
-  private readonly line: Item[] = [];
-  private head = 0;
+  private readonly line = new Fifo<Item>();
   /** PUBLISHes sent and awaiting their PUBACK. */
   inflight = 0;
 
@@ -59,8 +59,8 @@ class Lane {
   }
 
   pump(): void {
-    while (this.inflight < this.window && this.head < this.line.length) {
-      const item = this.line[this.head++]!;
+    while (this.inflight < this.window && this.line.length > 0) {
+      const item = this.line.shift()!;
       if (item.batch.finished) continue; // given up on (timed out): its recipients are being retried elsewhere
       this.inflight++;
       this.client.publish(this.topicPrefix + item.batch.userIds[item.index], item.batch.payload, { qos: 1 }, (err) => {
@@ -68,13 +68,6 @@ class Lane {
         item.batch.settle(item.index, !err);
         this.pump();
       });
-    }
-    if (this.head === this.line.length) {
-      this.line.length = 0;
-      this.head = 0;
-    } else if (this.head > 4096 && this.head * 2 > this.line.length) {
-      this.line.splice(0, this.head);
-      this.head = 0;
     }
   }
 }

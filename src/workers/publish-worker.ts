@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { MqttConfig } from '../config.js';
 import type { PublisherFigures } from '../metrics/recorders.js';
 import { MqttPublisher, type PublisherLogin } from './mqtt-publisher.js';
+import { unpackShards, type PackedShards } from './hand-off.js';
 
 /** What every worker thread receives from the coordinator (Piscina `workerData`). */
 export interface WorkerSettings {
@@ -16,23 +17,22 @@ export interface WorkerSettings {
   login?: PublisherLogin;
 }
 
-export interface PublishTask {
-  payload: string;
-  userIds: Float64Array;
-}
+/** Shards to publish, of one or more broadcasts, in the order they were queued. */
+export type PublishTask = PackedShards;
 
-/** A shard to publish; or, asked by the coordinator: are the connections up (`ping`), their `figures` for a scrape. */
+/** Shards to publish; or, asked by the coordinator: are the connections up (`ping`), their `figures` for a scrape. */
 export type WorkerTask = PublishTask | { ping: true } | { figures: true };
 
 const settings = workerData as WorkerSettings;
 const publisher = new MqttPublisher(settings, `dino-${hostname()}-${process.pid}-${threadId}-${randomBytes(3).toString('hex')}`);
 
 /**
- * Piscina entry: publish one shard of a broadcast; resolves with the recipients the broker did not acknowledge.
- * Not async on purpose: the publishes are queued before it returns, so tasks keep the order they arrived in.
+ * Piscina entry: publish the shards of a hand-off; resolves with each shard's recipients the broker did not
+ * acknowledge. Not async on purpose: the publishes are queued before it returns, so tasks and the shards in them keep
+ * the order they arrived in.
  */
-export default function run(task: WorkerTask): Promise<number[] | boolean | PublisherFigures> {
+export default function run(task: WorkerTask): Promise<number[][] | boolean | PublisherFigures> {
   if ('ping' in task) return Promise.resolve(publisher.connected);
   if ('figures' in task) return Promise.resolve(publisher.figures());
-  return publisher.publish(Buffer.from(task.payload), task.userIds);
+  return Promise.all(unpackShards(task).map(({ payload, userIds }) => publisher.publish(Buffer.from(payload), userIds)));
 }

@@ -14,6 +14,14 @@ describe('configuration', () => {
     expect(c.idempotency).toEqual({ maxKeys: 100_000 });
   });
 
+  it('works on 64 broadcasts at once with the embedded queue, 8 with Redis, unless DINO_FANOUT_CONCURRENCY says', () => {
+    const redis = { DINO_REDIS_URL: 'redis://127.0.0.1:6379' };
+    expect(loadConfig({}).fanOut.concurrency).toBe(64);
+    expect(loadConfig(redis).fanOut.concurrency).toBe(8);
+    expect(loadConfig({ DINO_FANOUT_CONCURRENCY: '3' }).fanOut.concurrency).toBe(3);
+    expect(loadConfig({ ...redis, DINO_FANOUT_CONCURRENCY: '100' }).fanOut.concurrency).toBe(100);
+  });
+
   it('reads CORS origins as the browser sends them', () => {
     const c = loadConfig({ DINO_CORS_ORIGINS: 'https://App.example.com, http://localhost:3000/ ,https://x.org:443' });
     expect(c.http.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:3000', 'https://x.org']);

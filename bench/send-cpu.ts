@@ -1,0 +1,88 @@
+/**
+ * CPU per send of `dino start` (embedded SQLite, journaled in-process queue, fan-out workers and the embedded broker
+ * in one process): loads only the send endpoint, a fixed number of sends per run, then waits until the process is
+ * idle again (the fan-out of what it accepted included) and divides the CPU it used by the sends answered 2xx.
+ * CPU time, unlike req/s, holds on a machine other runs share. Split by thread: the main thread (HTTP, storage,
+ * queue, projector, embedded broker) and the others (fan-out worker threads, V8 and libuv helpers), from
+ * /proc/<pid>/task/<tid>/stat.
+ *
+ *   npx tsx bench/send-cpu.ts [--sends 20000] [--connections 50] [--runs 3] [--by-thread] [--profile <dir>]
+ *
+ * `--profile <dir>` writes V8 CPU profiles of every Dino thread there (summarise with bench/profile-summary.ts); the
+ * profiler's own cost then inflates the figures, so compare profiled runs with profiled runs only.
+ * The group is the ingest bench's: the sender and two others, each message published to all three over MQTT.
+ */
+import { parseArgs } from 'node:util';
+import { api } from '../test/support/dino-process.js';
+import { httpLoad } from './load/http-load.js';
+import { launchDino, profileDinoInto } from './support/dino.js';
+import { uniqueUserIds } from './support/ids.js';
+import { threadCpuSeconds, waitUntilIdle } from './support/proc.js';
+import { figure } from './stats.js';
+
+const { values } = parseArgs({
+  options: {
+    sends: { type: 'string', default: '20000' },
+    connections: { type: 'string', default: '50' },
+    runs: { type: 'string', default: '3' },
+    profile: { type: 'string' },
+    'by-thread': { type: 'boolean', default: false },
+  },
+});
+const sends = Number(values.sends);
+const connections = Number(values.connections);
+const runs = Number(values.runs);
+if (values.profile) profileDinoInto(values.profile);
+
+/** CPU seconds of the main thread, of all the others together, and by thread name (`--by-thread`). */
+function cpuSplit(pid: number): { main: number; others: number; byName: Map<string, number> } {
+  let [main, others] = [0, 0];
+  const byName = new Map<string, number>();
+  for (const [tid, { name, seconds }] of threadCpuSeconds(pid)) {
+    if (tid === pid) main += seconds;
+    else others += seconds;
+    const key = tid === pid ? 'main' : name;
+    byName.set(key, (byName.get(key) ?? 0) + seconds);
+  }
+  return { main, others, byName };
+}
+
+const dino = await launchDino('start');
+try {
+  const [sender, ...others] = uniqueUserIds(3) as [number, ...number[]];
+  const created = await api(dino.base, 'POST', `/v1/users/${sender}/groups/create`, { group_name: 'bench', users: others });
+  if (created.status !== 200) throw new Error(`group create: ${created.status} ${JSON.stringify(created.body)}`);
+  const url = `${dino.base}/v1/groups/${created.body.group_id as string}/user/${sender}/send`;
+  const body = JSON.stringify({ message_payload: 'bench message', message_type: 'text' });
+  const load = (amount: number, label: string) => httpLoad({ url, method: 'POST', body, connections, seconds: 600, amount, label });
+
+  await load(Math.min(sends, 5000), 'warm-up');
+  await waitUntilIdle(dino.pid);
+  const rows: Array<{ total: number; main: number; others: number; rps: number }> = [];
+  for (let run = 1; run <= runs; run++) {
+    const before = cpuSplit(dino.pid);
+    const result = await load(sends, `run ${run}/${runs}`);
+    await waitUntilIdle(dino.pid);
+    const after = cpuSplit(dino.pid);
+    const answered = sends - result.non2xx - result.errors;
+    if (result.non2xx + result.errors > 0) process.stderr.write(`run ${run}: ${result.non2xx} non-2xx, ${result.errors} errors\n`);
+    const perSend = (seconds: number) => (seconds * 1e6) / answered;
+    const row = { main: perSend(after.main - before.main), others: perSend(after.others - before.others), rps: result.rps, total: 0 };
+    row.total = row.main + row.others;
+    rows.push(row);
+    if (values['by-thread']) {
+      const names = [...after.byName].map(([name, seconds]) => `${name} ${perSend(seconds - (before.byName.get(name) ?? 0)).toFixed(0)}`);
+      process.stderr.write(`run ${run} by thread name (µs/send): ${names.join(', ')}\n`);
+    }
+    process.stderr.write(`run ${run}: ${row.total.toFixed(0)} µs/send (main ${row.main.toFixed(0)}, other threads `
+      + `${row.others.toFixed(0)}), ${Math.round(row.rps)} req/s\n`);
+  }
+  const median = (pick: (r: (typeof rows)[number]) => number) => figure(rows.map(pick)).median;
+  process.stdout.write(`${JSON.stringify({
+    sends, connections, runs,
+    cpuMicrosPerSend: { total: median((r) => r.total), main: median((r) => r.main), others: median((r) => r.others) },
+    rps: median((r) => r.rps),
+  })}\n`);
+} finally {
+  await dino.close();
+}
