@@ -59,6 +59,7 @@ describe('deploy files parse', () => {
     expect(named('Service', 'dino-server')).toBeDefined();
     expect(ofKind('PodDisruptionBudget').map((doc) => doc.metadata.name).sort()).toEqual(['dino-fanout', 'dino-server']);
     expect(ofKind('Job').map((doc) => doc.metadata.name)).toEqual(['dino-migrate']);
+    expect(ofKind('CronJob').map((doc) => doc.metadata.name)).toEqual(['dino-retention']);
     expect(ofKind('ConfigMap').map((doc) => doc.metadata.name)).toEqual(['dino']);
     const hpa = named('HorizontalPodAutoscaler', 'dino-fanout')!;
     expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'dino-fanout' });
@@ -70,7 +71,10 @@ describe('deploy files parse', () => {
 });
 
 describe('Kubernetes workloads', () => {
-  const podOf = (kind: string, name: string) => named(kind, name)!.spec.template.spec as Doc;
+  const podOf = (kind: string, name: string) => {
+    const spec = named(kind, name)!.spec;
+    return (kind === 'CronJob' ? spec.jobTemplate.spec.template.spec : spec.template.spec) as Doc;
+  };
 
   it('server: readiness on /readyz, liveness on /healthz, a grace period longer than its drain, a Service on its port', () => {
     const pod = podOf('Deployment', 'dino-server');
@@ -91,8 +95,16 @@ describe('Kubernetes workloads', () => {
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
   });
 
+  it('retention: a nightly `dino retention`, passes never overlapping', () => {
+    const cron = named('CronJob', 'dino-retention')!;
+    expect(cron.spec.concurrencyPolicy).toBe('Forbid');
+    expect(cron.spec.schedule.split(' ')).toHaveLength(5);
+    expect(podOf('CronJob', 'dino-retention').containers[0].args).toEqual(['node', 'bin/dino.js', 'retention']);
+  });
+
   it('every pod runs as non-root with a read-only root file system, and writes only to emptyDirs', () => {
-    const pods = [podOf('Deployment', 'dino-server'), podOf('Deployment', 'dino-fanout'), podOf('Job', 'dino-migrate')];
+    const pods = [podOf('Deployment', 'dino-server'), podOf('Deployment', 'dino-fanout'), podOf('Job', 'dino-migrate'),
+      podOf('CronJob', 'dino-retention')];
     for (const pod of pods) {
       expect(pod.securityContext.runAsNonRoot).toBe(true);
       for (const container of pod.containers as Doc[]) {
@@ -118,7 +130,8 @@ describe('Kubernetes workloads', () => {
 
   it('each workload\'s settings (ConfigMap, its own env, the Secret) pass Dino\'s validation', () => {
     const configMap = named('ConfigMap', 'dino')!.data as Record<string, string>;
-    for (const [kind, name] of [['Deployment', 'dino-server'], ['Deployment', 'dino-fanout'], ['Job', 'dino-migrate']] as const) {
+    for (const [kind, name] of [['Deployment', 'dino-server'], ['Deployment', 'dino-fanout'], ['Job', 'dino-migrate'],
+      ['CronJob', 'dino-retention']] as const) {
       const env: Record<string, string> = { ...configMap };
       for (const e of podOf(kind, name).containers[0].env as Doc[]) {
         env[e.name] = e.value ?? SECRETS[e.valueFrom.secretKeyRef.key as keyof typeof SECRETS];
