@@ -1,5 +1,5 @@
 import type { Attachment, Group, Message } from './model.js';
-import { timeUuidMicros } from './ids.js';
+import { isTimeUuid, timeUuidMicros } from './ids.js';
 import { microsToSeconds, secondsToMicros, type Micros } from './time.js';
 
 /** The event types Dino sends of its own accord; `notification/send` adds the caller's. */
@@ -46,13 +46,12 @@ export function storedMessageOfEvent(payload: string): { message: Message; revis
   const { event_type: eventType, group_id: groupId, sender_id: senderId, message_id: messageId, message_payload: text,
     message_type: type, updated_at: updatedAt } = event ?? {};
   if (typeof groupId !== 'string' || typeof messageId !== 'string' || !Number.isSafeInteger(senderId)
-    || typeof text !== 'string' || typeof type !== 'string' || !TIME_UUID.test(messageId)) return null;
+    || typeof text !== 'string' || typeof type !== 'string' || !isTimeUuid(messageId)) return null;
   const message = { groupId, messageId, senderId: senderId as number, payload: text, messageType: type, createdAt: timeUuidMicros(messageId) };
   const revision = eventType === 'attachment' && typeof updatedAt === 'number' && Number.isFinite(updatedAt);
   return { message, revisedAt: revision ? secondsToMicros(updatedAt) : null };
 }
 
-const TIME_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `join`: to every member, the joiners (listed in user_ids) included. */
 export const joinEvent = (groupId: string, joiners: number[], at: Micros) => ({

@@ -37,6 +37,13 @@ export function timeUuidMicros(id: string): Micros {
 
 export const newGroupId = (): string => randomUUID();
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Whether a caller's id can be a group or message id at all: storage answers "none" for one that cannot. */
+export const isUuid = (text: string): boolean => UUID.test(text);
+const TIME_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A version-1 (time) UUID: the only kind a message id is (its time is the message's). */
+export const isTimeUuid = (text: string): boolean => TIME_UUID.test(text);
+
 /**
  * The one-to-one group of two users has a fixed id: both ids sorted, each as 16 hex digits, joined and shaped as a
  * UUID (1234 & 8888 → 00000000-0000-04d2-0000-0000000022b8). Both users always land on the same group.

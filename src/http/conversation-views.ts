@@ -3,16 +3,15 @@ import type { ConversationRow, UserStats } from '../core/conversations.js';
 import { isDeleted, isHidden, lastUpdated, LONG_AGO } from '../core/member-state.js';
 import { microsToSeconds, type Micros } from '../core/time.js';
 import { named } from './openapi/named.js';
-import { groupResponse, groupView } from './presenters.js';
+import { groupResponse, groupView, uuidId } from './presenters.js';
 import { userId } from './schemas.js';
 
 /** Answers of the conversation API: the original V2's field names, times in float seconds. */
 const seconds = z.number().describe('float UNIX seconds');
-const id = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/).describe('a UUID, lower case');
 const count = z.number().int().min(-1);
 
 export const conversationStatsResponse = named('UserGroupStats', z.strictObject({
-  group_id: id,
+  group_id: uuidId,
   user_id: userId,
   unread: count.describe('messages after the read mark (up to 1000), plus 1 for a bookmark; -1 when not counted'),
   unread_amount: count.describe('the same as unread (the V1 name)'),
@@ -48,11 +47,11 @@ export const userStatsResponse = named('UserStats', z.strictObject({
   group_amount: z.number().int().min(0).describe('groups that are not one-to-ones'),
   one_to_one_amount: z.number().int().min(0),
   last_sent_time: seconds.nullable(),
-  last_sent_group_id: id.nullable(),
+  last_sent_group_id: uuidId.nullable(),
 }));
 
 export const lastReadsResponse = named('LastReads', z.strictObject({
-  group_id: id,
+  group_id: uuidId,
   last_read_times: z.array(z.strictObject({ user_id: userId, last_read_time: seconds })),
 }));
 

@@ -12,12 +12,12 @@ import { userId } from './schemas.js';
  * with these schemas, and test/e2e/openapi.test.ts checks real answers against them.
  */
 const seconds = z.number().describe('float UNIX seconds');
-const id = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/).describe('a UUID, lower case');
+export const uuidId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/).describe('a UUID, lower case');
 
 export const memberResponse = named('Member', z.strictObject({ user_id: userId, join_time: seconds }));
 
 export const groupResponse = named('Group', z.strictObject({
-  group_id: id,
+  group_id: uuidId,
   name: z.string(),
   description: z.string().nullable(),
   status: z.number().int().describe('0 open, −1 frozen, −2 archived, −3 deleted'),
@@ -27,7 +27,7 @@ export const groupResponse = named('Group', z.strictObject({
   created_at: seconds,
   updated_at: seconds,
   last_message_time: seconds,
-  last_message_id: id.nullable(),
+  last_message_id: uuidId.nullable(),
   last_message_user_id: userId.nullable(),
   last_message_type: z.string().nullable(),
   last_message_overview: z.string().nullable(),
@@ -36,12 +36,12 @@ export const groupResponse = named('Group', z.strictObject({
 }));
 
 export const groupUsersResponse = named('GroupUsers', z.strictObject({
-  group_id: id, owner_id: userId.nullable(), user_count: z.number().int().min(0), users: z.array(memberResponse),
+  group_id: uuidId, owner_id: userId.nullable(), user_count: z.number().int().min(0), users: z.array(memberResponse),
 }));
 
 export const messageResponse = named('Message', z.strictObject({
-  group_id: id,
-  message_id: id.describe('a time-based (version 1) UUID: its time is created_at'),
+  group_id: uuidId,
+  message_id: uuidId.describe('a time-based (version 1) UUID: its time is created_at'),
   user_id: userId.describe('the sender'),
   message_payload: z.string(),
   message_type: z.string(),

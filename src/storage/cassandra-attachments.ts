@@ -1,14 +1,13 @@
 import type cassandra from 'cassandra-driver';
-import { timeUuidMicros } from '../core/ids.js';
+import { isUuid, timeUuidMicros } from '../core/ids.js';
 import type { Attachment, HistoryQuery } from '../core/model.js';
 import type { Micros } from '../core/time.js';
 import { lowestTimeUuidAt } from './cassandra-buckets.js';
-import { mapLimit } from './cassandra-helpers.js';
+import { mapLimit } from '../core/batches.js';
 import { validMessageKey, type Run } from './cassandra-message-edits.js';
 
 type AllRows = (query: string, params: unknown[]) => Promise<cassandra.types.Row[]>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Records deleted at a time by a purge. */
 const FAN_OUT = 16;
 /** Every attachment table holds the whole record under these names: one insert and one reader for the three. */
@@ -69,7 +68,7 @@ export class CassandraAttachments {
   }
 
   async get(groupId: string, fileId: string): Promise<Attachment | null> {
-    if (!UUID.test(groupId)) return null;
+    if (!isUuid(groupId)) return null;
     const row = (await this.run(this.q.get, [groupId, fileId])).first();
     return row ? toAttachment(row) : null;
   }
@@ -78,7 +77,7 @@ export class CassandraAttachments {
   async list(groupId: string, query: HistoryQuery): Promise<Attachment[]> {
     const from = Math.max(query.floor + 1, query.since ?? 0, 0); // inclusive
     const to = query.until ?? Number.MAX_SAFE_INTEGER; // exclusive
-    if (!UUID.test(groupId) || from >= to || query.limit <= 0) return [];
+    if (!isUuid(groupId) || from >= to || query.limit <= 0) return [];
     const ascending = query.since !== undefined;
     const rows = (await this.run(ascending ? this.q.oldest : this.q.newest,
       [groupId, lowestTimeUuidAt(from), lowestTimeUuidAt(to), query.limit])).rows.map(toAttachment);
@@ -86,13 +85,13 @@ export class CassandraAttachments {
   }
 
   async countAfter(groupId: string, after: Micros, cap: number): Promise<number> {
-    if (!UUID.test(groupId) || cap <= 0) return 0;
+    if (!isUuid(groupId) || cap <= 0) return 0;
     return (await this.allRows(this.q.idsAfter, [groupId, lowestTimeUuidAt(Math.max(after + 1, 0)), cap])).length;
   }
 
   async ofUser(userId: number, groupId?: string): Promise<Attachment[]> {
     if (groupId === undefined) return (await this.allRows(this.q.ofUser, [userId])).map(toAttachment);
-    if (!UUID.test(groupId)) return [];
+    if (!isUuid(groupId)) return [];
     return (await this.allRows(this.q.ofUserInGroup, [userId, groupId])).map(toAttachment);
   }
 
@@ -107,7 +106,7 @@ export class CassandraAttachments {
    * last, so a purge cut short finds the rest again on its next run.
    */
   async purgeUpTo(groupId: string, upTo: Micros): Promise<void> {
-    if (!UUID.test(groupId)) return;
+    if (!isUuid(groupId)) return;
     const cut = lowestTimeUuidAt(upTo + 1);
     let pageState: string | undefined;
     do {

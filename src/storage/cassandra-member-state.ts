@@ -1,7 +1,9 @@
+import { isUuid } from '../core/ids.js';
 import cassandra from 'cassandra-driver';
 import { initialState, type MemberRecord, type MemberStatePatch } from '../core/member-state.js';
 import type { Micros } from '../core/time.js';
-import { mapLimit } from './cassandra-helpers.js';
+import { num } from './cassandra-helpers.js';
+import { mapLimit } from '../core/batches.js';
 
 type Row = cassandra.types.Row;
 type Run = (query: string, params: unknown[]) => Promise<cassandra.types.ResultSet>;
@@ -11,8 +13,6 @@ const { unset } = cassandra.types;
 /** Group rows read at a time when listing a user's conversations. */
 const FAN_OUT = 32;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** A row without join_time is no member (a state write that landed after a leave); null cells read as defaults. */
 export function toMemberRecord(r: Row): MemberRecord | null {
@@ -55,7 +55,7 @@ export class CassandraMemberState {
   }
 
   async get(groupId: string, userId: number): Promise<MemberRecord | null> {
-    if (!UUID.test(groupId)) return null;
+    if (!isUuid(groupId)) return null;
     const row = (await this.run(this.q.get, [userId, groupId])).first();
     return row ? toMemberRecord(row) : null;
   }

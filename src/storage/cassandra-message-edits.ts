@@ -1,13 +1,10 @@
 import type cassandra from 'cassandra-driver';
-import { timeUuidMicros } from '../core/ids.js';
+import { isTimeUuid, isUuid, timeUuidMicros } from '../core/ids.js';
 import type { Message } from '../core/model.js';
 import { messageBucket } from './cassandra-schema.js';
 
-/** A version-1 (time) UUID: the only kind a message id is; Cassandra refuses any other as a timeuuid. */
-const TIME_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A message key Cassandra accepts: a UUID group id and a time UUID message id (others name no message). */
-export const validMessageKey = (groupId: string, messageId: string): boolean => UUID.test(groupId) && TIME_UUID.test(messageId);
+export const validMessageKey = (groupId: string, messageId: string): boolean => isUuid(groupId) && isTimeUuid(messageId);
 
 export type Run = (query: string, params: unknown[], opts?: { idempotent?: boolean; pageState?: string }) => Promise<cassandra.types.ResultSet>;
 type ToMessage = (groupId: string, row: cassandra.types.Row) => Message;

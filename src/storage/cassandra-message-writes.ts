@@ -33,13 +33,14 @@ export class CassandraMessageWrites {
   }
 
   private write(messages: Message[]): Array<Promise<void>> {
+    const rows = messages.map((m) => ({ m, bucket: messageBucket(timeUuidMicros(m.messageId)) }));
     const written = new Map<Message, Promise<void>>();
-    const partition = (m: Message) => `${m.groupId}/${messageBucket(timeUuidMicros(m.messageId))}`;
-    const size = (m: Message) => ROW_BYTES + m.payload.length + m.messageType.length;
-    for (const chunk of chunksByKey(messages, partition, size, CHUNK)) {
-      const done = this.execute(chunk.map((m) => ({ query: this.insert, params: [m.groupId,
-        messageBucket(timeUuidMicros(m.messageId)), m.messageId, m.senderId, m.messageType, m.payload] })));
-      for (const m of chunk) written.set(m, done);
+    const partition = ({ m, bucket }: (typeof rows)[number]) => `${m.groupId}/${bucket}`;
+    const size = ({ m }: (typeof rows)[number]) => ROW_BYTES + m.payload.length + m.messageType.length;
+    for (const chunk of chunksByKey(rows, partition, size, CHUNK)) {
+      const done = this.execute(chunk.map(({ m, bucket }) => ({ query: this.insert,
+        params: [m.groupId, bucket, m.messageId, m.senderId, m.messageType, m.payload] })));
+      for (const { m } of chunk) written.set(m, done);
     }
     return messages.map((m) => written.get(m)!);
   }

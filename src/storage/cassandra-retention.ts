@@ -1,9 +1,11 @@
+import { isUuid } from '../core/ids.js';
 import type cassandra from 'cassandra-driver';
 import type { UndeletedMessages } from '../core/ports/storage.js';
 import { nowMicros, type Micros } from '../core/time.js';
 import type { CassandraAttachments } from './cassandra-attachments.js';
 import { bucketRange, lowestTimeUuidAt } from './cassandra-buckets.js';
-import { mapLimit } from './cassandra-helpers.js';
+import { num } from './cassandra-helpers.js';
+import { mapLimit } from '../core/batches.js';
 import { toMemberRecord } from './cassandra-member-state.js';
 import { MESSAGE_BUCKET_MICROS, messageBucket } from './cassandra-schema.js';
 
@@ -13,8 +15,6 @@ type AllRows = (query: string, params: unknown[]) => Promise<Row[]>;
 
 /** Groups checked, and buckets deleted, at a time. */
 const FAN_OUT = 16;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 interface GroupFloor { groupId: string; firstMessageTime: Micros }
 
@@ -58,7 +58,7 @@ export class CassandraRetention {
   }
 
   async purge(groupId: string, upTo: Micros): Promise<void> {
-    if (!UUID.test(groupId)) return;
+    if (!isUuid(groupId)) return;
     const row = (await this.run(this.q.group, [groupId])).first();
     const group = row ? toGroupFloor(row) : null;
     if (!group) return;

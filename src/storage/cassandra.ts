@@ -1,12 +1,13 @@
 import cassandra from 'cassandra-driver';
-import { timeUuidMicros } from '../core/ids.js';
+import { isUuid, timeUuidMicros } from '../core/ids.js';
 import type { Attachment, Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
 import { openCassandraClient, storageUnavailable, type CassandraOptions } from './cassandra-client.js';
 import { messageBucket } from './cassandra-schema.js';
 import type { Activity, Storage, UndeletedMessages } from '../core/ports/storage.js';
 import { bucketRange, historyBuckets, lowestTimeUuidAt } from './cassandra-buckets.js';
-import { distinctMembers, mapLimit } from './cassandra-helpers.js';
+import { distinctMembers, num } from './cassandra-helpers.js';
+import { mapLimit } from '../core/batches.js';
 import { CassandraAttachments } from './cassandra-attachments.js';
 import { CassandraMemberState } from './cassandra-member-state.js';
 import { CassandraMessageEdits } from './cassandra-message-edits.js';
@@ -20,9 +21,7 @@ type RunOptions = { idempotent?: boolean; pageState?: string };
 const { unset } = cassandra.types;
 /** Reads fanned out per group or member run at most this many at a time. */
 const FAN_OUT = 32;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 /** A group row counts only once its creation wrote created_at (a stray late write cannot conjure a group). */
@@ -140,7 +139,7 @@ export class CassandraStorage implements Storage {
   }
 
   async getGroup(groupId: string): Promise<Group | null> {
-    if (!UUID.test(groupId)) return null;
+    if (!isUuid(groupId)) return null;
     const row = (await this.run(this.q.group, [groupId])).first();
     return row ? toGroup(row) : null;
   }
@@ -170,7 +169,7 @@ export class CassandraStorage implements Storage {
   }
 
   async getMembers(groupId: string): Promise<Member[]> {
-    if (!UUID.test(groupId)) return [];
+    if (!isUuid(groupId)) return [];
     const rows = await this.allRows(this.q.members, [groupId]);
     return rows.filter((r) => r['join_time'] !== null)
       .map((r) => ({ userId: Number(r['user_id']), joinTime: Number(r['join_time']) }))
@@ -178,7 +177,7 @@ export class CassandraStorage implements Storage {
   }
 
   async getMembership(groupId: string, userId: number): Promise<Membership | null> {
-    if (!UUID.test(groupId)) return null;
+    if (!isUuid(groupId)) return null;
     const row = (await this.run(this.q.membership, [userId, groupId])).first();
     return row ? toMembership(row) : null;
   }
@@ -217,16 +216,16 @@ export class CassandraStorage implements Storage {
     // A revision is written one microsecond above its message's own cells: it outranks them, and no later message's.
     const last = [...lastMessages.map((m) => [m, m.createdAt] as const), ...revisions.map((r) => [r.message, r.message.createdAt + 1] as const)];
     await Promise.all([
-      mapLimit(last.filter(([m]) => UUID.test(m.groupId)), FAN_OUT, ([m, timestamp]) => this.run(this.q.activity,
+      mapLimit(last.filter(([m]) => isUuid(m.groupId)), FAN_OUT, ([m, timestamp]) => this.run(this.q.activity,
         [timestamp, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload, m.createdAt, m.groupId])),
-      mapLimit(revisions.filter((r) => UUID.test(r.message.groupId)), FAN_OUT, (r) => this.touch(r.message.groupId, r.at)),
-      mapLimit(sends.filter((s) => UUID.test(s.groupId)), FAN_OUT, (s) => this.run(this.q.senderState,
+      mapLimit(revisions.filter((r) => isUuid(r.message.groupId)), FAN_OUT, (r) => this.touch(r.message.groupId, r.at)),
+      mapLimit(sends.filter((s) => isUuid(s.groupId)), FAN_OUT, (s) => this.run(this.q.senderState,
         [s.at, s.at, s.at, s.userId, s.groupId])),
     ]);
   }
 
   async deleteMessage(groupId: string, messageId: string): Promise<void> {
-    if (!UUID.test(groupId) || !UUID.test(messageId)) return;
+    if (!isUuid(groupId) || !isUuid(messageId)) return;
     await this.run(this.q.deleteMessage, [groupId, messageBucket(timeUuidMicros(messageId)), messageId]);
   }
 
@@ -262,7 +261,7 @@ export class CassandraStorage implements Storage {
   }
 
   async markRead(groupId: string, userId: number, at: Micros): Promise<void> {
-    if (!UUID.test(groupId)) return;
+    if (!isUuid(groupId)) return;
     await this.run(this.q.markRead, [at, at, userId, groupId]);
   }
 

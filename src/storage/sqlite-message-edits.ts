@@ -1,9 +1,8 @@
 import type Database from 'better-sqlite3';
-import { timeUuidMicros } from '../core/ids.js';
+import { isUuid, timeUuidMicros } from '../core/ids.js';
 import type { Message } from '../core/model.js';
 import { toMessage, type MessageRow } from './sqlite.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One message by its id, and edits of its payload: the message's time (part of the key) comes from its id. */
 export class SqliteMessageEdits {
@@ -18,13 +17,13 @@ export class SqliteMessageEdits {
   }
 
   get(groupId: string, messageId: string): Message | null {
-    if (!UUID.test(messageId)) return null;
+    if (!isUuid(messageId)) return null;
     const row = this.q.get.get(groupId, timeUuidMicros(messageId), messageId.toLowerCase());
     return row ? toMessage(row) : null;
   }
 
   edit(groupId: string, messageId: string, payload: string): boolean {
-    if (!UUID.test(messageId)) return false;
+    if (!isUuid(messageId)) return false;
     return this.q.edit.run(payload, groupId, timeUuidMicros(messageId), messageId.toLowerCase()).changes > 0;
   }
 }
