@@ -29,16 +29,18 @@ export class RawCassandraInserts {
     return new RawCassandraInserts(client, insert);
   }
 
-  /** Inserts for `seconds` with `concurrency` requests in flight; latency per insert. */
-  async run(concurrency: number, seconds: number, label: string, then?: (id: string, payload: string) => Promise<unknown>): Promise<LoadRun> {
+  /** Inserts for `seconds` (or until `amount` were started) with `concurrency` requests in flight; latency per insert. */
+  async run(concurrency: number, seconds: number, label: string, then?: (id: string, payload: string) => Promise<unknown>,
+    amount = Infinity): Promise<LoadRun> {
     const groupId = cassandra.types.Uuid.random();
     const latencies: number[] = [];
     let errors = 0;
     const started = performance.now();
     const deadline = started + seconds * 1000;
     const stop = every(1000, () => progress(`${label}: ${Math.round((performance.now() - started) / 1000)}/${seconds} s, ${latencies.length} inserts`));
+    let begun = 0;
     const lane = async () => {
-      while (performance.now() < deadline) {
+      while (performance.now() < deadline && begun++ < amount) {
         const id = TimeUuid.now();
         const t = performance.now();
         try {

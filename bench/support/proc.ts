@@ -1,5 +1,5 @@
 /** What /proc tells about a process we started: its memory and its CPU use (Linux). */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** Resident set size of a process in MB, from /proc/<pid>/status (0 when unreadable, e.g. not Linux). */
 export function rssMb(pid: number): number {
@@ -31,6 +31,37 @@ export function cpuSeconds(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/**
+ * The process listening on a local TCP port (the Cassandra or Redis this machine runs), from /proc/net/tcp{,6} and
+ * the socket inodes in /proc/<pid>/fd; undefined when not found or not readable.
+ */
+export function listenerPid(port: number): number | undefined {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[3] === '0A' && Number.parseInt(f[1]!.split(':')[1]!, 16) === port) inodes.add(f[9]!);
+    }
+  }
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1))) return Number(pid);
+      }
+    } catch {
+      // Not ours to read, or gone.
+    }
+  }
+  return undefined;
 }
 
 /** CPU seconds of each thread of a process so far, by thread id (the main thread's id is the pid). */

@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { nowMicros, type Micros } from './time.js';
 
-/** 100 ns intervals between the UUID epoch (1582-10-15) and the UNIX epoch. */
-const UUID_EPOCH_OFFSET = 122_192_928_000_000_000n;
+/** 100 ns intervals between the UUID epoch (1582-10-15) and the UNIX epoch, as two 32-bit halves (exact in doubles). */
+const UUID_EPOCH_OFFSET = { high: 0x01b21dd2, low: 0x13814000 };
+const TWO_32 = 2 ** 32;
 const node = randomBytes(6);
 node[0]! |= 0x01; // multicast bit: marks a random node id (RFC 4122 §4.5)
 const clockSeq = randomBytes(2).readUInt16BE(0) & 0x3fff;
@@ -19,20 +20,32 @@ export function newTimeUuid(): { id: string; micros: Micros } {
   return { id: timeUuidAt(micros, clockSeq, node), micros };
 }
 
+const hex = (value: number, digits: number) => value.toString(16).padStart(digits, '0');
+/** The clock sequence and node of one process never change: their text is made once per pair. */
+let lastTail = { seq: -1, nodeId: undefined as Uint8Array | undefined, text: '' };
+
+/**
+ * The UUID of a 60-bit tick count (micros × 10 + the epoch offset), computed in two 32-bit halves: every partial
+ * result stays below 2^53, so plain numbers are exact (no BigInt on the send path).
+ */
 export function timeUuidAt(micros: Micros, seq: number, nodeId: Uint8Array): string {
-  const ticks = BigInt(micros) * 10n + UUID_EPOCH_OFFSET;
-  const timeLow = (ticks & 0xffffffffn).toString(16).padStart(8, '0');
-  const timeMid = ((ticks >> 32n) & 0xffffn).toString(16).padStart(4, '0');
-  const timeHi = (((ticks >> 48n) & 0x0fffn) | 0x1000n).toString(16).padStart(4, '0');
-  const seqHex = ((seq & 0x3fff) | 0x8000).toString(16).padStart(4, '0');
-  return `${timeLow}-${timeMid}-${timeHi}-${seqHex}-${Buffer.from(nodeId).toString('hex')}`;
+  const low = (micros % TWO_32) * 10 + UUID_EPOCH_OFFSET.low;
+  const high = Math.floor(micros / TWO_32) * 10 + UUID_EPOCH_OFFSET.high + Math.floor(low / TWO_32);
+  if (lastTail.seq !== seq || lastTail.nodeId !== nodeId) {
+    lastTail = { seq, nodeId, text: `${hex((seq & 0x3fff) | 0x8000, 4)}-${Buffer.from(nodeId).toString('hex')}` };
+  }
+  return `${hex(low % TWO_32, 8)}-${hex(high & 0xffff, 4)}-${hex(((high >>> 16) & 0x0fff) | 0x1000, 4)}-${lastTail.text}`;
 }
 
 /** The microsecond time inside a version-1 UUID. */
 export function timeUuidMicros(id: string): Micros {
-  const hex = id.replace(/-/g, '');
-  const ticks = (BigInt('0x' + hex.slice(13, 16)) << 48n) | (BigInt('0x' + hex.slice(8, 12)) << 32n) | BigInt('0x' + hex.slice(0, 8));
-  return Number((ticks - UUID_EPOCH_OFFSET) / 10n);
+  const low = Number.parseInt(id.slice(0, 8), 16);
+  const high = Number.parseInt(id.slice(9, 13), 16) + Number.parseInt(id.slice(15, 18), 16) * 0x10000;
+  // ticks = high·2^32 + low, less the offset, over 10: split so no partial result passes 2^53.
+  const highTicks = high - UUID_EPOCH_OFFSET.high;
+  const lowTicks = low - UUID_EPOCH_OFFSET.low;
+  const highPart = Math.floor(highTicks / 10);
+  return highPart * TWO_32 + Math.floor(((highTicks - highPart * 10) * TWO_32 + lowTicks) / 10);
 }
 
 export const newGroupId = (): string => randomUUID();

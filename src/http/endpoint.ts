@@ -100,8 +100,9 @@ export function serveEndpoint<P extends string, B extends z.ZodType | undefined,
   });
   const routeOptions = spec.idempotent ? options : { ...options, idempotency: undefined };
   route(app, spec.method, spec.pattern, routeOptions, async ({ params, body }) => {
-    const values = Object.fromEntries(readers.map(([name, read], i) => [name, read(params[i]!)])) as PathParams<P>;
+    const values: Record<string, unknown> = {};
+    for (let i = 0; i < readers.length; i++) values[readers[i]![0]] = readers[i]![1](params[i]!);
     const input = (spec.body ? spec.body.parse(body) : undefined) as BodyOf<B>;
-    return { status: spec.response.status, body: await handler({ params: values, body: input }) };
+    return { status: spec.response.status, body: await handler({ params: values as PathParams<P>, body: input }) };
   }, readsBody(spec));
 }

@@ -13,24 +13,27 @@ export interface Reply {
   /** Set while a body is being read, so an abort settles the read instead of leaving it pending forever. */
   onAbort?: () => void;
   /** Written into the answer, whatever it is (CORS). */
-  headers?: Header[];
+  headers?: readonly Header[];
   /** Close the connection after the answer: what the client sent next on it cannot be trusted. */
   closeConnection?: boolean;
 }
 
+const JSON_TYPE: readonly Header[] = [['Content-Type', 'application/json']];
+
 export function sendJson(reply: Reply, status: number, body: unknown): void {
-  send(reply, status, [['Content-Type', 'application/json']], JSON.stringify(body));
+  send(reply, status, JSON_TYPE, JSON.stringify(body));
 }
 
 /** Writes the answer once; `text` undefined: no body and no Content-Length (a 204, which never closes). */
-export function send(reply: Reply, status: number, headers: Header[], text?: string | Uint8Array): void {
+export function send(reply: Reply, status: number, headers: readonly Header[], text?: string | Uint8Array): void {
   if (reply.aborted) return;
   reply.aborted = true; // answered: nothing may be written again
   const { res } = reply;
   answered(res, status);
   res.cork(() => {
     res.writeStatus(statusLine(status));
-    for (const [name, value] of [...headers, ...(reply.headers ?? [])]) res.writeHeader(name, value);
+    for (const [name, value] of headers) res.writeHeader(name, value);
+    if (reply.headers) for (const [name, value] of reply.headers) res.writeHeader(name, value);
     if (text === undefined) res.endWithoutBody();
     else res.end(text, reply.closeConnection);
   });

@@ -44,10 +44,11 @@ export function route(app: TemplatedApp, method: Method, pattern: string, option
   const paramCount = (pattern.match(/:/g) ?? []).length;
   app[method](pattern, guarded(options.corsOrigins, (reply, req, headers) => {
     const authorized = hasApiKey(req, options.apiKeys);
-    const rawParams = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? '');
+    const rawParams: string[] = [];
+    for (let i = 0; i < paramCount; i++) rawParams.push(req.getParameter(i) ?? '');
     const notJson = hasBody ? unsupportedBody(headers) : undefined;
     const idempotencyKey = options.idempotency ? req.getHeader('idempotency-key') : '';
-    const scope = `${method} ${req.getUrl()} `;
+    const scope = idempotencyKey ? `${method} ${req.getUrl()} ` : '';
     options.inFlight.count++;
     void (async () => {
       try {
@@ -84,6 +85,7 @@ async function once(store: IdempotencyStore, key: string, run: () => Promise<Ans
 }
 
 function decodeParam(raw: string): string {
+  if (!raw.includes('%')) return raw;
   try {
     return decodeURIComponent(raw);
   } catch {

@@ -30,5 +30,8 @@ const statusText: Record<number, string> = {
   403: 'Forbidden', 501: 'Not Implemented',
 };
 
-/** The status line uWebSockets.js writes: "404 Not Found". */
-export const statusLine = (status: number): string => `${status} ${statusText[status] ?? ''}`.trimEnd();
+const lineOf = (status: number): string => `${status} ${statusText[status] ?? ''}`.trimEnd();
+const statusLines = new Map(Object.keys(statusText).map((s) => [Number(s), lineOf(Number(s))]));
+
+/** The status line uWebSockets.js writes: "404 Not Found" (the known ones made once, not per answer). */
+export const statusLine = (status: number): string => statusLines.get(status) ?? lineOf(status);

@@ -3,8 +3,6 @@ import type { QueueBacklog } from '../core/ports/queue.js';
 import { logger } from '../log.js';
 import type { PublisherFigures } from './recorders.js';
 
-/** Request latencies: a millisecond up to ten seconds. */
-const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Accepted → last PUBACK: a few ms for a small group, minutes for a backlog or retries. */
 const BROADCAST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
@@ -12,10 +10,6 @@ const BROADCAST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 
 export function createFamilies(registry: Registry) {
   const registers = [registry];
   const families = {
-    httpRequests: new Counter({ name: 'dino_http_requests_total', help: 'HTTP requests answered, by route pattern ("unknown" for no route), method and status',
-      labelNames: ['route', 'method', 'status'] as const, registers }),
-    httpDuration: new Histogram({ name: 'dino_http_request_duration_seconds', help: 'Time from a request\'s arrival to its answer, by route pattern',
-      labelNames: ['route'] as const, buckets: HTTP_BUCKETS, registers }),
     broadcasts: new Counter({ name: 'dino_broadcasts_total', help: 'Attempts at fanning a broadcast out, by event type and result (ok|failed)',
       labelNames: ['event_type', 'result'] as const, registers }),
     deliveries: new Counter({ name: 'dino_deliveries_total', help: 'Recipients of broadcast attempts whose PUBLISH the broker acknowledged (acked) or not (unacked)',

@@ -3,6 +3,7 @@ import type { Broadcast } from '../core/ports/queue.js';
 import { EventTypeLabels } from './event-types.js';
 import { backlogGauges, createFamilies, publisherGauges, type Families } from './families.js';
 import { deliveredSoFar, healthFigures } from './figures.js';
+import { HttpTallies } from './http-tally.js';
 import type { FanOutRecorder, HealthFigures, HealthSource, HttpRecorder, MetricSources, QueueRecorder, RouteRecorder } from './recorders.js';
 
 /**
@@ -14,9 +15,11 @@ export class DinoMetrics implements HttpRecorder, FanOutRecorder, QueueRecorder,
   private readonly registry = new Registry();
   private readonly families: Families;
   private readonly eventTypes = new EventTypeLabels();
+  private readonly http: HttpTallies;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    this.http = new HttpTallies(this.registry);
     this.families = createFamilies(this.registry);
   }
 
@@ -44,19 +47,9 @@ export class DinoMetrics implements HttpRecorder, FanOutRecorder, QueueRecorder,
     if (publishers) publisherGauges(this.registry, publishers);
   }
 
-  /** The series of one route are looked up once per status, not per request. */
+  /** The HTTP families (dino_http_*), counted in plain numbers and read at each scrape (http-tally.ts). */
   route(route: string, method: string): RouteRecorder {
-    const { httpRequests, httpDuration } = this.families;
-    const duration = httpDuration.labels(route);
-    const byStatus = new Map<number, ReturnType<typeof httpRequests.labels>>();
-    return {
-      answered(status, seconds) {
-        let requests = byStatus.get(status);
-        if (!requests) byStatus.set(status, (requests = httpRequests.labels(route, method, String(status))));
-        requests.inc();
-        duration.observe(seconds);
-      },
-    };
+    return this.http.route(route, method);
   }
 
   /** Counted per broadcast attempt, with the recipient counts of all its shards at once. */

@@ -44,6 +44,8 @@ export class RedisStreamQueue implements BroadcastQueue {
   private readonly producer: DinoRedis;
   private readonly partitions: StreamPartition[];
   private readonly liveness: NodeLiveness;
+  /** Every partition's consumer group is known to exist (checked once; a deleted one is created again on NOGROUP). */
+  private groupsReady = false;
   /** Where the next broadcast without an order key goes. */
   private nextPartition = 0;
 
@@ -83,13 +85,15 @@ export class RedisStreamQueue implements BroadcastQueue {
   /** Connects and makes sure every partition's consumer group exists. Called by every operation; exposed to fail fast at start. */
   async connect(): Promise<void> {
     await whenReady(this.producer, this.settings.commandTimeoutMs);
+    if (this.groupsReady) return;
     await Promise.all(this.partitions.map((partition) => partition.connect()));
+    this.groupsReady = true;
   }
 
   async enqueue(broadcast: Broadcast): Promise<void> {
     try {
       // Rides out a reconnect shorter than commandTimeoutMs; a longer outage is answered as unavailable.
-      await this.connect();
+      if (this.producer.status !== 'ready' || !this.groupsReady) await this.connect();
       const partition = this.partitionFor(broadcast.orderKey);
       if ((await partition.backlogNow()) >= this.settings.maxLen * BACKLOG_LIMIT) {
         throw Errors.queueFull(`backlog near DINO_STREAM_MAXLEN ${this.settings.maxLen}`);

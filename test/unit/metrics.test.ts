@@ -78,6 +78,19 @@ describe('DinoMetrics', () => {
     expect(scrape.value('dino_http_request_duration_seconds_bucket', { route: '/v1/groups/:group_id', le: '0.01' })).toBe(2);
   });
 
+  it('times a route over all its methods, with cumulative buckets, +Inf, sum and count', async () => {
+    const metrics = new DinoMetrics();
+    metrics.route('/v1/groups/:group_id', 'GET').answered(200, 0.0005);
+    metrics.route('/v1/groups/:group_id', 'PUT').answered(200, 0.3);
+    metrics.route('/v1/groups/:group_id', 'PUT').answered(503, 42);
+    const scrape = await read(metrics);
+    const bucket = (le: string) => scrape.value('dino_http_request_duration_seconds_bucket', { route: '/v1/groups/:group_id', le });
+    expect([bucket('0.001'), bucket('0.25'), bucket('0.5'), bucket('10'), bucket('+Inf')]).toEqual([1, 1, 2, 2, 3]);
+    expect(scrape.value('dino_http_request_duration_seconds_count', { route: '/v1/groups/:group_id' })).toBe(3);
+    expect(scrape.value('dino_http_request_duration_seconds_sum', { route: '/v1/groups/:group_id' })).toBeCloseTo(42.3005);
+    expect(scrape.value('dino_http_requests_total', { route: '/v1/groups/:group_id', method: 'PUT', status: '503' })).toBe(1);
+  });
+
   it('reads each source once per scrape, and afresh at every scrape', async () => {
     const metrics = new DinoMetrics();
     let reads = 0;

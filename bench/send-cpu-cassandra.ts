@@ -1,0 +1,81 @@
+/**
+ * CPU per send of `dino server` (Cassandra + Redis, no fan-out node consumes the stream), split by process: Dino
+ * (and its main thread), the load generator (autocannon, in this process), Cassandra and Redis; beside the raw
+ * cassandra-driver INSERT loop of the same row (bench/baselines/raw-cassandra.ts) at the same concurrency. A fixed
+ * number of operations per run, CPU seconds from /proc, divided by the operations that succeeded. CPU time, unlike
+ * req/s, holds on a machine other runs share; on two cores every process's CPU is taken from the others', so the
+ * split shows where a send's cost lies. The Cassandra and Redis processes are found by the port they listen on.
+ *
+ *   npx tsx bench/send-cpu-cassandra.ts [--sends 20000] [--connections 50] [--runs 3] [--profile <dir>]
+ *
+ * `--profile <dir>`: V8 CPU profiles of Dino's threads (summarise with bench/profile-summary.ts).
+ */
+import { parseArgs } from 'node:util';
+import { api } from '../test/support/dino-process.js';
+import { RawCassandraInserts } from './baselines/raw-cassandra.js';
+import { httpLoad } from './load/http-load.js';
+import { createBenchBackends, CASSANDRA_CONTACT_POINT } from './support/backends.js';
+import { launchDino, profileDinoInto } from './support/dino.js';
+import { uniqueUserIds } from './support/ids.js';
+import { cpuSeconds, listenerPid, threadCpuSeconds, waitUntilIdle } from './support/proc.js';
+import { figure } from './stats.js';
+
+const { values } = parseArgs({
+  options: {
+    sends: { type: 'string', default: '20000' },
+    connections: { type: 'string', default: '50' },
+    runs: { type: 'string', default: '3' },
+    profile: { type: 'string' },
+  },
+});
+const [sends, connections, runs] = [Number(values.sends), Number(values.connections), Number(values.runs)];
+if (values.profile) profileDinoInto(values.profile);
+
+type Split = Record<'dino' | 'dinoMain' | 'bench' | 'cassandra' | 'redis', number>;
+
+const backends = await createBenchBackends();
+const dino = await launchDino('server', backends.env);
+const raw = await RawCassandraInserts.open(CASSANDRA_CONTACT_POINT, backends.keyspace);
+try {
+  const [cassandraPid, redisPid] = [listenerPid(9042), listenerPid(6379)];
+  if (cassandraPid === undefined || redisPid === undefined) process.stderr.write('Cassandra or Redis process not found: its CPU reads as NaN\n');
+  const seconds = (pid: number | undefined) => (pid === undefined ? Number.NaN : cpuSeconds(pid));
+  const split = (): Split => ({ dino: seconds(dino.pid), dinoMain: threadCpuSeconds(dino.pid).get(dino.pid)?.seconds ?? Number.NaN,
+    bench: seconds(process.pid), cassandra: seconds(cassandraPid), redis: seconds(redisPid) });
+
+  const [sender, ...others] = uniqueUserIds(3) as [number, ...number[]];
+  const created = await api(dino.base, 'POST', `/v1/users/${sender}/groups/create`, { group_name: 'bench', users: others });
+  if (created.status !== 200) throw new Error(`group create: ${created.status} ${JSON.stringify(created.body)}`);
+  const url = `${dino.base}/v1/groups/${created.body.group_id as string}/user/${sender}/send`;
+  const body = JSON.stringify({ message_payload: 'bench message', message_type: 'text' });
+  const kinds: Record<string, () => Promise<number>> = {
+    send: async () => {
+      const r = await httpLoad({ url, method: 'POST', body, connections, seconds: 600, amount: sends, label: 'send' });
+      return sends - r.non2xx - r.errors;
+    },
+    insert: async () => sends - (await raw.run(connections, 600, 'insert', undefined, sends)).errors,
+  };
+  for (const run of Object.values(kinds)) await run(); // warm-up
+  const rows: Record<string, Split[]> = { send: [], insert: [] };
+  for (let run = 1; run <= runs; run++) {
+    for (const [kind, go] of Object.entries(kinds)) {
+      await waitUntilIdle(cassandraPid ?? dino.pid);
+      const before = split();
+      const done = await go();
+      const after = split();
+      const row = Object.fromEntries(Object.keys(before).map((k) => {
+        const key = k as keyof Split;
+        return [key, ((after[key] - before[key]) * 1e6) / done];
+      })) as Split;
+      rows[kind]!.push(row);
+      process.stderr.write(`run ${run} ${kind}: ${Object.entries(row).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} µs per operation\n`);
+    }
+  }
+  const medians = Object.fromEntries(Object.entries(rows).map(([kind, list]) => [kind,
+    Object.fromEntries(Object.keys(list[0]!).map((k) => [k, Math.round(figure(list.map((r) => r[k as keyof Split])).median)]))]));
+  process.stdout.write(`${JSON.stringify({ sends, connections, runs, cpuMicrosPerOperation: medians })}\n`);
+} finally {
+  await raw.close();
+  await dino.close();
+  await backends.drop();
+}
