@@ -30,8 +30,15 @@ export interface KeyedEntry {
  * (enqueueManyInOrder-n.lua): the same as appending them one by one with `appendBroadcast`, in one round trip.
  */
 export function appendManyInOrder<R>(to: Commands<R>, keys: RedisKeys, maxLen: number, entries: readonly KeyedEntry[]): R {
-  return to.enqueueManyInOrder(1 + entries.length, keys.stream, ...entries.map((e) => keys.seq(e.orderKey)),
-    maxLen, COUNTER_TTL_MS, FIELD.broadcast, FIELD.orderKey, FIELD.orderSeq, ...entries.flatMap((e) => [e.encoded, e.orderKey]));
+  const counters = new Map<string, number>(); // order key → its counter's place among KEYS (1-based, after the stream)
+  const perEntry: Array<number | string | Buffer> = [];
+  for (const e of entries) {
+    let counter = counters.get(e.orderKey);
+    if (counter === undefined) counters.set(e.orderKey, (counter = counters.size + 1));
+    perEntry.push(counter, e.encoded, e.orderKey);
+  }
+  return to.enqueueManyInOrder(1 + counters.size, keys.stream, ...[...counters.keys()].map((k) => keys.seq(k)),
+    maxLen, COUNTER_TTL_MS, FIELD.broadcast, FIELD.orderKey, FIELD.orderSeq, ...perEntry);
 }
 
 /** Moves `orderKey`'s "done up to" mark to `seq`, never back (markDone-1.lua): its successors need not wait for it. */

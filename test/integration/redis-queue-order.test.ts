@@ -42,6 +42,29 @@ describe.skipIf(!REDIS_URL)('Redis stream queue ordering across consumers', () =
     for (const g of groups) expect(handed.get(g)).toEqual(Array.from({ length: perGroup }, (_, i) => i));
   });
 
+  it('numbers the broadcasts of one turn 1, 2, 3… per group in stream order, however the groups interleave', async () => {
+    const queue = new RedisStreamQueue(redisConfig({ stream }), { consumer: `${stream}-numbering` });
+    queues.push(queue);
+    await queue.connect();
+    // Two turns of concurrent enqueues (each turn one script call), three groups interleaved, keyless ones between.
+    const turn = (from: number) => Promise.all(Array.from({ length: 30 }, (_, i) => queue.enqueue({
+      payload: String(from + i), userIds: [1], ...(i % 7 === 3 ? {} : { orderKey: `g${i % 3}` }) })));
+    await turn(0);
+    await turn(100);
+    const admin = new Redis(REDIS_URL!);
+    const entries = await admin.xrange(stream, '-', '+');
+    await admin.quit();
+    const seqs = new Map<string, number[]>();
+    for (const [, fields] of entries) {
+      const field = (name: string) => fields[fields.indexOf(name) + 1];
+      if (!fields.includes('k')) continue;
+      seqs.set(field('k')!, [...(seqs.get(field('k')!) ?? []), Number(field('s'))]);
+    }
+    expect([...seqs.keys()].sort()).toEqual(['g0', 'g1', 'g2']);
+    for (const [, numbers] of seqs) expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => i + 1));
+    expect([...seqs.values()].reduce((n, list) => n + list.length, 0)).toBe(2 * (30 - 4));
+  });
+
   it('replays a dead group broadcast with its order key, without waiting for a predecessor long done', async () => {
     const orderWaitMs = 4000;
     const open = (name: string, handler: BroadcastHandler) => {
