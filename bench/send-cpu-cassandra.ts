@@ -10,26 +10,17 @@
  *
  * `--profile <dir>`: V8 CPU profiles of Dino's threads (summarise with bench/profile-summary.ts).
  */
-import { parseArgs } from 'node:util';
 import { api } from '../test/support/dino-process.js';
 import { RawCassandraInserts } from './baselines/raw-cassandra.js';
 import { httpLoad } from './load/http-load.js';
 import { createBenchBackends, CASSANDRA_CONTACT_POINT } from './support/backends.js';
-import { launchDino, profileDinoInto } from './support/dino.js';
+import { launchDino } from './support/dino.js';
+import { probeOptions } from './support/probe-options.js';
 import { uniqueUserIds } from './support/ids.js';
 import { cpuSeconds, listenerPid, threadCpuSeconds, waitUntilIdle } from './support/proc.js';
 import { figure } from './stats.js';
 
-const { values } = parseArgs({
-  options: {
-    sends: { type: 'string', default: '20000' },
-    connections: { type: 'string', default: '50' },
-    runs: { type: 'string', default: '3' },
-    profile: { type: 'string' },
-  },
-});
-const [sends, connections, runs] = [Number(values.sends), Number(values.connections), Number(values.runs)];
-if (values.profile) profileDinoInto(values.profile);
+const { sends, connections, runs } = probeOptions();
 
 type Split = Record<'dino' | 'dinoMain' | 'bench' | 'cassandra' | 'redis', number>;
 

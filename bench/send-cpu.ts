@@ -12,27 +12,15 @@
  * profiler's own cost then inflates the figures, so compare profiled runs with profiled runs only.
  * The group is the ingest bench's: the sender and two others, each message published to all three over MQTT.
  */
-import { parseArgs } from 'node:util';
 import { api } from '../test/support/dino-process.js';
 import { httpLoad } from './load/http-load.js';
-import { launchDino, profileDinoInto } from './support/dino.js';
+import { launchDino } from './support/dino.js';
+import { probeOptions } from './support/probe-options.js';
 import { uniqueUserIds } from './support/ids.js';
 import { threadCpuSeconds, waitUntilIdle } from './support/proc.js';
 import { figure } from './stats.js';
 
-const { values } = parseArgs({
-  options: {
-    sends: { type: 'string', default: '20000' },
-    connections: { type: 'string', default: '50' },
-    runs: { type: 'string', default: '3' },
-    profile: { type: 'string' },
-    'by-thread': { type: 'boolean', default: false },
-  },
-});
-const sends = Number(values.sends);
-const connections = Number(values.connections);
-const runs = Number(values.runs);
-if (values.profile) profileDinoInto(values.profile);
+const { sends, connections, runs, flags } = probeOptions(['by-thread']);
 
 /** CPU seconds of the main thread, of all the others together, and by thread name (`--by-thread`). */
 function cpuSplit(pid: number): { main: number; others: number; byName: Map<string, number> } {
@@ -70,7 +58,7 @@ try {
     const row = { main: perSend(after.main - before.main), others: perSend(after.others - before.others), rps: result.rps, total: 0 };
     row.total = row.main + row.others;
     rows.push(row);
-    if (values['by-thread']) {
+    if (flags['by-thread']) {
       const names = [...after.byName].map(([name, seconds]) => `${name} ${perSend(seconds - (before.byName.get(name) ?? 0)).toFixed(0)}`);
       process.stderr.write(`run ${run} by thread name (µs/send): ${names.join(', ')}\n`);
     }

@@ -1,0 +1,23 @@
+import { parseArgs } from 'node:util';
+import { profileDinoInto } from './dino.js';
+
+/**
+ * The options the CPU-per-send probes share (bench/send-cpu.ts, bench/send-cpu-cassandra.ts): `--sends`,
+ * `--connections`, `--runs`, and `--profile <dir>` (V8 CPU profiles of Dino's threads, set up here), plus the
+ * probe's own boolean flags.
+ */
+export function probeOptions<F extends string>(flags: readonly F[] = []) {
+  const { values } = parseArgs({
+    options: {
+      sends: { type: 'string', default: '20000' },
+      connections: { type: 'string', default: '50' },
+      runs: { type: 'string', default: '3' },
+      profile: { type: 'string' },
+      ...Object.fromEntries(flags.map((flag) => [flag, { type: 'boolean' as const, default: false }])),
+    },
+  });
+  if (typeof values.profile === 'string') profileDinoInto(values.profile);
+  const given = values as Record<string, unknown>;
+  const flagValues = Object.fromEntries(flags.map((flag) => [flag, given[flag] === true])) as Record<F, boolean>;
+  return { sends: Number(values.sends), connections: Number(values.connections), runs: Number(values.runs), flags: flagValues };
+}
