@@ -17,24 +17,27 @@ export function newTimeUuid(): { id: string; micros: Micros } {
   let micros = nowMicros();
   if (micros <= lastMicros) micros = lastMicros + 1;
   lastMicros = micros;
-  return { id: timeUuidAt(micros, clockSeq, node), micros };
+  return { id: timePart(micros) + OWN_TAIL, micros };
 }
 
 const hex = (value: number, digits: number) => value.toString(16).padStart(digits, '0');
-/** The clock sequence and node of one process never change: their text is made once per pair. */
-let lastTail = { seq: -1, nodeId: undefined as Uint8Array | undefined, text: '' };
+/** The clock-sequence and node fields (`-8abc-0123456789ab`). */
+const tail = (seq: number, nodeId: Uint8Array) => `-${hex((seq & 0x3fff) | 0x8000, 4)}-${Buffer.from(nodeId).toString('hex')}`;
+/** This process's never change: made once. */
+const OWN_TAIL = tail(clockSeq, node);
+
+export function timeUuidAt(micros: Micros, seq: number, nodeId: Uint8Array): string {
+  return timePart(micros) + tail(seq, nodeId);
+}
 
 /**
- * The UUID of a 60-bit tick count (micros × 10 + the epoch offset), computed in two 32-bit halves: every partial
- * result stays below 2^53, so plain numbers are exact (no BigInt on the send path).
+ * The time fields of a 60-bit tick count (micros × 10 + the epoch offset), computed in two 32-bit halves: every
+ * partial result stays below 2^53, so plain numbers are exact (no BigInt on the send path).
  */
-export function timeUuidAt(micros: Micros, seq: number, nodeId: Uint8Array): string {
+function timePart(micros: Micros): string {
   const low = (micros % TWO_32) * 10 + UUID_EPOCH_OFFSET.low;
   const high = Math.floor(micros / TWO_32) * 10 + UUID_EPOCH_OFFSET.high + Math.floor(low / TWO_32);
-  if (lastTail.seq !== seq || lastTail.nodeId !== nodeId) {
-    lastTail = { seq, nodeId, text: `${hex((seq & 0x3fff) | 0x8000, 4)}-${Buffer.from(nodeId).toString('hex')}` };
-  }
-  return `${hex(low % TWO_32, 8)}-${hex(high & 0xffff, 4)}-${hex(((high >>> 16) & 0x0fff) | 0x1000, 4)}-${lastTail.text}`;
+  return `${hex(low % TWO_32, 8)}-${hex(high & 0xffff, 4)}-${hex(((high >>> 16) & 0x0fff) | 0x1000, 4)}`;
 }
 
 /** The microsecond time inside a version-1 UUID. */

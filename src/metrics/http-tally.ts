@@ -3,6 +3,8 @@ import type { HttpRecorder, RouteRecorder } from './recorders.js';
 
 /** Request latencies: a millisecond up to ten seconds. */
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const REQUESTS = 'dino_http_requests_total';
+const DURATION = 'dino_http_request_duration_seconds';
 
 /** One route and method's answers so far: by status, and their durations in HTTP_BUCKETS (not cumulative here). */
 class RouteTally implements RouteRecorder {
@@ -31,9 +33,9 @@ export class HttpTallies implements HttpRecorder {
   private readonly tallies: RouteTally[] = [];
 
   constructor(registry: Registry) {
-    registry.registerMetric(this.metric('dino_http_requests_total', 'counter',
+    registry.registerMetric(this.metric(REQUESTS, 'counter',
       'HTTP requests answered, by route pattern ("unknown" for no route), method and status', () => this.requestSamples()));
-    registry.registerMetric(this.metric('dino_http_request_duration_seconds', 'histogram',
+    registry.registerMetric(this.metric(DURATION, 'histogram',
       'Time from a request\'s arrival to its answer, by route pattern', () => this.durationSamples()));
   }
 
@@ -58,15 +60,14 @@ export class HttpTallies implements HttpRecorder {
       seen.sum += t.sum;
       byRoute.set(t.route, seen);
     }
-    const name = 'dino_http_request_duration_seconds';
     return [...byRoute].flatMap(([route, { buckets, sum }]) => {
       let cumulative = 0;
       const samples: MetricValueWithName<string>[] = buckets.map((n, i) => {
         cumulative += n;
-        return { metricName: `${name}_bucket`, labels: { route, le: i < HTTP_BUCKETS.length ? HTTP_BUCKETS[i]! : '+Inf' }, value: cumulative };
+        return { metricName: `${DURATION}_bucket`, labels: { route, le: i < HTTP_BUCKETS.length ? HTTP_BUCKETS[i]! : '+Inf' }, value: cumulative };
       });
-      samples.push({ metricName: `${name}_sum`, labels: { route }, value: sum });
-      samples.push({ metricName: `${name}_count`, labels: { route }, value: cumulative });
+      samples.push({ metricName: `${DURATION}_sum`, labels: { route }, value: sum });
+      samples.push({ metricName: `${DURATION}_count`, labels: { route }, value: cumulative });
       return samples;
     });
   }
