@@ -1,9 +1,9 @@
-import { connect, type MqttClient } from 'mqtt';
 import { PUBLISHER_USERNAME, publisherPassword } from '../auth/tokens.js';
 import { logger } from '../log.js';
 import type { PublisherFigures } from '../metrics/recorders.js';
 import type { WorkerSettings } from './publish-worker.js';
 import { connectionOf } from './shards.js';
+import { openPublishConnection, type PublishConnection } from './publish-connection.js';
 import { Fifo } from '../fifo.js';
 
 /** How Dino's publishers log in to a broker that checks them (the embedded one in secure mode, or an external one). */
@@ -52,7 +52,7 @@ class Lane {
   /** PUBLISHes sent and awaiting their PUBACK. */
   inflight = 0;
 
-  constructor(readonly client: MqttClient, private readonly window: number, private readonly topicPrefix: string) {}
+  constructor(readonly connection: PublishConnection, private readonly window: number, private readonly topicPrefix: string) {}
 
   push(item: Item): void {
     this.line.push(item);
@@ -63,7 +63,7 @@ class Lane {
       const item = this.line.shift()!;
       if (item.batch.finished) continue; // given up on (timed out): its recipients are being retried elsewhere
       this.inflight++;
-      this.client.publish(this.topicPrefix + item.batch.userIds[item.index], item.batch.payload, { qos: 1 }, (err) => {
+      this.connection.publish(this.topicPrefix + item.batch.userIds[item.index], item.batch.payload, (err) => {
         this.inflight--;
         item.batch.settle(item.index, !err);
         this.pump();
@@ -88,27 +88,26 @@ export class MqttPublisher {
     const { brokerUrl, mqtt, login } = settings;
     let loginRefused = false;
     this.lanes = Array.from({ length: mqtt.connections }, (_, i) => {
-      const client = connect(brokerUrl, {
+      const connection = openPublishConnection(brokerUrl, {
         clientId: `${clientIdPrefix}-${i}`,
-        clean: true,
-        reconnectPeriod: 500,
-        connectTimeout: 5_000,
-        keepalive: 30,
         ...login,
+        keepaliveSeconds: 30,
+        reconnectMs: 500,
+        connectTimeoutMs: 5_000,
+        // Failed publishes are retried and the connection comes back by itself; a refused login is worth one line.
+        onRefused: (code) => {
+          if (loginRefused || !LOGIN_REFUSED.has(code)) return;
+          loginRefused = true;
+          logger.error({ username: login?.username ?? null, code },
+            'the MQTT broker refused the fan-out publisher login: check DINO_JWT_SECRET and the broker\'s auth hooks');
+        },
       });
-      // Errors surface as failed publishes and the client reconnects by itself; a refused login is worth one line.
-      client.on('error', (err: Error & { code?: number }) => {
-        if (loginRefused || err.code === undefined || !LOGIN_REFUSED.has(err.code)) return;
-        loginRefused = true;
-        logger.error({ username: login?.username ?? null, code: err.code },
-          'the MQTT broker refused the fan-out publisher login: check DINO_JWT_SECRET and the broker\'s auth hooks');
-      });
-      return new Lane(client, mqtt.inflightWindow, mqtt.topicPrefix);
+      return new Lane(connection, mqtt.inflightWindow, mqtt.topicPrefix);
     });
   }
 
   get connected(): boolean {
-    return this.lanes.every((lane) => lane.client.connected);
+    return this.lanes.every((lane) => lane.connection.connected);
   }
 
   /** This thread's connections, up or not, and what they have in flight. */
@@ -116,7 +115,7 @@ export class MqttPublisher {
     let connected = 0;
     let inflight = 0;
     for (const lane of this.lanes) {
-      if (lane.client.connected) connected++;
+      if (lane.connection.connected) connected++;
       inflight += lane.inflight;
     }
     return { connected, disconnected: this.lanes.length - connected, inflight };
@@ -141,6 +140,6 @@ export class MqttPublisher {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.lanes.map((lane) => lane.client.endAsync(false).catch(() => undefined)));
+    await Promise.all(this.lanes.map((lane) => lane.connection.close()));
   }
 }

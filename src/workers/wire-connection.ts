@@ -1,0 +1,262 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { ConnectionOptions, PublishConnection } from './publish-connection.js';
+
+/** MQTT 3.1.1 packet types (upper nibble of the first byte) this connection sends or reads. */
+const CONNACK = 0x20;
+const PUBACK = 0x40;
+const PUBLISH_QOS1 = 0x32;
+const PINGREQ = Buffer.from([0xc0, 0x00]);
+const DISCONNECT = Buffer.from([0xe0, 0x00]);
+/** Above this many bytes a turn's frames are written one by one (corked) instead of copied into one buffer. */
+const COPY_LIMIT = 64 * 1024;
+
+interface Outgoing {
+  id: number;
+  header: Buffer;
+  payload: Buffer;
+  done: (err?: Error) => void;
+}
+
+/**
+ * A publish-only MQTT 3.1.1 connection over TCP or TLS (`mqtt:`, `tcp:`, `mqtts:`). It writes each QoS 1 PUBLISH
+ * as a ready-made frame and sends a turn's frames in one socket write, and reads back CONNACK, PUBACK and PINGRESP
+ * only: what Dino's fan-out needs, without a general client's per-packet objects and stream writes.
+ *
+ * PUBLISHes not acknowledged when the connection drops are sent again, in their order, once it is back (MQTT's
+ * at-least-once; the coordinator's deadline decides how long that may take). It reconnects by itself.
+ */
+export class WireConnection implements PublishConnection {
+  private socket: Socket | undefined;
+  private ready = false;
+  private closing = false;
+  /** Sent (or to be sent again) and awaiting their PUBACK, by packet id, in send order. */
+  private readonly unacked = new Map<number, Outgoing>();
+  /** Frames of this turn not yet written. */
+  private pending: Outgoing[] = [];
+  private flushQueued = false;
+  private nextId = 0;
+  private received = Buffer.alloc(0);
+  private lastHeard = 0;
+  private readonly timers: { reconnect?: NodeJS.Timeout; keepalive?: NodeJS.Timeout; connect?: NodeJS.Timeout } = {};
+
+  constructor(private readonly url: URL, private readonly options: ConnectionOptions) {
+    this.open();
+  }
+
+  get connected(): boolean {
+    return this.ready;
+  }
+
+  publish(topic: string, payload: Buffer, done: (err?: Error) => void): void {
+    if (this.closing) return done(new Error('connection closed'));
+    const id = this.packetId();
+    const outgoing: Outgoing = { id, header: publishHeader(topic, id, payload.length), payload, done };
+    this.unacked.set(id, outgoing);
+    if (!this.ready) return; // written when the connection is (back) up
+    this.pending.push(outgoing);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      process.nextTick(() => this.flush());
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.timers.reconnect);
+    clearTimeout(this.timers.connect);
+    clearInterval(this.timers.keepalive);
+    const socket = this.socket;
+    if (socket && !socket.destroyed) {
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      if (this.ready) socket.end(DISCONNECT);
+      else socket.destroy();
+      const timer = setTimeout(() => socket.destroy(), 1_000);
+      await closed;
+      clearTimeout(timer);
+    }
+    for (const outgoing of this.unacked.values()) outgoing.done(new Error('connection closed'));
+    this.unacked.clear();
+  }
+
+  /** A packet id not awaiting a PUBACK (the publisher's window keeps far fewer than 65 535 in flight). */
+  private packetId(): number {
+    do this.nextId = this.nextId === 0xffff ? 1 : this.nextId + 1;
+    while (this.unacked.has(this.nextId));
+    return this.nextId;
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    const frames = this.pending;
+    this.pending = [];
+    if (!this.ready || frames.length === 0) return;
+    writeFrames(this.socket!, frames);
+  }
+
+  private open(): void {
+    const { hostname, port } = this.url;
+    const host = hostname.replace(/^\[|\]$/g, '');
+    const socket = this.url.protocol === 'mqtts:'
+      ? tlsConnect({ host, port: Number(port || 8883), servername: host }, () => this.greet(socket))
+      : netConnect({ host, port: Number(port || 1883) }, () => this.greet(socket));
+    this.socket = socket;
+    socket.setNoDelay(true);
+    this.timers.connect = setTimeout(() => socket.destroy(), this.options.connectTimeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.read(chunk);
+      } catch {
+        socket.destroy(); // not MQTT: drop it and connect afresh
+      }
+    });
+    socket.on('error', () => undefined); // followed by 'close', which reconnects
+    socket.on('close', () => this.dropped());
+  }
+
+  private greet(socket: Socket): void {
+    socket.write(connectFrame(this.options));
+  }
+
+  private dropped(): void {
+    this.ready = false;
+    this.pending = [];
+    this.flushQueued = false;
+    this.received = Buffer.alloc(0);
+    clearTimeout(this.timers.connect);
+    clearInterval(this.timers.keepalive);
+    if (!this.closing) this.timers.reconnect = setTimeout(() => this.open(), this.options.reconnectMs);
+  }
+
+  private read(chunk: Buffer): void {
+    this.lastHeard = Date.now();
+    let data = this.received.length === 0 ? chunk : Buffer.concat([this.received, chunk]);
+    let at = 0;
+    for (;;) {
+      const frame = frameAt(data, at);
+      if (!frame) break;
+      this.handle(data[at]! & 0xf0, data.subarray(frame.body, frame.end));
+      at = frame.end;
+    }
+    data = data.subarray(at);
+    this.received = data.length === 0 ? Buffer.alloc(0) : Buffer.from(data);
+  }
+
+  private handle(type: number, body: Buffer): void {
+    if (type === PUBACK && body.length >= 2) {
+      const id = body.readUInt16BE(0);
+      const outgoing = this.unacked.get(id);
+      if (!outgoing) return;
+      this.unacked.delete(id);
+      outgoing.done();
+    } else if (type === CONNACK && body.length >= 2) {
+      const code = body[1]!;
+      if (code !== 0) {
+        this.options.onRefused?.(code);
+        this.socket?.destroy();
+        return;
+      }
+      clearTimeout(this.timers.connect);
+      this.ready = true;
+      this.keepAlive();
+      // Whatever was waiting goes out now, oldest first: unacknowledged ones again, then those queued meanwhile.
+      const again = [...this.unacked.values()];
+      if (again.length > 0) writeFrames(this.socket!, again);
+    }
+  }
+
+  /** A PINGREQ every half keepalive; a connection that heard nothing for two keepalives is dropped. */
+  private keepAlive(): void {
+    const seconds = this.options.keepaliveSeconds;
+    this.lastHeard = Date.now();
+    this.timers.keepalive = setInterval(() => {
+      if (Date.now() - this.lastHeard > 2_000 * seconds) this.socket?.destroy();
+      else this.socket?.write(PINGREQ);
+    }, 500 * seconds);
+    this.timers.keepalive.unref();
+  }
+}
+
+/** Writes frames in one write when they are small together, else corked one by one. */
+function writeFrames(socket: Socket, frames: Outgoing[]): void {
+  let bytes = 0;
+  for (const f of frames) bytes += f.header.length + f.payload.length;
+  if (bytes <= COPY_LIMIT) {
+    const out = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    for (const f of frames) {
+      at += f.header.copy(out, at);
+      at += f.payload.copy(out, at);
+    }
+    socket.write(out);
+    return;
+  }
+  socket.cork();
+  for (const f of frames) {
+    socket.write(f.header);
+    socket.write(f.payload);
+  }
+  socket.uncork();
+}
+
+/** Where the frame starting at `at` has its body and ends; undefined while it is incomplete. */
+function frameAt(data: Buffer, at: number): { body: number; end: number } | undefined {
+  let length = 0;
+  let multiplier = 1;
+  let i = at + 1;
+  for (;;) {
+    if (i >= data.length) return undefined;
+    const byte = data[i++]!;
+    length += (byte & 0x7f) * multiplier;
+    if ((byte & 0x80) === 0) break;
+    multiplier *= 128;
+    if (multiplier > 128 ** 3) throw new Error('malformed MQTT remaining length');
+  }
+  return i + length <= data.length ? { body: i, end: i + length } : undefined;
+}
+
+/** Bytes of MQTT's variable-length "remaining length". */
+function lengthBytes(length: number): number[] {
+  const bytes: number[] = [];
+  do {
+    let byte = length % 128;
+    length = Math.floor(length / 128);
+    if (length > 0) byte |= 0x80;
+    bytes.push(byte);
+  } while (length > 0);
+  return bytes;
+}
+
+/** A QoS 1 PUBLISH's fixed header, topic and packet id: the frame up to its payload. */
+function publishHeader(topic: string, id: number, payloadBytes: number): Buffer {
+  const topicBytes = Buffer.byteLength(topic);
+  const remaining = lengthBytes(2 + topicBytes + 2 + payloadBytes);
+  const header = Buffer.allocUnsafe(1 + remaining.length + 2 + topicBytes + 2);
+  let at = 0;
+  header[at++] = PUBLISH_QOS1;
+  for (const byte of remaining) header[at++] = byte;
+  at = header.writeUInt16BE(topicBytes, at);
+  at += header.write(topic, at);
+  header.writeUInt16BE(id, at);
+  return header;
+}
+
+/** CONNECT of MQTT 3.1.1, clean session, with the login if there is one. */
+function connectFrame({ clientId, username, password, keepaliveSeconds }: ConnectionOptions): Buffer {
+  const str = (s: string) => {
+    const bytes = Buffer.from(s);
+    const out = Buffer.allocUnsafe(2 + bytes.length);
+    out.writeUInt16BE(bytes.length, 0);
+    bytes.copy(out, 2);
+    return out;
+  };
+  let flags = 0x02;
+  if (username !== undefined) flags |= 0x80;
+  if (password !== undefined) flags |= 0x40;
+  const variable = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, flags, keepaliveSeconds >> 8, keepaliveSeconds & 0xff]);
+  const parts = [variable, str(clientId)];
+  if (username !== undefined) parts.push(str(username));
+  if (password !== undefined) parts.push(str(password));
+  const body = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([0x10, ...lengthBytes(body.length)]), body]);
+}

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ConnectionOptions, PublishConnection } from '../../src/workers/publish-connection.js';
+import { App } from '../support/mqtt-probe.js';
+import { until } from '../support/wait.js';
+
+/** A broker to publish to: where publishers and subscribers connect and with which login. */
+export interface BrokerUnderTest {
+  /** The URL the connection under test is opened with. */
+  publishUrl: string;
+  /** Where an mqtt.js subscriber connects (the same broker). */
+  subscribeUrl: string;
+  login?: { username: string; password: string };
+  /** A login this broker refuses (only brokers that check logins have one). */
+  refusedLogin?: { username: string; password: string };
+  /** Prepended to a user id: that user's topic. */
+  topicPrefix: string;
+  /** The user's own login (client id, user name, password), for a broker that checks subscribers. */
+  userLogin?: (userId: number) => Promise<{ clientId: string; username: string; password: string }>;
+}
+
+export type OpenConnection = (url: string, options: ConnectionOptions) => PublishConnection;
+
+/** What every publisher connection (workers/publish-connection.ts) must do, against a real broker. */
+export function publishConnectionContract(name: string, open: OpenConnection, broker: () => BrokerUnderTest | undefined) {
+  describe.skipIf(!broker())(`publish connection contract: ${name}`, () => {
+    const opened: Array<{ close(): Promise<void> | void }> = [];
+    const options = (extra: Partial<ConnectionOptions> = {}): ConnectionOptions => ({
+      clientId: `contract-${randomUUID()}`, ...broker()!.login, keepaliveSeconds: 30, reconnectMs: 100, connectTimeoutMs: 5_000, ...extra,
+    });
+    const connection = (extra?: Partial<ConnectionOptions>) => {
+      const c = open(broker()!.publishUrl, options(extra));
+      opened.push(c);
+      return c;
+    };
+    /** A user's app subscribed to its own topic, and that topic. */
+    const subscriber = async () => {
+      const userId = 1 + Math.floor(Math.random() * 1e12);
+      const topic = broker()!.topicPrefix + userId;
+      const app = await App.connect(broker()!.subscribeUrl, { clean: true, ...await broker()!.userLogin?.(userId) });
+      opened.push({ close: () => void app.client.end(true) });
+      expect(await app.subscribe([topic])).toEqual([1]);
+      return { app, topic };
+    };
+    const publish = (c: PublishConnection, topic: string, payload: Buffer) =>
+      new Promise<void>((resolve, reject) => c.publish(topic, payload, (err) => (err ? reject(err) : resolve())));
+
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((c) => c.close()));
+    });
+
+    it('publishes at QoS 1 in call order, each acknowledged, the payload bytes intact', async () => {
+      const { app, topic } = await subscriber();
+      const c = connection();
+      await until('the connection', () => c.connected);
+      const payloads = Array.from({ length: 300 }, (_, i) => `{"n":${i},"text":"héllo ✓ ${'x'.repeat(i)}"}`);
+      await Promise.all(payloads.map((p) => publish(c, topic, Buffer.from(p))));
+      await until('all 300 messages', () => app.received.length >= payloads.length);
+      expect(app.received.map((r) => r.payload)).toEqual(payloads);
+      expect(app.received.every((r) => r.topic === topic)).toBe(true);
+    });
+
+    it('sends what was published before it was connected once it is, and a payload larger than one write', async () => {
+      const { app, topic } = await subscriber();
+      const c = connection();
+      expect(c.connected).toBe(false);
+      const big = Buffer.alloc(200_000, 'b');
+      await Promise.all([publish(c, topic, Buffer.from('first')), publish(c, topic, big), publish(c, topic, Buffer.from('last'))]);
+      await until('three messages', () => app.received.length >= 3);
+      expect(app.received.map((r) => r.payload.length)).toEqual([5, big.length, 4]);
+      expect(app.received[2]!.payload).toBe('last');
+    });
+
+    it('comes back by itself after the broker dropped it, and delivers what was published meanwhile', async () => {
+      const { app, topic } = await subscriber();
+      const clientId = `contract-${randomUUID()}`;
+      const c = connection({ clientId });
+      await until('the connection', () => c.connected);
+      await publish(c, topic, Buffer.from('before'));
+      // A second client with the same id makes the broker drop the first (MQTT's session take-over).
+      const usurper = await App.connect(broker()!.subscribeUrl, { clientId, clean: true, ...broker()!.login });
+      await until('the drop', () => !c.connected);
+      const meanwhile = publish(c, topic, Buffer.from('meanwhile'));
+      usurper.client.end(true);
+      await until('the connection back', () => c.connected);
+      await meanwhile;
+      await until('both messages', () => app.received.length >= 2);
+      expect(app.received.map((r) => r.payload)).toEqual(['before', 'meanwhile']);
+    });
+
+    it.runIf(broker()?.refusedLogin)('reports a refused login with its CONNACK code and stays unconnected', async () => {
+      const codes: number[] = [];
+      const c = connection({ ...broker()!.refusedLogin, onRefused: (code) => codes.push(code) });
+      await until('the refusal', () => codes.length > 0);
+      expect([4, 5, 134, 135]).toContain(codes[0]);
+      expect(c.connected).toBe(false);
+    });
+
+    it('closes: not connected afterwards, and a publish then fails at once', async () => {
+      const { topic } = await subscriber();
+      const c = connection();
+      await until('the connection', () => c.connected);
+      await publish(c, topic, Buffer.from('x'));
+      await c.close();
+      expect(c.connected).toBe(false);
+      await expect(publish(c, topic, Buffer.from('too late'))).rejects.toThrow();
+    });
+  });
+}

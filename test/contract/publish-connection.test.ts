@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll } from 'vitest';
+import { Tokens } from '../../src/auth/tokens.js';
+import { EmbeddedBroker } from '../../src/broker/embedded.js';
+import { loadConfig } from '../../src/config.js';
+import { publisherLogin } from '../../src/workers/mqtt-publisher.js';
+import { MqttJsConnection } from '../../src/workers/publish-connection.js';
+import { WireConnection } from '../../src/workers/wire-connection.js';
+import { mosquittoUrl } from '../support/services.js';
+import { publishConnectionContract, type BrokerUnderTest, type OpenConnection } from './publish-connection.contract.js';
+
+// The embedded broker in its secure mode (publishers log in with the derived password, apps with a token), and the
+// test run's Mosquitto (open): each adapter publishes to both, the wire one over TCP, mqtt.js over TCP and WebSocket.
+const SECRET = randomUUID() + randomUUID();
+const dataDir = mkdtempSync(join(tmpdir(), 'dino-publish-connection-'));
+const embedded = await EmbeddedBroker.start(loadConfig({
+  DINO_DATA_DIR: dataDir, DINO_MQTT_PORT: '0', DINO_MQTT_WS_PORT: '0', DINO_JWT_SECRET: SECRET, DINO_MQTT_TOPIC_PREFIX: 'dino/ü/',
+}));
+const tokens = await Tokens.create({ secret: SECRET, ttlSeconds: 3600 });
+const secured = (publishUrl: string): BrokerUnderTest => ({
+  publishUrl,
+  subscribeUrl: embedded.url,
+  topicPrefix: 'dino/ü/',
+  login: publisherLogin(embedded.publisherSecret),
+  refusedLogin: { ...publisherLogin(embedded.publisherSecret)!, password: 'not the derived one' },
+  userLogin: async (userId) => ({ clientId: String(userId), username: String(userId), password: (await tokens.mint(userId)).token }),
+});
+const mosquitto = (): BrokerUnderTest | undefined => {
+  const url = mosquittoUrl();
+  return url === undefined ? undefined : { publishUrl: url, subscribeUrl: url, topicPrefix: `contract/${randomUUID()}/` };
+};
+
+const wire: OpenConnection = (url, options) => new WireConnection(new URL(url), options);
+const mqttJs: OpenConnection = (url, options) => new MqttJsConnection(url, options);
+
+publishConnectionContract('wire, embedded broker (TCP)', wire, () => secured(embedded.url));
+publishConnectionContract('mqtt.js, embedded broker (WebSocket)', mqttJs, () => secured(`ws://127.0.0.1:${embedded.wsPort}/mqtt`));
+publishConnectionContract('wire, Mosquitto', wire, mosquitto);
+publishConnectionContract('mqtt.js, Mosquitto', mqttJs, mosquitto);
+
+afterAll(async () => {
+  await embedded.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
