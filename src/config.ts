@@ -86,7 +86,8 @@ export const settings = {
   DINO_MQTT_CONNECTIONS: positiveInt.max(64).default(2),
   DINO_MQTT_INFLIGHT: positiveInt.max(65_000).default(5000),
   DINO_MQTT_ACK_TIMEOUT_MS: positiveInt.default(30_000),
-  DINO_WORKERS: positiveInt.max(256).default(availableParallelism()),
+  // One core is left to the main thread (HTTP, queue, the coordinator): more threads cost CPU per delivery (docs/capacity.md).
+  DINO_WORKERS: positiveInt.max(256).default(Math.max(1, availableParallelism() - 1)),
   DINO_FANOUT_CONCURRENCY: positiveInt.optional(),
   DINO_QUEUE_MAX_RECIPIENTS: positiveInt.default(10_000_000),
   DINO_API_KEY: keyList,
