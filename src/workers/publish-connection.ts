@@ -1,4 +1,4 @@
-import { connect } from 'mqtt';
+import { connect, type MqttClient } from 'mqtt';
 import { WireConnection } from './wire-connection.js';
 
 /** How a publisher connection logs in and behaves. */
@@ -33,19 +33,28 @@ export function openPublishConnection(brokerUrl: string, options: ConnectionOpti
   return WIRE_SCHEMES.has(url.protocol) ? new WireConnection(url, options) : new MqttJsConnection(brokerUrl, options);
 }
 
-/** A publisher connection through mqtt.js: any URL mqtt.js takes (WebSocket included). */
-export class MqttJsConnection implements PublishConnection {
-  private readonly client;
+/** Connections a PUBLISH may wait through unacknowledged before it fails (see MqttJsConnection, WireConnection). */
+export const MAX_WRITES = 3;
 
-  constructor(brokerUrl: string, options: ConnectionOptions) {
-    const { clientId, username, password, keepaliveSeconds, reconnectMs, connectTimeoutMs, onRefused } = options;
-    this.client = connect(brokerUrl, {
-      clientId, username, password, clean: true, keepalive: keepaliveSeconds, reconnectPeriod: reconnectMs, connectTimeout: connectTimeoutMs,
-    });
-    // Errors surface as failed publishes and the client reconnects by itself; a refused login is reported.
-    this.client.on('error', (err: Error & { code?: number }) => {
-      if (err.code !== undefined && typeof err.code === 'number') onRefused?.(err.code);
-    });
+interface Pending {
+  done: (err?: Error) => void;
+  /** Connections lost since it was published. */
+  drops: number;
+}
+
+/**
+ * A publisher connection through mqtt.js: any URL mqtt.js takes (WebSocket included). mqtt.js sends unacknowledged
+ * PUBLISHes again on every reconnect, for good; one the broker drops the connection over (too large for it) would
+ * block the connection forever, so once MAX_WRITES connections were lost with publishes still unacknowledged the client is
+ * replaced and they fail (the coordinator publishes them again).
+ */
+export class MqttJsConnection implements PublishConnection {
+  private client!: MqttClient;
+  private readonly pending = new Set<Pending>();
+  private closing = false;
+
+  constructor(private readonly brokerUrl: string, private readonly options: ConnectionOptions) {
+    this.open();
   }
 
   get connected(): boolean {
@@ -53,10 +62,48 @@ export class MqttJsConnection implements PublishConnection {
   }
 
   publish(topic: string, payload: Buffer, done: (err?: Error) => void): void {
-    this.client.publish(topic, payload, { qos: 1 }, (err) => done(err ?? undefined));
+    if (this.closing) return done(new Error('connection closed'));
+    const entry: Pending = { done, drops: 0 };
+    this.pending.add(entry);
+    this.client.publish(topic, payload, { qos: 1 }, (err) => {
+      if (!this.pending.delete(entry)) return; // failed already, with the client it was published on
+      done(err ?? undefined);
+    });
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.client.endAsync(false).catch(() => undefined);
+    this.failPending('connection closed');
+  }
+
+  private open(): void {
+    const { clientId, username, password, keepaliveSeconds, reconnectMs, connectTimeoutMs, onRefused } = this.options;
+    const client = connect(this.brokerUrl, {
+      clientId, username, password, clean: true, keepalive: keepaliveSeconds, reconnectPeriod: reconnectMs, connectTimeout: connectTimeoutMs,
+    });
+    this.client = client;
+    // Errors surface as failed publishes and the client reconnects by itself; a refused login is reported.
+    client.on('error', (err: Error & { code?: number }) => {
+      if (typeof err.code === 'number') onRefused?.(err.code);
+    });
+    // Counted on 'close', not 'connect': over WebSocket a PUBLISH queued before CONNECT goes out with it, and a
+    // broker that drops the connection over it never lets the client connect at all.
+    client.on('close', () => {
+      let stuck = false;
+      for (const entry of this.pending) if (++entry.drops >= MAX_WRITES) stuck = true;
+      if (!stuck || this.closing) return;
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      client.end(true);
+      this.failPending(`not acknowledged after ${MAX_WRITES} connections`);
+      this.open();
+    });
+  }
+
+  private failPending(reason: string): void {
+    const entries = [...this.pending];
+    this.pending.clear();
+    for (const entry of entries) entry.done(new Error(reason));
   }
 }

@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { ConnectionOptions, PublishConnection } from './publish-connection.js';
+import { MAX_WRITES, type ConnectionOptions, type PublishConnection } from './publish-connection.js';
 
 /** MQTT 3.1.1 packet types (upper nibble of the first byte) this connection sends or reads. */
 const CONNACK = 0x20;
@@ -13,6 +13,8 @@ const COPY_LIMIT = 64 * 1024;
 
 interface Outgoing {
   id: number;
+  /** Times written so far (again after each reconnect while unacknowledged). */
+  writes: number;
   header: Buffer;
   payload: Buffer;
   done: (err?: Error) => void;
@@ -51,7 +53,7 @@ export class WireConnection implements PublishConnection {
   publish(topic: string, payload: Buffer, done: (err?: Error) => void): void {
     if (this.closing) return done(new Error('connection closed'));
     const id = this.packetId();
-    const outgoing: Outgoing = { id, header: publishHeader(topic, id, payload.length), payload, done };
+    const outgoing: Outgoing = { id, writes: 0, header: publishHeader(topic, id, payload.length), payload, done };
     this.unacked.set(id, outgoing);
     if (!this.ready) return; // written when the connection is (back) up
     this.pending.push(outgoing);
@@ -159,8 +161,16 @@ export class WireConnection implements PublishConnection {
       clearTimeout(this.timers.connect);
       this.ready = true;
       this.keepAlive();
-      // Whatever was waiting goes out now, oldest first: unacknowledged ones again, then those queued meanwhile.
-      const again = [...this.unacked.values()];
+      // Whatever was waiting goes out now, oldest first: unacknowledged ones again, then those queued meanwhile;
+      // one written MAX_WRITES times already fails instead (its recipient is retried by the coordinator).
+      const again: Outgoing[] = [];
+      for (const outgoing of this.unacked.values()) {
+        if (outgoing.writes < MAX_WRITES) again.push(outgoing);
+        else {
+          this.unacked.delete(outgoing.id);
+          outgoing.done(new Error(`not acknowledged after ${MAX_WRITES} connections`));
+        }
+      }
       if (again.length > 0) writeFrames(this.socket!, again);
     }
   }
@@ -180,7 +190,10 @@ export class WireConnection implements PublishConnection {
 /** Writes frames in one write when they are small together, else corked one by one. */
 function writeFrames(socket: Socket, frames: Outgoing[]): void {
   let bytes = 0;
-  for (const f of frames) bytes += f.header.length + f.payload.length;
+  for (const f of frames) {
+    bytes += f.header.length + f.payload.length;
+    f.writes++;
+  }
   if (bytes <= COPY_LIMIT) {
     const out = Buffer.allocUnsafe(bytes);
     let at = 0;

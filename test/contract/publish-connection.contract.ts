@@ -13,6 +13,8 @@ export interface BrokerUnderTest {
   login?: { username: string; password: string };
   /** A login this broker refuses (only brokers that check logins have one). */
   refusedLogin?: { username: string; password: string };
+  /** A payload size this broker drops the connection over (its packet limit), if it has one. */
+  oversized?: number;
   /** Prepended to a user id: that user's topic. */
   topicPrefix: string;
   /** The user's own login (client id, user name, password), for a broker that checks subscribers. */
@@ -87,6 +89,16 @@ export function publishConnectionContract(name: string, open: OpenConnection, br
       await until('both messages', () => app.received.length >= 2);
       expect(app.received.map((r) => r.payload)).toEqual(['before', 'meanwhile']);
     });
+
+    it.runIf(broker()?.oversized)('fails a publish the broker drops the connection over, and goes on with the next', async () => {
+      const { app, topic } = await subscriber();
+      const c = connection();
+      const tooLarge = publish(c, topic, Buffer.alloc(broker()!.oversized!, 'x'));
+      await expect(tooLarge).rejects.toThrow();
+      await publish(c, topic, Buffer.from('next'));
+      await until('the next message', () => app.received.length >= 1);
+      expect(app.received.map((r) => r.payload)).toEqual(['next']);
+    }, 30_000);
 
     it.runIf(broker()?.refusedLogin)('reports a refused login with its CONNACK code and stays unconnected', async () => {
       const codes: number[] = [];

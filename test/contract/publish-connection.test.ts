@@ -24,6 +24,7 @@ const secured = (publishUrl: string): BrokerUnderTest => ({
   publishUrl,
   subscribeUrl: embedded.url,
   topicPrefix: 'dino/ü/',
+  oversized: 1024 * 1024 + 1,
   login: publisherLogin(embedded.publisherSecret),
   refusedLogin: { ...publisherLogin(embedded.publisherSecret)!, password: 'not the derived one' },
   userLogin: async (userId) => ({ clientId: String(userId), username: String(userId), password: (await tokens.mint(userId)).token }),
