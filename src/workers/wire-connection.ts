@@ -1,11 +1,11 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { MAX_WRITES, type ConnectionOptions, type PublishConnection } from './publish-connection.js';
+import { connectFrame, frameAt, publishHeader } from './mqtt-frames.js';
 
 /** MQTT 3.1.1 packet types (upper nibble of the first byte) this connection sends or reads. */
 const CONNACK = 0x20;
 const PUBACK = 0x40;
-const PUBLISH_QOS1 = 0x32;
 const PINGREQ = Buffer.from([0xc0, 0x00]);
 const DISCONNECT = Buffer.from([0xe0, 0x00]);
 /** Above this many bytes a turn's frames are written one by one (corked) instead of copied into one buffer. */
@@ -210,66 +210,4 @@ function writeFrames(socket: Socket, frames: Outgoing[]): void {
     socket.write(f.payload);
   }
   socket.uncork();
-}
-
-/** Where the frame starting at `at` has its body and ends; undefined while it is incomplete. */
-function frameAt(data: Buffer, at: number): { body: number; end: number } | undefined {
-  let length = 0;
-  let multiplier = 1;
-  let i = at + 1;
-  for (;;) {
-    if (i >= data.length) return undefined;
-    const byte = data[i++]!;
-    length += (byte & 0x7f) * multiplier;
-    if ((byte & 0x80) === 0) break;
-    multiplier *= 128;
-    if (multiplier > 128 ** 3) throw new Error('malformed MQTT remaining length');
-  }
-  return i + length <= data.length ? { body: i, end: i + length } : undefined;
-}
-
-/** Bytes of MQTT's variable-length "remaining length". */
-function lengthBytes(length: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = length % 128;
-    length = Math.floor(length / 128);
-    if (length > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (length > 0);
-  return bytes;
-}
-
-/** A QoS 1 PUBLISH's fixed header, topic and packet id: the frame up to its payload. */
-function publishHeader(topic: string, id: number, payloadBytes: number): Buffer {
-  const topicBytes = Buffer.byteLength(topic);
-  const remaining = lengthBytes(2 + topicBytes + 2 + payloadBytes);
-  const header = Buffer.allocUnsafe(1 + remaining.length + 2 + topicBytes + 2);
-  let at = 0;
-  header[at++] = PUBLISH_QOS1;
-  for (const byte of remaining) header[at++] = byte;
-  at = header.writeUInt16BE(topicBytes, at);
-  at += header.write(topic, at);
-  header.writeUInt16BE(id, at);
-  return header;
-}
-
-/** CONNECT of MQTT 3.1.1, clean session, with the login if there is one. */
-function connectFrame({ clientId, username, password, keepaliveSeconds }: ConnectionOptions): Buffer {
-  const str = (s: string) => {
-    const bytes = Buffer.from(s);
-    const out = Buffer.allocUnsafe(2 + bytes.length);
-    out.writeUInt16BE(bytes.length, 0);
-    bytes.copy(out, 2);
-    return out;
-  };
-  let flags = 0x02;
-  if (username !== undefined) flags |= 0x80;
-  if (password !== undefined) flags |= 0x40;
-  const variable = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, flags, keepaliveSeconds >> 8, keepaliveSeconds & 0xff]);
-  const parts = [variable, str(clientId)];
-  if (username !== undefined) parts.push(str(username));
-  if (password !== undefined) parts.push(str(password));
-  const body = Buffer.concat(parts);
-  return Buffer.concat([Buffer.from([0x10, ...lengthBytes(body.length)]), body]);
 }

@@ -1,5 +1,8 @@
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { remainingLength } from '../../src/workers/mqtt-frames.js';
+
+export { remainingLength };
 
 /**
  * MQTT clients for probing a broker as an attacker would: `App` is a real mqtt.js client that records what it gets
@@ -67,18 +70,6 @@ export const refusalCode = (err: unknown): number | undefined => (err as { code?
 
 const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
 const text = (s: string) => Buffer.concat([u16(Buffer.byteLength(s)), Buffer.from(s)]);
-
-/** The MQTT remaining-length varint. */
-export function remainingLength(n: number): Buffer {
-  const bytes: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (n > 0);
-  return Buffer.from(bytes);
-}
 
 const packet = (first: number, body: Buffer) => Buffer.concat([Buffer.from([first]), remainingLength(body.length), body]);
 
