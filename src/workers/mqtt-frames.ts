@@ -49,6 +49,11 @@ export function publishHeader(topic: string, id: number, payloadBytes: number): 
   return header;
 }
 
+/** Sets the DUP flag of a PUBLISH being sent again (MQTT 3.1.1, 3.3.1.1). */
+export function markDuplicate(header: Buffer): void {
+  header[0] = header[0]! | 0x08;
+}
+
 /** CONNECT of MQTT 3.1.1, clean session, with the login if there is one. */
 export function connectFrame({ clientId, username, password, keepaliveSeconds }: Pick<ConnectionOptions, 'clientId' | 'username' | 'password' | 'keepaliveSeconds'>): Buffer {
   const str = (s: string) => {

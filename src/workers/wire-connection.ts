@@ -1,7 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { MAX_WRITES, type ConnectionOptions, type PublishConnection } from './publish-connection.js';
-import { connectFrame, frameAt, publishHeader } from './mqtt-frames.js';
+import { connectFrame, frameAt, markDuplicate, publishHeader } from './mqtt-frames.js';
 
 /** MQTT 3.1.1 packet types (upper nibble of the first byte) this connection sends or reads. */
 const CONNACK = 0x20;
@@ -179,6 +179,7 @@ export class WireConnection implements PublishConnection {
   private keepAlive(): void {
     const seconds = this.options.keepaliveSeconds;
     this.lastHeard = Date.now();
+    if (seconds <= 0) return; // keepalive off
     this.timers.keepalive = setInterval(() => {
       if (Date.now() - this.lastHeard > 2_000 * seconds) this.socket?.destroy();
       else this.socket?.write(PINGREQ);
@@ -192,7 +193,7 @@ function writeFrames(socket: Socket, frames: Outgoing[]): void {
   let bytes = 0;
   for (const f of frames) {
     bytes += f.header.length + f.payload.length;
-    f.writes++;
+    if (f.writes++ > 0) markDuplicate(f.header);
   }
   if (bytes <= COPY_LIMIT) {
     const out = Buffer.allocUnsafe(bytes);

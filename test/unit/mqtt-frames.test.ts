@@ -1,6 +1,6 @@
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { connectFrame, frameAt, publishHeader } from '../../src/workers/mqtt-frames.js';
+import { connectFrame, frameAt, markDuplicate, publishHeader } from '../../src/workers/mqtt-frames.js';
 
 /** Every packet a real MQTT parser (mqtt-packet, which aedes and mqtt.js use) reads from `bytes`. */
 function parse(bytes: Buffer): mqttPacket.Packet[] {
@@ -23,6 +23,14 @@ describe('the publisher connections\' MQTT frames', () => {
       expect({ cmd: packet!.cmd, qos: packet!.qos, topic: packet!.topic, messageId: packet!.messageId, bytes: packet!.payload.length })
         .toEqual({ cmd: 'publish', qos: 1, topic, messageId: 65_535, bytes: size });
     }
+  });
+
+  it('marks a PUBLISH sent again as a duplicate, and only that', () => {
+    const header = publishHeader('t/1', 9, 1);
+    const [first] = parse(Buffer.concat([header, Buffer.from('x')])) as mqttPacket.IPublishPacket[];
+    markDuplicate(header);
+    const [again] = parse(Buffer.concat([header, Buffer.from('x')])) as mqttPacket.IPublishPacket[];
+    expect([first!.dup, again!.dup, again!.qos, again!.messageId, again!.topic]).toEqual([false, true, 1, 9, 't/1']);
   });
 
   it('writes a CONNECT with the login a real parser reads back, and one without', () => {
