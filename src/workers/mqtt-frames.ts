@@ -65,11 +65,12 @@ export function connectFrame({ clientId, username, password, keepaliveSeconds }:
   };
   let flags = 0x02;
   if (username !== undefined) flags |= 0x80;
-  if (password !== undefined) flags |= 0x40;
+  // MQTT 3.1.1 allows a password only with a user name (3.1.2-22).
+  if (password !== undefined && username !== undefined) flags |= 0x40;
   const variable = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, flags, keepaliveSeconds >> 8, keepaliveSeconds & 0xff]);
   const parts = [variable, str(clientId)];
   if (username !== undefined) parts.push(str(username));
-  if (password !== undefined) parts.push(str(password));
+  if (password !== undefined && username !== undefined) parts.push(str(password));
   const body = Buffer.concat(parts);
   return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
 }

@@ -65,7 +65,7 @@ export class MqttJsConnection implements PublishConnection {
   }
 
   publish(topic: string, payload: Buffer, done: (err?: Error) => void): void {
-    if (this.closing) return done(new Error('connection closed'));
+    if (this.closing) return void process.nextTick(done, new Error('connection closed'));
     const entry: Pending = { done, drops: 0 };
     this.pending.add(entry);
     this.client.publish(topic, payload, { qos: 1 }, (err) => {
@@ -76,14 +76,17 @@ export class MqttJsConnection implements PublishConnection {
 
   async close(): Promise<void> {
     this.closing = true;
-    await this.client.endAsync(false).catch(() => undefined);
+    // Forced: mqtt.js's gentle end waits for every PUBACK, which never comes while the broker is away.
+    await this.client.endAsync(true).catch(() => undefined);
     this.failPending('connection closed');
   }
 
   private open(): void {
     const { clientId, username, password, keepaliveSeconds, reconnectMs, connectTimeoutMs, onRefused } = this.options;
     const client = connect(this.brokerUrl, {
-      clientId, username, password, clean: true, keepalive: keepaliveSeconds, reconnectPeriod: reconnectMs, connectTimeout: connectTimeoutMs,
+      clientId, clean: true, keepalive: keepaliveSeconds, reconnectPeriod: reconnectMs, connectTimeout: connectTimeoutMs,
+      // Absent, not undefined: mqtt.js then takes a login from the URL.
+      ...(username !== undefined ? { username, password } : {}),
     });
     this.client = client;
     // Errors surface as failed publishes and the client reconnects by itself; a refused login is reported.
@@ -99,8 +102,8 @@ export class MqttJsConnection implements PublishConnection {
       client.removeAllListeners();
       client.on('error', () => undefined);
       client.end(true);
+      this.open(); // first: a failed publish's callback may publish again at once, on the new client
       this.failPending(`not acknowledged after ${MAX_WRITES} connections`);
-      this.open();
     });
   }
 

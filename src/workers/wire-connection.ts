@@ -1,4 +1,4 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { MAX_WRITES, type ConnectionOptions, type PublishConnection } from './publish-connection.js';
 import { connectFrame, frameAt, markDuplicate, publishHeader } from './mqtt-frames.js';
@@ -51,7 +51,8 @@ export class WireConnection implements PublishConnection {
   }
 
   publish(topic: string, payload: Buffer, done: (err?: Error) => void): void {
-    if (this.closing) return done(new Error('connection closed'));
+    // Told on the next tick, not now: a caller that publishes again from `done` would recurse.
+    if (this.closing) return void process.nextTick(done, new Error('connection closed'));
     const id = this.packetId();
     const outgoing: Outgoing = { id, writes: 0, header: publishHeader(topic, id, payload.length), payload, done };
     this.unacked.set(id, outgoing);
@@ -100,24 +101,22 @@ export class WireConnection implements PublishConnection {
     const { hostname, port } = this.url;
     const host = hostname.replace(/^\[|\]$/g, '');
     const socket = this.url.protocol === 'mqtts:'
-      ? tlsConnect({ host, port: Number(port || 8883), servername: host }, () => this.greet(socket))
+      ? tlsConnect({ host, port: Number(port || 8883), servername: isIP(host) ? undefined : host }, () => this.greet(socket))
       : netConnect({ host, port: Number(port || 1883) }, () => this.greet(socket));
     this.socket = socket;
     socket.setNoDelay(true);
     this.timers.connect = setTimeout(() => socket.destroy(), this.options.connectTimeoutMs);
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        this.read(chunk);
-      } catch {
-        socket.destroy(); // not MQTT: drop it and connect afresh
-      }
-    });
+    socket.on('data', (chunk: Buffer) => this.read(socket, chunk));
     socket.on('error', () => undefined); // followed by 'close', which reconnects
     socket.on('close', () => this.dropped());
   }
 
+  /** CONNECT, with the login of the options or else the one in the URL (`mqtt://user:password@host`), as mqtt.js does. */
   private greet(socket: Socket): void {
-    socket.write(connectFrame(this.options));
+    const { username, password } = this.options.username !== undefined ? this.options
+      : { username: this.url.username ? decodeURIComponent(this.url.username) : undefined,
+        password: this.url.password ? decodeURIComponent(this.url.password) : undefined };
+    socket.write(connectFrame({ ...this.options, username, password }));
   }
 
   private dropped(): void {
@@ -130,12 +129,18 @@ export class WireConnection implements PublishConnection {
     if (!this.closing) this.timers.reconnect = setTimeout(() => this.open(), this.options.reconnectMs);
   }
 
-  private read(chunk: Buffer): void {
+  private read(socket: Socket, chunk: Buffer): void {
     this.lastHeard = Date.now();
     let data = this.received.length === 0 ? chunk : Buffer.concat([this.received, chunk]);
     let at = 0;
     for (;;) {
-      const frame = frameAt(data, at);
+      let frame;
+      try {
+        frame = frameAt(data, at);
+      } catch {
+        socket.destroy(); // not MQTT: drop it and connect afresh
+        return;
+      }
       if (!frame) break;
       this.handle(data[at]! & 0xf0, data.subarray(frame.body, frame.end));
       at = frame.end;
@@ -163,20 +168,19 @@ export class WireConnection implements PublishConnection {
       this.keepAlive();
       // Whatever was waiting goes out now, oldest first: unacknowledged ones again, then those queued meanwhile;
       // one written MAX_WRITES times already fails instead (its recipient is retried by the coordinator).
+      // The failed ones are told last: their callbacks may publish at once, and that must not join this resend.
       const again: Outgoing[] = [];
-      for (const outgoing of this.unacked.values()) {
-        if (outgoing.writes < MAX_WRITES) again.push(outgoing);
-        else {
-          this.unacked.delete(outgoing.id);
-          outgoing.done(new Error(`not acknowledged after ${MAX_WRITES} connections`));
-        }
-      }
+      const failed: Outgoing[] = [];
+      for (const outgoing of this.unacked.values()) (outgoing.writes < MAX_WRITES ? again : failed).push(outgoing);
       if (again.length > 0) writeFrames(this.socket!, again);
+      for (const outgoing of failed) this.unacked.delete(outgoing.id);
+      for (const outgoing of failed) outgoing.done(new Error(`not acknowledged after ${MAX_WRITES} connections`));
     }
   }
 
   /** A PINGREQ every half keepalive; a connection that heard nothing for two keepalives is dropped. */
   private keepAlive(): void {
+    clearInterval(this.timers.keepalive);
     const seconds = this.options.keepaliveSeconds;
     this.lastHeard = Date.now();
     if (seconds <= 0) return; // keepalive off

@@ -16,9 +16,10 @@ function parse(bytes: Buffer): mqttPacket.Packet[] {
 
 describe('the publisher connections\' MQTT frames', () => {
   it('writes a QoS 1 PUBLISH a real parser reads back, across every size of the remaining length', () => {
-    for (const size of [0, 1, 120, 121, 16_000, 16_379, 16_380, 2_097_140, 2_097_148]) {
+    const topic = 'dino/ü/1000000000001'; // 21 bytes: with its length and the packet id, 25 before the payload
+    // Remaining lengths 25, 127 | 128, 16 383 | 16 384, 2 097 151 | 2 097 152: each side of each boundary.
+    for (const size of [0, 102, 103, 16_358, 16_359, 2_097_126, 2_097_127]) {
       const payload = Buffer.alloc(size, 'p');
-      const topic = 'dino/ü/1000000000001';
       const [packet] = parse(Buffer.concat([publishHeader(topic, 65_535, payload.length), payload])) as mqttPacket.IPublishPacket[];
       expect({ cmd: packet!.cmd, qos: packet!.qos, topic: packet!.topic, messageId: packet!.messageId, bytes: packet!.payload.length })
         .toEqual({ cmd: 'publish', qos: 1, topic, messageId: 65_535, bytes: size });
@@ -41,6 +42,9 @@ describe('the publisher connections\' MQTT frames', () => {
     const [open] = parse(connectFrame({ clientId: 'c', keepaliveSeconds: 0 })) as mqttPacket.IConnectPacket[];
     expect(open).toMatchObject({ clientId: 'c', keepalive: 0 });
     expect(open!.username).toBeUndefined();
+    // A password without a user name is not MQTT 3.1.1: it is left out.
+    const [passwordOnly] = parse(connectFrame({ clientId: 'c', password: 'p', keepaliveSeconds: 5 })) as mqttPacket.IConnectPacket[];
+    expect([passwordOnly!.username, passwordOnly!.password]).toEqual([undefined, undefined]);
   });
 
   it('finds where each frame of a stream ends, however the bytes were cut', () => {
