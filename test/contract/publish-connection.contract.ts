@@ -91,7 +91,8 @@ export function publishConnectionContract(name: string, open: OpenConnection, br
       expect(c.connected).toBe(true);
     });
 
-    it.runIf(broker()?.oversized)('fails a publish the broker drops the connection over, and goes on with the next', async () => {
+    // Two cases for brokers with the property (a packet limit, a login check); registered only for those.
+    if (broker()?.oversized) it('fails a publish the broker drops the connection over, and goes on with the next', async () => {
       const { app, topic } = await subscriber();
       const c = connection();
       // The caller publishes again from the failure's callback, as the fan-out's lanes do: that one goes out once.
@@ -107,7 +108,7 @@ export function publishConnectionContract(name: string, open: OpenConnection, br
       expect(app.received.map((r) => r.payload)).toEqual(['next', 'last']);
     }, 30_000);
 
-    it.runIf(broker()?.refusedLogin)('reports a refused login with its CONNACK code and stays unconnected', async () => {
+    if (broker()?.refusedLogin) it('reports a refused login with its CONNACK code and stays unconnected', async () => {
       const codes: number[] = [];
       const c = connection({ ...broker()!.refusedLogin, onRefused: (code) => codes.push(code) });
       await until('the refusal', () => codes.length > 0);
