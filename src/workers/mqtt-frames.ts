@@ -23,26 +23,36 @@ export function frameAt(data: Buffer, at: number): { body: number; end: number }
   return i + length <= data.length ? { body: i, end: i + length } : undefined;
 }
 
-/** MQTT's variable-length "remaining length". */
-export function remainingLength(length: number): Buffer {
-  const bytes: number[] = [];
+/** How many bytes MQTT's variable-length "remaining length" takes for `length` (1 to 4). */
+function lengthBytes(length: number): number {
+  return length < 128 ? 1 : length < 16_384 ? 2 : length < 2_097_152 ? 3 : 4;
+}
+
+/** Writes `length` as MQTT's "remaining length" into `into` at `at`; returns the offset after it. */
+function writeRemainingLength(into: Buffer, at: number, length: number): number {
   do {
     let byte = length % 128;
     length = Math.floor(length / 128);
     if (length > 0) byte |= 0x80;
-    bytes.push(byte);
+    into[at++] = byte;
   } while (length > 0);
-  return Buffer.from(bytes);
+  return at;
+}
+
+/** MQTT's variable-length "remaining length". */
+export function remainingLength(length: number): Buffer {
+  const out = Buffer.allocUnsafe(lengthBytes(length));
+  writeRemainingLength(out, 0, length);
+  return out;
 }
 
 /** A QoS 1 PUBLISH's fixed header, topic and packet id: the frame up to its payload. */
 export function publishHeader(topic: string, id: number, payloadBytes: number): Buffer {
   const topicBytes = Buffer.byteLength(topic);
-  const remaining = remainingLength(2 + topicBytes + 2 + payloadBytes);
-  const header = Buffer.allocUnsafe(1 + remaining.length + 2 + topicBytes + 2);
-  let at = 0;
-  header[at++] = PUBLISH_QOS1;
-  for (const byte of remaining) header[at++] = byte;
+  const remaining = 2 + topicBytes + 2 + payloadBytes;
+  const header = Buffer.allocUnsafe(1 + lengthBytes(remaining) + 2 + topicBytes + 2);
+  header[0] = PUBLISH_QOS1;
+  let at = writeRemainingLength(header, 1, remaining);
   at = header.writeUInt16BE(topicBytes, at);
   at += header.write(topic, at);
   header.writeUInt16BE(id, at);
@@ -63,14 +73,15 @@ export function connectFrame({ clientId, username, password, keepaliveSeconds }:
     bytes.copy(out, 2);
     return out;
   };
+  // MQTT 3.1.1 allows a password only with a user name (3.1.2-22).
+  const withPassword = password !== undefined && username !== undefined;
   let flags = 0x02;
   if (username !== undefined) flags |= 0x80;
-  // MQTT 3.1.1 allows a password only with a user name (3.1.2-22).
-  if (password !== undefined && username !== undefined) flags |= 0x40;
+  if (withPassword) flags |= 0x40;
   const variable = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, flags, keepaliveSeconds >> 8, keepaliveSeconds & 0xff]);
   const parts = [variable, str(clientId)];
   if (username !== undefined) parts.push(str(username));
-  if (password !== undefined && username !== undefined) parts.push(str(password));
+  if (withPassword) parts.push(str(password));
   const body = Buffer.concat(parts);
   return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
 }

@@ -45,11 +45,11 @@ interface Pending {
 /**
  * A publisher connection through mqtt.js: any URL mqtt.js takes (WebSocket included). mqtt.js sends unacknowledged
  * PUBLISHes again on every reconnect, for good; one the broker drops the connection over (too large for it) would
- * block the connection forever, so once MAX_WRITES connections were lost with publishes still unacknowledged the client is
- * replaced and they fail (the coordinator publishes them again). mqtt.js cannot tell that drop from a failed attempt
-to reach a broker that is down, so there its publishes fail after MAX_WRITES attempts (a second or so at Dino's 500 ms
-reconnect period) rather than at the coordinator's deadline; the coordinator's rounds and then the queue's
-redelivery take over, as for any failed publish.
+ * block the connection forever, so once MAX_WRITES connections were lost with publishes still unacknowledged, the
+ * client is replaced and they fail (the coordinator publishes them again). mqtt.js cannot tell that drop from a failed
+ * attempt to reach a broker that is down, so there its publishes fail after MAX_WRITES attempts (a second or so at
+ * Dino's 500 ms reconnect period) rather than at the coordinator's deadline; the coordinator's rounds and then the
+ * queue's redelivery take over, as for any failed publish.
  */
 export class MqttJsConnection implements PublishConnection {
   private client!: MqttClient;

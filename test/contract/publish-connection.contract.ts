@@ -25,22 +25,23 @@ export interface BrokerUnderTest {
 export type OpenConnection = (url: string, options: ConnectionOptions) => PublishConnection;
 
 /** What every publisher connection (workers/publish-connection.ts) must do, against a real broker. */
-export function publishConnectionContract(name: string, open: OpenConnection, broker: () => BrokerUnderTest | undefined) {
-  describe.skipIf(!broker())(`publish connection contract: ${name}`, () => {
+export function publishConnectionContract(name: string, open: OpenConnection, under: BrokerUnderTest | undefined) {
+  describe.skipIf(!under)(`publish connection contract: ${name}`, () => {
+    const broker = under!; // used only inside tests, which run only when it is there
     const opened: Array<{ close(): Promise<void> | void }> = [];
     const options = (extra: Partial<ConnectionOptions> = {}): ConnectionOptions => ({
-      clientId: `contract-${randomUUID()}`, ...broker()!.login, keepaliveSeconds: 30, reconnectMs: 100, connectTimeoutMs: 5_000, ...extra,
+      clientId: `contract-${randomUUID()}`, ...broker.login, keepaliveSeconds: 30, reconnectMs: 100, connectTimeoutMs: 5_000, ...extra,
     });
     const connection = (extra?: Partial<ConnectionOptions>) => {
-      const c = open(broker()!.publishUrl, options(extra));
+      const c = open(broker.publishUrl, options(extra));
       opened.push(c);
       return c;
     };
     /** A user's app subscribed to its own topic, and that topic. */
     const subscriber = async () => {
       const userId = 1 + Math.floor(Math.random() * 1e12);
-      const topic = broker()!.topicPrefix + userId;
-      const app = await App.connect(broker()!.subscribeUrl, { clean: true, ...await broker()!.userLogin?.(userId) });
+      const topic = broker.topicPrefix + userId;
+      const app = await App.connect(broker.subscribeUrl, { clean: true, ...await broker.userLogin?.(userId) });
       opened.push({ close: () => void app.client.end(true) });
       expect(await app.subscribe([topic])).toEqual([1]);
       return { app, topic };
@@ -81,7 +82,7 @@ export function publishConnectionContract(name: string, open: OpenConnection, br
       await publish(c, topic, Buffer.from('before'));
       // A second client with the same id makes the broker drop the first (MQTT's session take-over). What is
       // published from then on goes out whenever the connection is back (at least once: a copy may come twice).
-      const usurper = await App.connect(broker()!.subscribeUrl, { clientId, clean: true, ...broker()!.login });
+      const usurper = await App.connect(broker.subscribeUrl, { clientId, clean: true, ...broker.login });
       const meanwhile = publish(c, topic, Buffer.from('meanwhile'));
       usurper.client.end(true);
       await meanwhile;
@@ -92,12 +93,12 @@ export function publishConnectionContract(name: string, open: OpenConnection, br
     });
 
     // Two cases for brokers with the property (a packet limit, a login check); registered only for those.
-    if (broker()?.oversized) it('fails a publish the broker drops the connection over, and goes on with the next', async () => {
+    if (under?.oversized) it('fails a publish the broker drops the connection over, and goes on with the next', async () => {
       const { app, topic } = await subscriber();
       const c = connection();
       // The caller publishes again from the failure's callback, as the fan-out's lanes do: that one goes out once.
       let next: Promise<void> | undefined;
-      const tooLarge = new Promise<Error | undefined>((resolve) => c.publish(topic, Buffer.alloc(broker()!.oversized!, 'x'), (err) => {
+      const tooLarge = new Promise<Error | undefined>((resolve) => c.publish(topic, Buffer.alloc(broker.oversized!, 'x'), (err) => {
         next = publish(c, topic, Buffer.from('next'));
         resolve(err);
       }));
@@ -108,9 +109,9 @@ export function publishConnectionContract(name: string, open: OpenConnection, br
       expect(app.received.map((r) => r.payload)).toEqual(['next', 'last']);
     }, 30_000);
 
-    if (broker()?.refusedLogin) it('reports a refused login with its CONNACK code and stays unconnected', async () => {
+    if (under?.refusedLogin) it('reports a refused login with its CONNACK code and stays unconnected', async () => {
       const codes: number[] = [];
-      const c = connection({ ...broker()!.refusedLogin, onRefused: (code) => codes.push(code) });
+      const c = connection({ ...broker.refusedLogin, onRefused: (code) => codes.push(code) });
       await until('the refusal', () => codes.length > 0);
       expect([4, 5, 134, 135]).toContain(codes[0]);
       expect(c.connected).toBe(false);
@@ -118,8 +119,8 @@ export function publishConnectionContract(name: string, open: OpenConnection, br
 
     it('takes the login from the URL when none is given', async () => {
       const { app, topic } = await subscriber();
-      const url = new URL(broker()!.publishUrl);
-      if (broker()!.login) [url.username, url.password] = [broker()!.login!.username, broker()!.login!.password];
+      const url = new URL(broker.publishUrl);
+      if (broker.login) [url.username, url.password] = [broker.login!.username, broker.login!.password];
       const c = open(url.toString(), { ...options(), username: undefined, password: undefined });
       opened.push(c);
       await publish(c, topic, Buffer.from('by URL'));
@@ -128,7 +129,7 @@ export function publishConnectionContract(name: string, open: OpenConnection, br
     });
 
     it('fails what it holds when closed while the broker is out of reach, and closes at once', async () => {
-      const unreachable = new URL(broker()!.publishUrl);
+      const unreachable = new URL(broker.publishUrl);
       unreachable.port = String(await freePort());
       const c = open(unreachable.toString(), options());
       opened.push(c);

@@ -29,16 +29,15 @@ const secured = (publishUrl: string): BrokerUnderTest => ({
   refusedLogin: { ...publisherLogin(embedded.publisherSecret)!, password: 'not the derived one' },
   userLogin: async (userId) => ({ clientId: String(userId), username: String(userId), password: (await tokens.mint(userId)).token }),
 });
-const mosquitto = (): BrokerUnderTest | undefined => {
-  const url = mosquittoUrl();
-  return url === undefined ? undefined : { publishUrl: url, subscribeUrl: url, topicPrefix: `contract/${randomUUID()}/` };
-};
+const mosquittoAt = mosquittoUrl();
+const mosquitto: BrokerUnderTest | undefined = mosquittoAt === undefined ? undefined
+  : { publishUrl: mosquittoAt, subscribeUrl: mosquittoAt, topicPrefix: `contract/${randomUUID()}/` };
 
 const wire: OpenConnection = (url, options) => new WireConnection(new URL(url), options);
 const mqttJs: OpenConnection = (url, options) => new MqttJsConnection(url, options);
 
-publishConnectionContract('wire, embedded broker (TCP)', wire, () => secured(embedded.url));
-publishConnectionContract('mqtt.js, embedded broker (WebSocket)', mqttJs, () => secured(`ws://127.0.0.1:${embedded.wsPort}/mqtt`));
+publishConnectionContract('wire, embedded broker (TCP)', wire, secured(embedded.url));
+publishConnectionContract('mqtt.js, embedded broker (WebSocket)', mqttJs, secured(`ws://127.0.0.1:${embedded.wsPort}/mqtt`));
 publishConnectionContract('wire, Mosquitto', wire, mosquitto);
 publishConnectionContract('mqtt.js, Mosquitto', mqttJs, mosquitto);
 
