@@ -79,6 +79,7 @@ export const settings = {
   DINO_MAX_ATTEMPTS: positiveInt.default(5),
   DINO_ORDER_WAIT_MS: positiveInt.default(5000),
   DINO_MQTT_URL: url(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
+  DINO_MQTT_CA_FILE: optionalText,
   DINO_MQTT_HOST: z.string().trim().min(1).default('127.0.0.1'),
   DINO_MQTT_PORT: port.default(1883),
   DINO_MQTT_WS_PORT: port.default(8083),
@@ -144,6 +145,8 @@ export interface Config {
   mqtt: {
     url?: string; host: string; port: number; wsPort: number; topicPrefix: string; connections: number; inflightWindow: number;
     ackTimeoutMs: number;
+    /** PEM certificates the fan-out trusts for an `mqtts:`/`wss:` DINO_MQTT_URL besides Node's own CAs. */
+    caFile?: string;
     /** The embedded broker forgets a persistent session (clean=false) whose client stays away this long. */
     sessionExpirySeconds: number;
     /** The embedded broker's limits per client. */
@@ -244,7 +247,7 @@ function toConfig(s: Settings): Config {
       partitions: s.DINO_STREAM_PARTITIONS,
     },
     mqtt: {
-      url: s.DINO_MQTT_URL, host: s.DINO_MQTT_HOST, port: s.DINO_MQTT_PORT, wsPort: s.DINO_MQTT_WS_PORT,
+      url: s.DINO_MQTT_URL, caFile: s.DINO_MQTT_CA_FILE, host: s.DINO_MQTT_HOST, port: s.DINO_MQTT_PORT, wsPort: s.DINO_MQTT_WS_PORT,
       topicPrefix: s.DINO_MQTT_TOPIC_PREFIX, connections: s.DINO_MQTT_CONNECTIONS, inflightWindow: s.DINO_MQTT_INFLIGHT,
       ackTimeoutMs: s.DINO_MQTT_ACK_TIMEOUT_MS, sessionExpirySeconds: s.DINO_MQTT_SESSION_EXPIRY,
       limits: { maxPacketSize: s.DINO_MQTT_MAX_PACKET_SIZE, maxSubscriptions: s.DINO_MQTT_MAX_SUBSCRIPTIONS,

@@ -20,6 +20,7 @@ import type { GroupChanges } from './core/ports/changes.js';
 import { ActivityProjector } from './core/projector.js';
 import { FanOut } from './workers/fan-out.js';
 import { publisherLogin } from './workers/mqtt-publisher.js';
+import { readSettingFile } from './setting-file.js';
 
 /** `start`: everything in one process; `server`: the HTTP API only; `fanout`: queue consumer and workers only. */
 export type Role = 'start' | 'server' | 'fanout';
@@ -91,7 +92,8 @@ async function startFanOut(config: Config, running: RunningDino, closers: Array<
     closers.push(() => broker.close());
     ({ tcpPort: running.mqttPort, wsPort: running.mqttWsPort, url: brokerUrl, publisherSecret } = broker.ready);
   }
-  const fanOut = new FanOut(brokerUrl, config.mqtt, config.fanOut, publisherLogin(publisherSecret), metrics);
+  const ca = config.mqtt.caFile === undefined ? undefined : await readSettingFile('DINO_MQTT_CA_FILE', config.mqtt.caFile);
+  const fanOut = new FanOut(brokerUrl, config.mqtt, config.fanOut, { login: publisherLogin(publisherSecret), ca }, metrics);
   closers.push(() => fanOut.close());
   metrics.watch({ publishers: () => fanOut.publisherFigures() });
   const projector = new ActivityProjector(running.storage!, changes, {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Aedes, AedesOptions, AedesPublishPacket, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import { AccessPolicy, type Identity } from '../auth/access.js';
 import { Tokens } from '../auth/tokens.js';
 import type { AuthConfig } from '../config.js';
 import { logger } from '../log.js';
+import { readSettingFile } from '../setting-file.js';
 import type { SessionStore } from './session-store.js';
 import { Tally } from './tally.js';
 
@@ -44,7 +44,7 @@ export class BrokerGuard {
    */
   static async create(topicPrefix: string, auth: AuthConfig, maxSubscriptions: number): Promise<BrokerGuard> {
     if (auth.jwtSecret === undefined && auth.jwtPublicKeyFile === undefined) return new BrokerGuard(null, maxSubscriptions, undefined);
-    const publicKeyPem = auth.jwtPublicKeyFile === undefined ? undefined : await readKeyFile(auth.jwtPublicKeyFile);
+    const publicKeyPem = auth.jwtPublicKeyFile === undefined ? undefined : await readSettingFile('DINO_JWT_PUBLIC_KEY_FILE', auth.jwtPublicKeyFile);
     const tokens = await Tokens.create({ secret: auth.jwtSecret, publicKeyPem, ttlSeconds: auth.jwtTtlSeconds });
     const publisherSecret = auth.jwtSecret ?? randomBytes(32).toString('base64url');
     return new BrokerGuard(new AccessPolicy(tokens, topicPrefix, publisherSecret), maxSubscriptions, publisherSecret);
@@ -140,12 +140,4 @@ export class BrokerGuard {
 
 function refusal(): AuthenticateError {
   return Object.assign(new Error('not authorized'), { returnCode: NOT_AUTHORIZED }) as AuthenticateError;
-}
-
-async function readKeyFile(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new Error(`DINO_JWT_PUBLIC_KEY_FILE: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
 }

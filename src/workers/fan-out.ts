@@ -6,7 +6,6 @@ import { noFanOutRecorder, type FanOutRecorder, type PublisherFigures } from '..
 import { siblingEntry } from '../thread-entry.js';
 import { splitByWorker } from './shards.js';
 import { packShards, TurnHandOff } from './hand-off.js';
-import type { PublisherLogin } from './mqtt-publisher.js';
 import type { WorkerSettings, WorkerTask } from './publish-worker.js';
 
 /** Rounds of publishing the recipients whose PUBACK did not come, before the broadcast counts as failed. */
@@ -22,10 +21,10 @@ export class FanOut {
   private readonly pools: Piscina[];
   private readonly handOffs: TurnHandOff[];
 
-  constructor(brokerUrl: string, mqtt: MqttConfig, { workers }: FanOutConfig, login?: PublisherLogin,
+  constructor(brokerUrl: string, mqtt: MqttConfig, { workers }: FanOutConfig, { login, ca }: Pick<WorkerSettings, 'login' | 'ca'> = {},
     private readonly metrics: FanOutRecorder = noFanOutRecorder) {
     const { filename, execArgv } = siblingEntry(import.meta.url, 'publish-worker');
-    const settings: WorkerSettings = { brokerUrl, mqtt, workers, login };
+    const settings: WorkerSettings = { brokerUrl, mqtt, workers, login, ca };
     this.pools = Array.from({ length: workers }, () => new Piscina({
       filename,
       execArgv,

@@ -85,12 +85,13 @@ export class MqttPublisher {
    * coordinator publishes it again.
    */
   constructor(private readonly settings: WorkerSettings, clientIdPrefix: string) {
-    const { brokerUrl, mqtt, login } = settings;
+    const { brokerUrl, mqtt, login, ca } = settings;
     let loginRefused = false;
     this.lanes = Array.from({ length: mqtt.connections }, (_, i) => {
       const connection = openPublishConnection(brokerUrl, {
         clientId: `${clientIdPrefix}-${i}`,
         ...login,
+        ca,
         keepaliveSeconds: 30,
         reconnectMs: 500,
         connectTimeoutMs: 5_000,

@@ -1,3 +1,4 @@
+import { rootCertificates } from 'node:tls';
 import { connect, type MqttClient } from 'mqtt';
 import { WireConnection } from './wire-connection.js';
 
@@ -9,6 +10,8 @@ export interface ConnectionOptions {
   keepaliveSeconds: number;
   reconnectMs: number;
   connectTimeoutMs: number;
+  /** Certificates (PEM) trusted for an `mqtts:`/`wss:` broker besides Node's own CAs (DINO_MQTT_CA_FILE). */
+  ca?: string;
   /** Called with the CONNACK code when the broker refuses the connection. */
   onRefused?: (code: number) => void;
 }
@@ -22,6 +25,14 @@ export interface PublishConnection {
   readonly connected: boolean;
   publish(topic: string, payload: Buffer, done: (err?: Error) => void): void;
   close(): Promise<void>;
+}
+
+/**
+ * The certificates a TLS connection to the broker trusts: Node's own CAs plus `ca` (TLS's `ca` option alone would
+ * replace them); undefined, Node's default, without one.
+ */
+export function trustedCertificates(ca: string | undefined): string[] | undefined {
+  return ca === undefined ? undefined : [...rootCertificates, ca];
 }
 
 /** Schemes the publish-only wire connection speaks; WebSocket URLs go through mqtt.js. */
@@ -82,11 +93,12 @@ export class MqttJsConnection implements PublishConnection {
   }
 
   private open(): void {
-    const { clientId, username, password, keepaliveSeconds, reconnectMs, connectTimeoutMs, onRefused } = this.options;
+    const { clientId, username, password, keepaliveSeconds, reconnectMs, connectTimeoutMs, onRefused, ca } = this.options;
     const client = connect(this.brokerUrl, {
       clientId, clean: true, keepalive: keepaliveSeconds, reconnectPeriod: reconnectMs, connectTimeout: connectTimeoutMs,
       // Absent, not undefined: mqtt.js then takes a login from the URL.
       ...(username !== undefined ? { username, password } : {}),
+      ...(ca !== undefined ? { ca: trustedCertificates(ca) } : {}),
     });
     this.client = client;
     // Errors surface as failed publishes and the client reconnects by itself; a refused login is reported.

@@ -15,6 +15,8 @@ export interface WorkerSettings {
   workers: number;
   /** Credentials for a broker that checks Dino's publishers; none for an open one. */
   login?: PublisherLogin;
+  /** Certificates trusted for the broker's TLS besides Node's own (DINO_MQTT_CA_FILE's contents). */
+  ca?: string;
 }
 
 /** Shards to publish, of one or more broadcasts, in the order they were queued. */

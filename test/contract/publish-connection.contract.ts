@@ -18,6 +18,8 @@ export interface BrokerUnderTest {
   oversized?: number;
   /** Prepended to a user id: that user's topic. */
   topicPrefix: string;
+  /** For a broker behind TLS: the certificate to trust, and a promise of the next handshake a client broke off. */
+  tls?: { ca: string; nextRejection(): Promise<void> };
   /** The user's own login (client id, user name, password), for a broker that checks subscribers. */
   userLogin?: (userId: number) => Promise<{ clientId: string; username: string; password: string }>;
 }
@@ -30,7 +32,8 @@ export function publishConnectionContract(name: string, open: OpenConnection, un
     const broker = under!; // used only inside tests, which run only when it is there
     const opened: Array<{ close(): Promise<void> | void }> = [];
     const options = (extra: Partial<ConnectionOptions> = {}): ConnectionOptions => ({
-      clientId: `contract-${randomUUID()}`, ...broker.login, keepaliveSeconds: 30, reconnectMs: 100, connectTimeoutMs: 5_000, ...extra,
+      clientId: `contract-${randomUUID()}`, ...broker.login, ca: broker.tls?.ca, keepaliveSeconds: 30, reconnectMs: 100,
+      connectTimeoutMs: 5_000, ...extra,
     });
     const connection = (extra?: Partial<ConnectionOptions>) => {
       const c = open(broker.publishUrl, options(extra));
@@ -114,6 +117,13 @@ export function publishConnectionContract(name: string, open: OpenConnection, un
       const c = connection({ ...broker.refusedLogin, onRefused: (code) => codes.push(code) });
       await until('the refusal', () => codes.length > 0);
       expect([4, 5, 134, 135]).toContain(codes[0]);
+      expect(c.connected).toBe(false);
+    });
+
+    if (under?.tls) it('does not connect to a broker whose certificate it was not given to trust', async () => {
+      const rejected = broker.tls!.nextRejection();
+      const c = connection({ ca: undefined });
+      await rejected;
       expect(c.connected).toBe(false);
     });
 

@@ -10,16 +10,21 @@ import { publisherLogin } from '../../src/workers/mqtt-publisher.js';
 import { MqttJsConnection } from '../../src/workers/publish-connection.js';
 import { WireConnection } from '../../src/workers/wire-connection.js';
 import { mosquittoUrl } from '../support/services.js';
+import { tlsProxy } from '../support/tls-proxy.js';
 import { publishConnectionContract, type BrokerUnderTest, type OpenConnection } from './publish-connection.contract.js';
 
-// The embedded broker in its secure mode (publishers log in with the derived password, apps with a token), and the
-// test run's Mosquitto (open): each adapter publishes to both, the wire one over TCP, mqtt.js over TCP and WebSocket.
+// The embedded broker in its secure mode (publishers log in with the derived password, apps with a token), also
+// behind a TLS proxy with a certificate of its own (a broker at an mqtts:// or wss:// URL with a private CA), and the
+// test run's Mosquitto (open): each adapter publishes to each, the wire one over TCP and TLS, mqtt.js over TCP and
+// WebSocket (plain and TLS).
 const SECRET = randomUUID() + randomUUID();
 const dataDir = mkdtempSync(join(tmpdir(), 'dino-publish-connection-'));
 const embedded = await EmbeddedBroker.start(loadConfig({
   DINO_DATA_DIR: dataDir, DINO_MQTT_PORT: '0', DINO_MQTT_WS_PORT: '0', DINO_JWT_SECRET: SECRET, DINO_MQTT_TOPIC_PREFIX: 'dino/ü/',
 }));
 const tokens = await Tokens.create({ secret: SECRET, ttlSeconds: 3600 });
+const tcpOverTls = await tlsProxy(embedded.tcpPort, dataDir);
+const wsOverTls = await tlsProxy(embedded.wsPort, dataDir);
 const secured = (publishUrl: string): BrokerUnderTest => ({
   publishUrl,
   subscribeUrl: embedded.url,
@@ -38,10 +43,14 @@ const mqttJs: OpenConnection = (url, options) => new MqttJsConnection(url, optio
 
 publishConnectionContract('wire, embedded broker (TCP)', wire, secured(embedded.url));
 publishConnectionContract('mqtt.js, embedded broker (WebSocket)', mqttJs, secured(`ws://127.0.0.1:${embedded.wsPort}/mqtt`));
+publishConnectionContract('wire, embedded broker (TLS)', wire, { ...secured(`mqtts://127.0.0.1:${tcpOverTls.port}`), tls: tcpOverTls });
+publishConnectionContract('mqtt.js, embedded broker (WebSocket over TLS)', mqttJs,
+  { ...secured(`wss://127.0.0.1:${wsOverTls.port}/mqtt`), tls: wsOverTls });
 publishConnectionContract('wire, Mosquitto', wire, mosquitto);
 publishConnectionContract('mqtt.js, Mosquitto', mqttJs, mosquitto);
 
 afterAll(async () => {
+  await Promise.all([tcpOverTls.close(), wsOverTls.close()]);
   await embedded.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
