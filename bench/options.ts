@@ -52,10 +52,11 @@ const list = <T extends string>(value: string, allowed: readonly T[], name: stri
   return items as T[];
 };
 
-function settingsList(text: string): Record<string, string> {
+/** `DINO_X=value,…` (NODE_OPTIONS too, for a V8 flag of Dino's own process) as an environment. */
+export function settingsList(text: string): Record<string, string> {
   const entries = text.split(',').filter(Boolean).map((pair) => {
-    const match = /^(DINO_[A-Z0-9_]+)=(.*)$/.exec(pair.trim());
-    if (!match) throw new Error(`--dino-env: expected DINO_NAME=value, got ${JSON.stringify(pair)}`);
+    const match = /^(DINO_[A-Z0-9_]+|NODE_OPTIONS)=(.*)$/.exec(pair.trim());
+    if (!match) throw new Error(`--dino-env: expected DINO_NAME=value or NODE_OPTIONS=…, got ${JSON.stringify(pair)}`);
     return [match[1]!, match[2]!] as const;
   });
   return Object.fromEntries(entries);

@@ -199,7 +199,17 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Recor
     }
     values[name] = result.data;
   }
-  return checkExposure(toConfig(values as Settings));
+  return checkBrokerTls(checkExposure(toConfig(values as Settings)));
+}
+
+/** A CA file is for a broker reached over TLS: set without one, it would be read and never used. */
+function checkBrokerTls(config: Config): Config {
+  const { url, caFile } = config.mqtt;
+  if (caFile !== undefined && !(url?.startsWith('mqtts:') || url?.startsWith('wss:'))) {
+    throw new ConfigError(`DINO_MQTT_CA_FILE (${flagOf('DINO_MQTT_CA_FILE')}): set, but DINO_MQTT_URL is not an mqtts:// or wss:// `
+      + 'URL, so no connection would use it');
+  }
+  return config;
 }
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);

@@ -21,6 +21,7 @@ import { ActivityProjector } from './core/projector.js';
 import { FanOut } from './workers/fan-out.js';
 import { publisherLogin } from './workers/mqtt-publisher.js';
 import { readSettingFile } from './setting-file.js';
+import { brokerCertificates } from './workers/broker-trust.js';
 
 /** `start`: everything in one process; `server`: the HTTP API only; `fanout`: queue consumer and workers only. */
 export type Role = 'start' | 'server' | 'fanout';
@@ -45,6 +46,9 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
     throw new Error('`dino fanout` consumes the shared queue: set DINO_REDIS_URL');
   }
   warnIfInsecure(config, role);
+  // Read before anything starts: a CA file that is missing or holds no certificate stops start-up at once.
+  const brokerCa = role !== 'server' && config.mqtt.caFile !== undefined
+    ? brokerCertificates(await readSettingFile('DINO_MQTT_CA_FILE', config.mqtt.caFile)) : undefined;
   const closers: Array<() => Promise<void> | void> = [];
   const stop = async () => {
     for (const close of closers.reverse()) await close();
@@ -66,7 +70,7 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
     checks.push(['storage', () => storage.ping()]);
     const changes = config.redis ? new RedisGroupChanges(config.redis) : new InProcessGroupChanges();
     closers.push(() => changes.close());
-    if (role !== 'server') await startFanOut(config, running, closers, checks, metrics, changes);
+    if (role !== 'server') await startFanOut(config, running, closers, checks, metrics, changes, brokerCa);
     if (role !== 'fanout') await startHttp(config, running, closers, checks, metrics, changes);
     if (config.metrics.port !== undefined) {
       const server = await MetricsServer.listen(config.http.host, config.metrics.port, metrics, config.metrics.keys);
@@ -83,7 +87,7 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
 }
 
 async function startFanOut(config: Config, running: RunningDino, closers: Array<() => Promise<void> | void>, checks: ReadinessCheck[],
-  metrics: DinoMetrics, changes: GroupChanges) {
+  metrics: DinoMetrics, changes: GroupChanges, brokerCa: string | undefined) {
   let brokerUrl = config.mqtt.url;
   // An external broker checks Dino's publishers with the password derived from DINO_JWT_SECRET (its auth hooks).
   let publisherSecret = config.auth.jwtSecret;
@@ -92,8 +96,7 @@ async function startFanOut(config: Config, running: RunningDino, closers: Array<
     closers.push(() => broker.close());
     ({ tcpPort: running.mqttPort, wsPort: running.mqttWsPort, url: brokerUrl, publisherSecret } = broker.ready);
   }
-  const ca = config.mqtt.caFile === undefined ? undefined : await readSettingFile('DINO_MQTT_CA_FILE', config.mqtt.caFile);
-  const fanOut = new FanOut(brokerUrl, config.mqtt, config.fanOut, { login: publisherLogin(publisherSecret), ca }, metrics);
+  const fanOut = new FanOut(brokerUrl, config.mqtt, config.fanOut, { login: publisherLogin(publisherSecret), ca: brokerCa }, metrics);
   closers.push(() => fanOut.close());
   metrics.watch({ publishers: () => fanOut.publisherFigures() });
   const projector = new ActivityProjector(running.storage!, changes, {

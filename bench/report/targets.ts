@@ -1,5 +1,6 @@
 /** The ratios the issue asks for, and each target checked against its median. */
-import type { BaselineResult, BenchResults, IngestResult, RatioLine, TargetCheck } from '../model.js';
+import type { BaselineResult, BenchResults, RatioLine, TargetCheck } from '../model.js';
+import type { Figure } from '../stats.js';
 import { ratioFigure } from '../stats.js';
 import { num } from './format.js';
 
@@ -7,26 +8,26 @@ type Measured = Pick<BenchResults, 'fanout' | 'ingest' | 'baselines'>;
 
 export function ratioLines({ ingest, baselines }: Measured): RatioLine[] {
   const lines: RatioLine[] = [];
-  const pair = (label: string, dino: IngestResult | undefined, baseline: BaselineResult | undefined) => {
-    if (dino && baseline) lines.push({ label, connections: dino.connections, ratio: ratioFigure(dino.dino.rps, baseline.figures.rps) });
-  };
-  const connections = [...new Set(ingest.map((r) => r.connections))];
-  for (const c of connections) {
-    const find = (storage: string, endpoint: string) => ingest.find((r) => r.storage === storage && r.endpoint === endpoint && r.connections === c);
-    const base = (kind: string) => baselines.find((b) => b.kind === kind && b.connections === c);
-    pair('send (Cassandra) / raw driver INSERT', find('cassandra', 'send'), base('cassandra-insert'));
-    pair('send (Cassandra) / raw INSERT + XADD', find('cassandra', 'send'), base('cassandra-insert-xadd'));
-    pair('GET (SQLite) / bare uWS GET', find('sqlite', 'get'), base('uws-get'));
-    pair('GET (Cassandra) / bare uWS GET', find('cassandra', 'get'), base('uws-get'));
-    pair('send (SQLite) / bare uWS POST', find('sqlite', 'send'), base('uws-post'));
+  for (const c of [...new Set(ingest.map((r) => r.connections))]) {
+    const dino = (storage: string, endpoint: string) =>
+      ingest.find((r) => r.storage === storage && r.endpoint === endpoint && r.connections === c)?.dino.rps;
+    const base = (kind: BaselineResult['kind']) => baselineAt(baselines, kind, c)?.figures.rps;
+    const pair = (label: string, top: Figure | undefined, bottom: Figure | undefined) => {
+      if (top && bottom) lines.push({ label, connections: c, ratio: ratioFigure(top, bottom) });
+    };
+    pair('send (Cassandra) / raw driver INSERT', dino('cassandra', 'send'), base('cassandra-insert'));
+    pair('send (Cassandra) / raw INSERT + XADD', dino('cassandra', 'send'), base('cassandra-insert-xadd'));
+    pair('GET (SQLite) / bare uWS GET', dino('sqlite', 'get'), base('uws-get'));
+    pair('GET (Cassandra) / bare uWS GET', dino('cassandra', 'get'), base('uws-get'));
+    pair('send (SQLite) / bare uWS POST', dino('sqlite', 'send'), base('uws-post'));
     // No Dino in it: the least a send must do (insert, then XADD) against the plain insert, the send ratio's ceiling.
-    const [least, insert] = [base('cassandra-insert-xadd'), base('cassandra-insert')];
-    if (least && insert) {
-      lines.push({ label: 'raw INSERT + XADD / raw driver INSERT (no Dino)', connections: c, ratio: ratioFigure(least.figures.rps, insert.figures.rps) });
-    }
+    pair('raw INSERT + XADD / raw driver INSERT (no Dino)', base('cassandra-insert-xadd'), base('cassandra-insert'));
   }
   return lines;
 }
+
+const baselineAt = (baselines: BaselineResult[], kind: BaselineResult['kind'], connections: number) =>
+  baselines.find((b) => b.kind === kind && b.connections === connections);
 
 const check = (name: string, goal: string, value: number | undefined, measured: string, ok: (v: number) => boolean): TargetCheck =>
   ({ name, goal, measured, met: value === undefined || !Number.isFinite(value) ? undefined : ok(value) });
@@ -53,7 +54,7 @@ export function checkTargets(results: Measured & { ratios: RatioLine[] }): Targe
   for (const r of results.ingest.filter((i) => i.endpoint === 'send')) {
     const tail = tailOf(r.dino);
     // Cassandra's own tail, for comparison: the raw insert loop's p99 / p50 in the same run.
-    const raw = r.storage === 'cassandra' ? results.baselines.find((b) => b.kind === 'cassandra-insert' && b.connections === r.connections) : undefined;
+    const raw = r.storage === 'cassandra' ? baselineAt(results.baselines, 'cassandra-insert', r.connections) : undefined;
     const rawTail = raw ? `; raw driver INSERT ${tailOf(raw.figures).toFixed(1)}×` : '';
     targets.push(check(`send (${r.storage}) p99 / p50, ${r.connections} conns`, '≤ 4×', tail,
       `${tail.toFixed(1)}× (${num(r.dino.p99Ms.median)} / ${num(r.dino.p50Ms.median)} ms${rawTail})`, (v) => v <= 4));

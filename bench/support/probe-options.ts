@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
-import { profileDinoInto } from './dino.js';
+import { settingsList } from '../options.js';
+import { configureAllDinos, profileDinoInto } from './dino.js';
 
 /**
  * The options the CPU-per-send probes share (bench/send-cpu.ts, bench/send-cpu-cassandra.ts): `--sends`,
- * `--connections`, `--runs`, and `--profile <dir>` (V8 CPU profiles of Dino's threads, set up here), plus the
+ * `--connections`, `--runs`, `--profile <dir>` (V8 CPU profiles of Dino's threads, set up here) and `--dino-env`
+ * (settings for Dino's process, as in `npm run bench`; e.g. `NODE_OPTIONS=--max-semi-space-size=32`), plus the
  * probe's own boolean flags.
  */
 export function probeOptions<F extends string>(flags: readonly F[] = []) {
@@ -13,10 +15,12 @@ export function probeOptions<F extends string>(flags: readonly F[] = []) {
       connections: { type: 'string', default: '50' },
       runs: { type: 'string', default: '3' },
       profile: { type: 'string' },
+      'dino-env': { type: 'string', default: '' },
       ...Object.fromEntries(flags.map((flag) => [flag, { type: 'boolean' as const, default: false }])),
     },
   });
   if (typeof values.profile === 'string') profileDinoInto(values.profile);
+  configureAllDinos(settingsList(String(values['dino-env'])));
   const given = values as Record<string, unknown>;
   const flagValues = Object.fromEntries(flags.map((flag) => [flag, given[flag] === true])) as Record<F, boolean>;
   return { sends: Number(values.sends), connections: Number(values.connections), runs: Number(values.runs), flags: flagValues };

@@ -86,7 +86,7 @@ export class MqttPublisher {
    */
   constructor(private readonly settings: WorkerSettings, clientIdPrefix: string) {
     const { brokerUrl, mqtt, login, ca } = settings;
-    let loginRefused = false;
+    let [loginRefused, untrusted] = [false, false];
     this.lanes = Array.from({ length: mqtt.connections }, (_, i) => {
       const connection = openPublishConnection(brokerUrl, {
         clientId: `${clientIdPrefix}-${i}`,
@@ -101,6 +101,12 @@ export class MqttPublisher {
           loginRefused = true;
           logger.error({ username: login?.username ?? null, code },
             'the MQTT broker refused the fan-out publisher login: check DINO_JWT_SECRET and the broker\'s auth hooks');
+        },
+        onUntrusted: (code) => {
+          if (untrusted) return;
+          untrusted = true;
+          logger.error({ broker: brokerUrl, code },
+            'cannot verify the MQTT broker\'s TLS certificate: check DINO_MQTT_CA_FILE and the host name in DINO_MQTT_URL');
         },
       });
       return new Lane(connection, mqtt.inflightWindow, mqtt.topicPrefix);

@@ -1,5 +1,6 @@
-import { rootCertificates } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { connect, type MqttClient } from 'mqtt';
+import { brokerTrust, isCertificateError } from './broker-trust.js';
 import { WireConnection } from './wire-connection.js';
 
 /** How a publisher connection logs in and behaves. */
@@ -10,10 +11,12 @@ export interface ConnectionOptions {
   keepaliveSeconds: number;
   reconnectMs: number;
   connectTimeoutMs: number;
-  /** Certificates (PEM) trusted for an `mqtts:`/`wss:` broker besides Node's own CAs (DINO_MQTT_CA_FILE). */
+  /** Certificates (PEM) trusted for an `mqtts:`/`wss:` broker besides Node's bundled CAs (DINO_MQTT_CA_FILE). */
   ca?: string;
   /** Called with the CONNACK code when the broker refuses the connection. */
   onRefused?: (code: number) => void;
+  /** Called with the error's code when the broker's TLS certificate cannot be verified. */
+  onUntrusted?: (code: string) => void;
 }
 
 /**
@@ -25,14 +28,6 @@ export interface PublishConnection {
   readonly connected: boolean;
   publish(topic: string, payload: Buffer, done: (err?: Error) => void): void;
   close(): Promise<void>;
-}
-
-/**
- * The certificates a TLS connection to the broker trusts: Node's own CAs plus `ca` (TLS's `ca` option alone would
- * replace them); undefined, Node's default, without one.
- */
-export function trustedCertificates(ca: string | undefined): string[] | undefined {
-  return ca === undefined ? undefined : [...rootCertificates, ca];
 }
 
 /** Schemes the publish-only wire connection speaks; WebSocket URLs go through mqtt.js. */
@@ -67,7 +62,10 @@ export class MqttJsConnection implements PublishConnection {
   private readonly pending = new Set<Pending>();
   private closing = false;
 
+  private readonly trust: SecureContext | undefined;
+
   constructor(private readonly brokerUrl: string, private readonly options: ConnectionOptions) {
+    this.trust = brokerTrust(options.ca);
     this.open();
   }
 
@@ -93,17 +91,20 @@ export class MqttJsConnection implements PublishConnection {
   }
 
   private open(): void {
-    const { clientId, username, password, keepaliveSeconds, reconnectMs, connectTimeoutMs, onRefused, ca } = this.options;
+    const { clientId, username, password, keepaliveSeconds, reconnectMs, connectTimeoutMs, onRefused, onUntrusted } = this.options;
     const client = connect(this.brokerUrl, {
       clientId, clean: true, keepalive: keepaliveSeconds, reconnectPeriod: reconnectMs, connectTimeout: connectTimeoutMs,
       // Absent, not undefined: mqtt.js then takes a login from the URL.
       ...(username !== undefined ? { username, password } : {}),
-      ...(ca !== undefined ? { ca: trustedCertificates(ca) } : {}),
+      // One secure context, made once: for TLS (mqtts:) and, through `wsOptions`, for a WebSocket's TLS (wss:).
+      // (ws passes its options on to tls.connect, secureContext included, though its types do not list it.)
+      ...(this.trust !== undefined ? { secureContext: this.trust, wsOptions: { secureContext: this.trust } as object } : {}),
     });
     this.client = client;
     // Errors surface as failed publishes and the client reconnects by itself; a refused login is reported.
     client.on('error', (err: Error & { code?: number }) => {
       if (typeof err.code === 'number') onRefused?.(err.code);
+      else if (isCertificateError(err)) onUntrusted?.(err.code);
     });
     // Counted on 'close', not 'connect': over WebSocket a PUBLISH queued before CONNECT goes out with it, and a
     // broker that drops the connection over it never lets the client connect at all.

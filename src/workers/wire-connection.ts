@@ -1,6 +1,7 @@
 import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
-import { MAX_WRITES, trustedCertificates, type ConnectionOptions, type PublishConnection } from './publish-connection.js';
+import { connect as tlsConnect, type SecureContext } from 'node:tls';
+import { brokerTrust, isCertificateError } from './broker-trust.js';
+import { MAX_WRITES, type ConnectionOptions, type PublishConnection } from './publish-connection.js';
 import { connectFrame, frameAt, markDuplicate, publishHeader } from './mqtt-frames.js';
 
 /** MQTT 3.1.1 packet types (upper nibble of the first byte) this connection sends or reads. */
@@ -42,10 +43,10 @@ export class WireConnection implements PublishConnection {
   private lastHeard = 0;
   private readonly timers: { reconnect?: NodeJS.Timeout; keepalive?: NodeJS.Timeout; connect?: NodeJS.Timeout } = {};
 
-  private readonly trusted: string[] | undefined;
+  private readonly trust: SecureContext | undefined;
 
   constructor(private readonly url: URL, private readonly options: ConnectionOptions) {
-    this.trusted = trustedCertificates(options.ca);
+    this.trust = brokerTrust(options.ca);
     this.open();
   }
 
@@ -104,13 +105,15 @@ export class WireConnection implements PublishConnection {
     const { hostname, port } = this.url;
     const host = hostname.replace(/^\[|\]$/g, '');
     const socket = this.url.protocol === 'mqtts:'
-      ? tlsConnect({ host, port: Number(port || 8883), servername: isIP(host) ? undefined : host, ca: this.trusted }, () => this.greet(socket))
+      ? tlsConnect({ host, port: Number(port || 8883), servername: isIP(host) ? undefined : host, secureContext: this.trust }, () => this.greet(socket))
       : netConnect({ host, port: Number(port || 1883) }, () => this.greet(socket));
     this.socket = socket;
     socket.setNoDelay(true);
     this.timers.connect = setTimeout(() => socket.destroy(), this.options.connectTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.read(socket, chunk));
-    socket.on('error', () => undefined); // followed by 'close', which reconnects
+    socket.on('error', (err) => { // followed by 'close', which reconnects
+      if (isCertificateError(err)) this.options.onUntrusted?.(err.code);
+    });
     socket.on('close', () => this.dropped());
   }
 

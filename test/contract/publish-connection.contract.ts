@@ -18,8 +18,11 @@ export interface BrokerUnderTest {
   oversized?: number;
   /** Prepended to a user id: that user's topic. */
   topicPrefix: string;
-  /** For a broker behind TLS: the certificate to trust, and a promise of the next handshake a client broke off. */
-  tls?: { ca: string; nextRejection(): Promise<void> };
+  /**
+   * For a broker behind TLS: the certificate to trust, and a TLS front of its own to the same broker (a URL nobody
+   * else connects to), which counts its handshakes and tells when a client breaks one off.
+   */
+  tls?: { ca: string; isolated(): Promise<{ url: string; handshakes(): number; nextRejection(): Promise<void>; close(): Promise<void> }> };
   /** The user's own login (client id, user name, password), for a broker that checks subscribers. */
   userLogin?: (userId: number) => Promise<{ clientId: string; username: string; password: string }>;
 }
@@ -120,11 +123,18 @@ export function publishConnectionContract(name: string, open: OpenConnection, un
       expect(c.connected).toBe(false);
     });
 
-    if (under?.tls) it('does not connect to a broker whose certificate it was not given to trust', async () => {
-      const rejected = broker.tls!.nextRejection();
-      const c = connection({ ca: undefined });
-      await rejected;
+    if (under?.tls) it('does not connect to a broker whose certificate it was not given to trust, and says why', async () => {
+      const alone = await broker.tls!.isolated();
+      opened.push(alone);
+      const codes: string[] = [];
+      const first = alone.nextRejection();
+      const c = open(alone.url, options({ ca: undefined, onUntrusted: (code) => codes.push(code) }));
+      opened.push(c);
+      await first;
+      await alone.nextRejection(); // and again when it tries anew
+      expect(alone.handshakes()).toBe(0);
       expect(c.connected).toBe(false);
+      expect(codes[0]).toMatch(/CERT|ISSUER|SIGNATURE/);
     });
 
     it('takes the login from the URL when none is given', async () => {

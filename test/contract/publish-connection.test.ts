@@ -25,6 +25,13 @@ const embedded = await EmbeddedBroker.start(loadConfig({
 const tokens = await Tokens.create({ secret: SECRET, ttlSeconds: 3600 });
 const tcpOverTls = await tlsProxy(embedded.tcpPort, dataDir);
 const wsOverTls = await tlsProxy(embedded.wsPort, dataDir);
+const overTls = (scheme: 'mqtts' | 'wss', port: number, path = ''): BrokerUnderTest['tls'] => ({
+  ca: (scheme === 'mqtts' ? tcpOverTls : wsOverTls).ca,
+  isolated: async () => {
+    const proxy = await tlsProxy(port, dataDir);
+    return { ...proxy, url: `${scheme}://127.0.0.1:${proxy.port}${path}` };
+  },
+});
 const secured = (publishUrl: string): BrokerUnderTest => ({
   publishUrl,
   subscribeUrl: embedded.url,
@@ -43,9 +50,10 @@ const mqttJs: OpenConnection = (url, options) => new MqttJsConnection(url, optio
 
 publishConnectionContract('wire, embedded broker (TCP)', wire, secured(embedded.url));
 publishConnectionContract('mqtt.js, embedded broker (WebSocket)', mqttJs, secured(`ws://127.0.0.1:${embedded.wsPort}/mqtt`));
-publishConnectionContract('wire, embedded broker (TLS)', wire, { ...secured(`mqtts://127.0.0.1:${tcpOverTls.port}`), tls: tcpOverTls });
+publishConnectionContract('wire, embedded broker (TLS)', wire,
+  { ...secured(`mqtts://127.0.0.1:${tcpOverTls.port}`), tls: overTls('mqtts', embedded.tcpPort) });
 publishConnectionContract('mqtt.js, embedded broker (WebSocket over TLS)', mqttJs,
-  { ...secured(`wss://127.0.0.1:${wsOverTls.port}/mqtt`), tls: wsOverTls });
+  { ...secured(`wss://127.0.0.1:${wsOverTls.port}/mqtt`), tls: overTls('wss', embedded.wsPort, '/mqtt') });
 publishConnectionContract('wire, Mosquitto', wire, mosquitto);
 publishConnectionContract('mqtt.js, Mosquitto', mqttJs, mosquitto);
 

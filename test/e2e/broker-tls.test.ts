@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,15 +35,24 @@ describe.skipIf(!mosquitto)('publishing to a broker over TLS with a private CA (
       await until('the notification', () => app.received.length > 0, 10_000);
       expect(JSON.parse(app.received[0]!.payload)).toMatchObject({ event_type: 'over-tls', n: 1 });
     } finally {
-      expect(await dino.stop()).toBe(0);
+      const code = await dino.stop();
       await app.close();
       await proxy.close();
+      expect(code).toBe(0);
     }
   });
 
+  it('stops at start when the file holds no certificate, naming the setting', async () => {
+    const notACertificate = join(dir, 'not-a-ca.pem');
+    writeFileSync(notACertificate, 'not a certificate\n');
+    const start = startDino('start', { DINO_DATA_DIR: join(dir, 'data-not-a-ca'), DINO_MQTT_URL: `mqtts://127.0.0.1:${new URL(mosquitto!).port}`,
+      DINO_MQTT_CA_FILE: notACertificate });
+    await expect(start).rejects.toThrow(/DINO_MQTT_CA_FILE \(--mqtt-ca-file\): the file holds no PEM certificate/);
+  });
+
   it('stops at start when the file cannot be read, naming the setting', async () => {
-    const start = startDino('start', { DINO_DATA_DIR: join(dir, 'data-missing'), DINO_MQTT_URL: mosquitto!,
+    const start = startDino('start', { DINO_DATA_DIR: join(dir, 'data-missing'), DINO_MQTT_URL: `mqtts://127.0.0.1:${new URL(mosquitto!).port}`,
       DINO_MQTT_CA_FILE: join(dir, 'no-such-ca.pem') });
-    await expect(start).rejects.toThrow(/DINO_MQTT_CA_FILE: cannot read .*no-such-ca\.pem: ENOENT/);
+    await expect(start).rejects.toThrow(/DINO_MQTT_CA_FILE \(--mqtt-ca-file\): cannot read .*no-such-ca\.pem: ENOENT/);
   });
 });

@@ -1,8 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { createServer } from 'node:tls';
+import { selfSignedCertificate } from './certificate.js';
 
 /** TLS in front of a plain TCP listener: what a broker behind a TLS terminator (or with its own TLS port) looks like. */
 export interface TlsProxy {
@@ -11,25 +9,25 @@ export interface TlsProxy {
   ca: string;
   /** The file holding it. */
   caFile: string;
+  /** Handshakes completed so far. */
+  handshakes(): number;
   /** Resolves at the next handshake a client broke off (it did not trust the certificate). */
   nextRejection(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Listens on a free loopback port with a new certificate made by `openssl` in `dir`, passing bytes to `targetPort`. */
+/** Listens on a free loopback port with a new certificate (made by `openssl` under `dir`), passing bytes to `targetPort`. */
 export async function tlsProxy(targetPort: number, dir: string): Promise<TlsProxy> {
-  const [keyFile, certFile] = [join(dir, `tls-proxy-${targetPort}-key.pem`), join(dir, `tls-proxy-${targetPort}-cert.pem`)];
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
-  const ca = readFileSync(certFile, 'utf8');
+  const { cert: ca, certFile, key } = selfSignedCertificate(dir);
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   };
-  const server = createServer({ key: readFileSync(keyFile), cert: ca }, (client) => {
+  let handshakes = 0;
+  const server = createServer({ key, cert: ca }, (client) => {
+    handshakes++;
     const upstream = connect(targetPort, '127.0.0.1');
-    track(client);
     track(upstream);
     client.pipe(upstream);
     upstream.pipe(client);
@@ -39,6 +37,7 @@ export async function tlsProxy(targetPort: number, dir: string): Promise<TlsProx
       from.on('close', () => to.destroy());
     }
   });
+  server.on('connection', track); // from the first byte: close() must not wait for a handshake in progress
   let rejected: Array<() => void> = [];
   server.on('tlsClientError', () => {
     for (const resolve of rejected.splice(0)) resolve();
@@ -48,11 +47,12 @@ export async function tlsProxy(targetPort: number, dir: string): Promise<TlsProx
     port: (server.address() as AddressInfo).port,
     ca,
     caFile: certFile,
+    handshakes: () => handshakes,
     nextRejection: () => new Promise<void>((resolve) => rejected.push(resolve)),
     close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
       rejected = [];
       server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
     }),
   };
 }

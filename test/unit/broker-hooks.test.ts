@@ -25,7 +25,7 @@ describe('openAuth', () => {
   it('names DINO_JWT_PUBLIC_KEY_FILE when the file cannot be read', async () => {
     const missing = openAuth({ jwtPublicKeyFile: '/nonexistent/key.pem', jwtTtlSeconds: 60, insecure: false }, '');
     await expect(missing).rejects.toThrow(ConfigError);
-    await expect(missing).rejects.toThrow(/^DINO_JWT_PUBLIC_KEY_FILE: cannot read/);
+    await expect(missing).rejects.toThrow(/^DINO_JWT_PUBLIC_KEY_FILE \(--jwt-public-key-file\): cannot read/);
   });
 
   it('with a public key only, verifies the community\'s tokens but cannot mint', async () => {
