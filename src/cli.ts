@@ -106,7 +106,9 @@ async function withRedisQueue(work: (queue: import('./queue/redis.js').RedisStre
 }
 
 program.parseAsync(process.argv).catch((err: Error) => {
+  // A setting found wrong only at start (a file it names cannot be read or used) is a configuration error too.
+  const invalid = err instanceof ConfigError;
   logger.fatal({ err }, err.message);
-  console.error(`dino: ${err.message}`);
-  process.exit(1);
+  console.error(`dino: ${invalid ? 'invalid configuration: ' : ''}${err.message}`);
+  process.exit(invalid ? 2 : 1);
 });

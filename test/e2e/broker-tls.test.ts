@@ -47,12 +47,12 @@ describe.skipIf(!mosquitto)('publishing to a broker over TLS with a private CA (
     writeFileSync(notACertificate, 'not a certificate\n');
     const start = startDino('start', { DINO_DATA_DIR: join(dir, 'data-not-a-ca'), DINO_MQTT_URL: `mqtts://127.0.0.1:${new URL(mosquitto!).port}`,
       DINO_MQTT_CA_FILE: notACertificate });
-    await expect(start).rejects.toThrow(/DINO_MQTT_CA_FILE \(--mqtt-ca-file\): the file holds no PEM certificate/);
+    await expect(start).rejects.toThrow(/exited with 2 [\s\S]*invalid configuration: DINO_MQTT_CA_FILE \(--mqtt-ca-file\): the file holds no PEM certificate/);
   });
 
   it('stops at start when the file cannot be read, naming the setting', async () => {
     const start = startDino('start', { DINO_DATA_DIR: join(dir, 'data-missing'), DINO_MQTT_URL: `mqtts://127.0.0.1:${new URL(mosquitto!).port}`,
       DINO_MQTT_CA_FILE: join(dir, 'no-such-ca.pem') });
-    await expect(start).rejects.toThrow(/DINO_MQTT_CA_FILE \(--mqtt-ca-file\): cannot read .*no-such-ca\.pem: ENOENT/);
+    await expect(start).rejects.toThrow(/exited with 2 [\s\S]*invalid configuration: DINO_MQTT_CA_FILE \(--mqtt-ca-file\): cannot read .*no-such-ca\.pem: ENOENT/);
   });
 });
