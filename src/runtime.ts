@@ -12,9 +12,7 @@ import { openQueue } from './queue/open.js';
 import type { BroadcastQueue } from './core/ports/queue.js';
 import { openStorage } from './storage/open.js';
 import { InProcessGroupChanges } from './changes/in-process.js';
-import { RedisGroupChanges } from './changes/redis.js';
 import { InProcessIdempotencyStore } from './idempotency/in-process.js';
-import { RedisIdempotencyStore } from './idempotency/redis.js';
 import type { Storage } from './core/ports/storage.js';
 import type { GroupChanges } from './core/ports/changes.js';
 import { ActivityProjector } from './core/projector.js';
@@ -68,7 +66,8 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
     running.storage = storage;
     closers.push(() => storage.close());
     checks.push(['storage', () => storage.ping()]);
-    const changes = config.redis ? new RedisGroupChanges(config.redis) : new InProcessGroupChanges();
+    // Redis adapters are loaded only when asked for: ioredis alone is ~10 MB of a process that does not use it.
+    const changes = config.redis ? new (await import('./changes/redis.js')).RedisGroupChanges(config.redis) : new InProcessGroupChanges();
     closers.push(() => changes.close());
     if (role !== 'server') await startFanOut(config, running, closers, checks, metrics, changes, brokerCa);
     if (role !== 'fanout') await startHttp(config, running, closers, checks, metrics, changes);
@@ -113,7 +112,8 @@ async function startFanOut(config: Config, running: RunningDino, closers: Array<
 async function startHttp(config: Config, running: RunningDino, closers: Array<() => Promise<void> | void>, checks: ReadinessCheck[],
   metrics: DinoMetrics, changes: GroupChanges) {
   const storage = running.storage!;
-  const idempotency = config.redis ? new RedisIdempotencyStore(config.redis) : new InProcessIdempotencyStore({ maxKeys: config.idempotency.maxKeys });
+  const idempotency = config.redis ? new (await import('./idempotency/redis.js')).RedisIdempotencyStore(config.redis)
+    : new InProcessIdempotencyStore({ maxKeys: config.idempotency.maxKeys });
   closers.push(() => idempotency.close());
   const auth = await openAuth(config.auth, config.mqtt.topicPrefix);
   const dino = new Dino({ storage, queue: running.queue, changes }, { maxEventBytes: maxEventBytes(config.mqtt), ...config.conversations });

@@ -1,5 +1,6 @@
 import type { SecureContext } from 'node:tls';
-import { connect, type MqttClient } from 'mqtt';
+import { createRequire } from 'node:module';
+import type { MqttClient } from 'mqtt';
 import { brokerTrust, isCertificateError } from './broker-trust.js';
 import { WireConnection } from './wire-connection.js';
 
@@ -29,6 +30,13 @@ export interface PublishConnection {
   publish(topic: string, payload: Buffer, done: (err?: Error) => void): void;
   close(): Promise<void>;
 }
+
+/**
+ * mqtt.js, loaded by the first connection that needs it (WebSocket URLs): a worker thread publishing over TCP or TLS
+ * does without its ~10 MB.
+ */
+let mqttJs: typeof import('mqtt') | undefined;
+const loadMqttJs = () => (mqttJs ??= createRequire(import.meta.url)('mqtt') as typeof import('mqtt'));
 
 /** Schemes the publish-only wire connection speaks; WebSocket URLs go through mqtt.js. */
 const WIRE_SCHEMES = new Set(['mqtt:', 'tcp:', 'mqtts:']);
@@ -92,7 +100,7 @@ export class MqttJsConnection implements PublishConnection {
 
   private open(): void {
     const { clientId, username, password, keepaliveSeconds, reconnectMs, connectTimeoutMs, onRefused, onUntrusted } = this.options;
-    const client = connect(this.brokerUrl, {
+    const client = loadMqttJs().connect(this.brokerUrl, {
       clientId, clean: true, keepalive: keepaliveSeconds, reconnectPeriod: reconnectMs, connectTimeout: connectTimeoutMs,
       // Absent, not undefined: mqtt.js then takes a login from the URL.
       ...(username !== undefined ? { username, password } : {}),
