@@ -22,13 +22,18 @@ export function brokerCertificates(pem: string): string {
   return blocks.join('\n');
 }
 
+/** The one context of this thread for its CA file (every connection of a thread is given the same). */
+let made: { ca: string; context: SecureContext } | undefined;
+
 /**
  * What a TLS connection to the broker verifies its certificate with: Node's bundled CAs plus `ca` (TLS's `ca` option
- * alone would replace them); undefined, Node's default, without one. Made once per connection, not per connect:
- * parsing the ~150 bundled CAs takes tens of milliseconds.
+ * alone would replace them); undefined, Node's default, without one. Made once per thread, not per connection or
+ * connect: parsing the ~150 bundled CAs takes tens of milliseconds.
  */
 export function brokerTrust(ca: string | undefined): SecureContext | undefined {
-  return ca === undefined ? undefined : createSecureContext({ ca: [...rootCertificates, ca] });
+  if (ca === undefined) return undefined;
+  if (made?.ca !== ca) made = { ca, context: createSecureContext({ ca: [...rootCertificates, ca] }) };
+  return made.context;
 }
 
 /** True for the error of a TLS handshake that failed on the broker's certificate (unknown CA, wrong name, expired…). */

@@ -1,4 +1,5 @@
 import { PUBLISHER_USERNAME, publisherPassword } from '../auth/tokens.js';
+import { withoutLogin } from '../broker-url.js';
 import { logger } from '../log.js';
 import type { PublisherFigures } from '../metrics/recorders.js';
 import type { WorkerSettings } from './publish-worker.js';
@@ -105,7 +106,7 @@ export class MqttPublisher {
         onUntrusted: (code) => {
           if (untrusted) return;
           untrusted = true;
-          logger.error({ broker: brokerUrl, code },
+          logger.error({ broker: withoutLogin(brokerUrl), code },
             'cannot verify the MQTT broker\'s TLS certificate: check DINO_MQTT_CA_FILE and the host name in DINO_MQTT_URL');
         },
       });

@@ -1,3 +1,4 @@
+import { withoutLogin } from '../../broker-url.js';
 import type { AuthConfig, MqttConfig } from '../../config.js';
 
 /** What the page needs to know of the MQTT broker, to watch a user's topic from the browser. */
@@ -18,13 +19,8 @@ export interface ConsoleBroker {
  * WebSocket one, without the credentials Dino's own publishers may carry in it (the page is open to anyone).
  */
 export function consoleBroker(mqtt: MqttConfig, auth: AuthConfig, embeddedWsPort: number | undefined): ConsoleBroker {
-  const external = mqtt.url ? new URL(mqtt.url) : undefined;
-  let wsUrl: string | undefined;
-  if (external && (external.protocol === 'ws:' || external.protocol === 'wss:')) {
-    external.username = '';
-    external.password = '';
-    wsUrl = external.href;
-  }
+  const webSocket = mqtt.url !== undefined && ['ws:', 'wss:'].includes(new URL(mqtt.url).protocol);
+  const wsUrl = webSocket ? withoutLogin(mqtt.url!) : undefined;
   return {
     wsPort: embeddedWsPort, wsUrl, topicPrefix: mqtt.topicPrefix,
     tokens: auth.jwtSecret !== undefined || auth.jwtPublicKeyFile !== undefined, minting: auth.jwtSecret !== undefined,
