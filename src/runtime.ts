@@ -87,15 +87,17 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
 
 async function startFanOut(config: Config, running: RunningDino, closers: Array<() => Promise<void> | void>, checks: ReadinessCheck[],
   metrics: DinoMetrics, changes: GroupChanges, brokerCa: string | undefined) {
-  let brokerUrl = config.mqtt.url;
-  // An external broker checks Dino's publishers with the password derived from DINO_JWT_SECRET (its auth hooks).
-  let publisherSecret = config.auth.jwtSecret;
-  if (!brokerUrl) {
+  let fanOut: FanOut;
+  if (config.mqtt.url) {
+    // An external broker checks Dino's publishers with the password derived from DINO_JWT_SECRET (its auth hooks).
+    fanOut = FanOut.toBroker(config.mqtt.url, config.mqtt, config.fanOut, { login: publisherLogin(config.auth.jwtSecret), ca: brokerCa }, metrics);
+  } else {
+    // The embedded broker's thread publishes the fan-out's tasks itself.
     const broker = await BrokerThread.start(config);
     closers.push(() => broker.close());
-    ({ tcpPort: running.mqttPort, wsPort: running.mqttWsPort, url: brokerUrl, publisherSecret } = broker.ready);
+    ({ tcpPort: running.mqttPort, wsPort: running.mqttWsPort } = broker.ready);
+    fanOut = new FanOut([broker.publisher], metrics);
   }
-  const fanOut = new FanOut(brokerUrl, config.mqtt, config.fanOut, { login: publisherLogin(publisherSecret), ca: brokerCa }, metrics);
   closers.push(() => fanOut.close());
   metrics.watch({ publishers: () => fanOut.publisherFigures() });
   const projector = new ActivityProjector(running.storage!, changes, {

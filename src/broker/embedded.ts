@@ -8,10 +8,12 @@ import { Entrance } from './entrance.js';
 import { BrokerGuard } from './guard.js';
 import { sessionStoreOf, tolerateDroppedMessages } from './session-store.js';
 import { openBrokerPersistence, type BrokerPersistence } from './sessions/open.js';
+import { InThreadConnection } from '../workers/in-thread-connection.js';
+import type { PublishConnection } from '../workers/publish-connection.js';
 
 /**
- * The embedded MQTT broker (aedes): MQTT over TCP and over WebSocket at `/mqtt`. To the fan-out workers it is just
- * another broker they connect to by URL. Sessions, subscriptions and queued messages are kept in its persistence
+ * The embedded MQTT broker (aedes): MQTT over TCP and over WebSocket at `/mqtt`. The fan-out publishes to it from
+ * its own thread (inThreadConnection); other publishers connect by URL, as to any broker. Sessions, subscriptions and queued messages are kept in its persistence
  * (./sessions: a SQLite file in the data dir, or Redis), capped and expired there, so they outlive a restart.
  * Connections come in through the Entrance (connect rate, packet limits); the BrokerGuard decides who gets in and
  * what they may do.
@@ -81,9 +83,14 @@ export class EmbeddedBroker {
     return (this.http.address() as AddressInfo).port;
   }
 
-  /** The URL the fan-out workers use to reach this broker. */
+  /** The URL publishers outside this thread use to reach this broker. */
   get url(): string {
     return `mqtt://127.0.0.1:${this.tcpPort}`;
+  }
+
+  /** A publisher connection of this thread, handing PUBLISHes to the broker directly (no socket, no login). */
+  inThreadConnection(): PublishConnection {
+    return new InThreadConnection(this.aedes);
   }
 
   /** What Dino's publishers derive their password from (undefined: open broker, no password needed). */

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Aedes, AedesOptions, AedesPublishPacket, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import { AccessPolicy, type Identity } from '../auth/access.js';
 import { Tokens } from '../auth/tokens.js';
@@ -34,20 +33,20 @@ export class BrokerGuard {
   private constructor(
     private readonly policy: AccessPolicy | null,
     private readonly maxSubscriptions: number,
-    /** What Dino's own publishers derive their password from; undefined in open mode. */
+    /** What publishers derive their password from (DINO_JWT_SECRET); undefined without one. */
     readonly publisherSecret: string | undefined,
   ) {}
 
   /**
-   * With only a public key configured Dino cannot derive a publisher password from a shared secret, but then its
-   * publishers and this broker live in one process: they share a secret made up at start.
+   * Publishers log in with the password derived from DINO_JWT_SECRET (a `dino fanout` elsewhere publishing to this
+   * broker). With only a public key configured there is no such password: the fan-out of this process publishes
+   * in-thread and needs none, and no other publisher gets in.
    */
   static async create(topicPrefix: string, auth: AuthConfig, maxSubscriptions: number): Promise<BrokerGuard> {
     if (auth.jwtSecret === undefined && auth.jwtPublicKeyFile === undefined) return new BrokerGuard(null, maxSubscriptions, undefined);
     const publicKeyPem = auth.jwtPublicKeyFile === undefined ? undefined : await readSettingFile('DINO_JWT_PUBLIC_KEY_FILE', auth.jwtPublicKeyFile);
     const tokens = await Tokens.create({ secret: auth.jwtSecret, publicKeyPem, ttlSeconds: auth.jwtTtlSeconds });
-    const publisherSecret = auth.jwtSecret ?? randomBytes(32).toString('base64url');
-    return new BrokerGuard(new AccessPolicy(tokens, topicPrefix, publisherSecret), maxSubscriptions, publisherSecret);
+    return new BrokerGuard(new AccessPolicy(tokens, topicPrefix, auth.jwtSecret), maxSubscriptions, auth.jwtSecret);
   }
 
   get secure(): boolean {

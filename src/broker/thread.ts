@@ -2,27 +2,45 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import { siblingEntry } from '../thread-entry.js';
+import type { PublishingThread, TaskAnswer, WorkerTask } from '../workers/publisher-tasks.js';
 
 /** What the broker thread reports once it listens. */
 export interface BrokerReady {
   tcpPort: number;
   wsPort: number;
-  /** The URL the fan-out workers use to reach it. */
-  url: string;
-  /** What Dino's publishers derive their password from (undefined: open broker, no password needed). */
-  publisherSecret?: string;
 }
 
-export type ToBroker = 'close';
-type FromBroker = { ready: BrokerReady } | { failed: string } | { closed: true; error?: string };
+export type ToBroker = 'close' | { task: WorkerTask; id: number };
+export type FromBroker = { ready: BrokerReady } | { failed: string } | { closed: true; error?: string }
+  | { answered: number; answer: TaskAnswer } | { answered: number; error: string };
+
+interface Asked {
+  resolve: (answer: TaskAnswer) => void;
+  reject: (err: Error) => void;
+}
 
 /**
  * The embedded broker in a worker thread of its own: MQTT load (connection storms, SUBSCRIBE floods, a slow
  * WebSocket client) runs on that thread's event loop, so it cannot delay REST requests or the fan-out's hand-off.
- * Dino's publishers reach it over loopback as they would any broker.
+ * The fan-out publishes in that thread too (`publisher`): its tasks go to the thread as messages, and the thread
+ * hands each PUBLISH to the broker directly (workers/in-thread-connection.ts), with no connection in between.
  */
 export class BrokerThread {
-  private constructor(private readonly worker: Worker, readonly ready: BrokerReady) {}
+  private readonly asked = new Map<number, Asked>();
+  private readonly whenIdle: Array<() => void> = [];
+  private nextId = 0;
+  private closing: ((answer: FromBroker | number) => void) | undefined;
+
+  private constructor(private readonly worker: Worker, readonly ready: BrokerReady) {
+    worker.on('message', (message: FromBroker) => {
+      if ('answered' in message) return this.settle(message);
+      if ('closed' in message) this.closing?.(message);
+    });
+    worker.on('exit', (code: number) => {
+      this.closing?.(code);
+      this.failAsked(new Error(`broker thread exited with code ${code}`));
+    });
+  }
 
   static async start(config: Config): Promise<BrokerThread> {
     const { filename, execArgv } = siblingEntry(import.meta.url, 'thread-entry');
@@ -35,12 +53,51 @@ export class BrokerThread {
     throw new Error('failed' in answer ? answer.failed : 'broker thread closed before it was up');
   }
 
+  /** The fan-out's publishing thread: this one. Its `close` waits for the tasks in hand; the broker goes on. */
+  get publisher(): PublishingThread {
+    return {
+      run: (task, transferList) => new Promise<TaskAnswer>((resolve, reject) => {
+        const id = this.nextId++;
+        this.asked.set(id, { resolve, reject });
+        this.worker.postMessage({ task, id } satisfies ToBroker, transferList);
+      }),
+      close: () => this.idle(),
+    };
+  }
+
   /** Closes the broker (its listeners, then its persistence, committing what is pending), then ends the thread. */
   async close(): Promise<void> {
-    const closed = once(this.worker, 'message');
-    this.worker.postMessage('close' satisfies ToBroker);
-    const [answer] = (await Promise.race([closed, once(this.worker, 'exit')])) as [FromBroker | number];
+    const answer = await new Promise<FromBroker | number>((resolve) => {
+      this.closing = resolve;
+      this.worker.postMessage('close' satisfies ToBroker);
+    });
     await this.worker.terminate();
     if (typeof answer === 'object' && 'error' in answer && answer.error) throw new Error(`broker close failed: ${answer.error}`);
+  }
+
+  private settle(message: { answered: number; answer: TaskAnswer } | { answered: number; error: string }): void {
+    const asked = this.asked.get(message.answered);
+    if (!asked) return;
+    this.asked.delete(message.answered);
+    if ('error' in message) asked.reject(new Error(message.error));
+    else asked.resolve(message.answer);
+    this.answered();
+  }
+
+  private failAsked(err: Error): void {
+    const asked = [...this.asked.values()];
+    this.asked.clear();
+    for (const { reject } of asked) reject(err);
+    this.answered();
+  }
+
+  /** Resolves once no task is waiting for its answer. */
+  private idle(): Promise<void> {
+    if (this.asked.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.whenIdle.push(resolve));
+  }
+
+  private answered(): void {
+    if (this.asked.size === 0) for (const resolve of this.whenIdle.splice(0)) resolve();
   }
 }

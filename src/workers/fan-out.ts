@@ -6,26 +6,35 @@ import { noFanOutRecorder, type FanOutRecorder, type PublisherFigures } from '..
 import { siblingEntry } from '../thread-entry.js';
 import { splitByWorker } from './shards.js';
 import { packShards, TurnHandOff } from './hand-off.js';
-import type { WorkerSettings, WorkerTask } from './publish-worker.js';
+import type { WorkerSettings } from './publish-worker.js';
+import type { PublishingThread, TaskAnswer } from './publisher-tasks.js';
 
 /** Rounds of publishing the recipients whose PUBACK did not come, before the broadcast counts as failed. */
 const MAX_ROUNDS = 3;
 
 /**
- * The fan-out coordinator. Each worker thread (a one-thread Piscina pool, so a recipient always lands on the same
- * thread) owns some MQTT connections; a broadcast's recipients are split by thread and queued at once, in call
- * order, for the thread's next hand-off (one per event-loop turn, see TurnHandOff). `deliver` resolves when every recipient's PUBLISH was acknowledged; recipients that were not are published
+ * The fan-out coordinator. Each publishing thread (a one-thread Piscina pool, so a recipient always lands on the same
+ * thread; or the embedded broker's thread) owns some publishing lanes; a broadcast's recipients are split by thread
+ * and queued at once, in call order, for the thread's next hand-off (one per event-loop turn, see TurnHandOff).
+ * `deliver` resolves when every recipient's PUBLISH was acknowledged; recipients that were not are published
  * again, and the broadcast fails (to be retried by the queue) if some still are not after MAX_ROUNDS.
  */
 export class FanOut {
-  private readonly pools: Piscina[];
   private readonly handOffs: TurnHandOff[];
 
-  constructor(brokerUrl: string, mqtt: MqttConfig, { workers }: FanOutConfig, { login, ca }: Pick<WorkerSettings, 'login' | 'ca'> = {},
-    private readonly metrics: FanOutRecorder = noFanOutRecorder) {
+  constructor(private readonly threads: PublishingThread[], private readonly metrics: FanOutRecorder = noFanOutRecorder) {
+    this.handOffs = threads.map((thread) => new TurnHandOff(async (shards) => {
+      const task = packShards(shards);
+      return (await thread.run(task, [task.userIds.buffer])) as number[][];
+    }));
+  }
+
+  /** A fan-out publishing to a broker by URL (DINO_MQTT_URL) from `workers` worker threads of its own. */
+  static toBroker(brokerUrl: string, mqtt: MqttConfig, { workers }: FanOutConfig, { login, ca }: Pick<WorkerSettings, 'login' | 'ca'> = {},
+    metrics?: FanOutRecorder): FanOut {
     const { filename, execArgv } = siblingEntry(import.meta.url, 'publish-worker');
     const settings: WorkerSettings = { brokerUrl, mqtt, workers, login, ca };
-    this.pools = Array.from({ length: workers }, () => new Piscina({
+    return new FanOut(Array.from({ length: workers }, () => workerThread(new Piscina({
       filename,
       execArgv,
       workerData: settings,
@@ -37,11 +46,7 @@ export class FanOut {
       // Piscina parks an idle thread in Atomics.wait, which blocks its event loop: its MQTT connections would not
       // connect at start, would miss keepalives and be dropped by the broker while no broadcast runs.
       atomics: 'disabled',
-    }));
-    this.handOffs = this.pools.map((pool) => new TurnHandOff(async (shards) => {
-      const task: WorkerTask = packShards(shards);
-      return (await pool.run(task, { transferList: [task.userIds.buffer] })) as number[][];
-    }));
+    }))), metrics);
   }
 
   /**
@@ -83,13 +88,13 @@ export class FanOut {
 
   /** True when every worker's broker connections are up. */
   async ping(): Promise<boolean> {
-    const answers = await Promise.all(this.pools.map((pool) => pool.run({ ping: true } satisfies WorkerTask)));
+    const answers = await Promise.all(this.threads.map((thread) => thread.run({ ping: true })));
     return answers.every(Boolean);
   }
 
   /** Every thread's publisher connections, summed (asked of each thread beside the shards it is publishing). */
   async publisherFigures(): Promise<PublisherFigures> {
-    const answers = await Promise.all(this.pools.map((pool) => pool.run({ figures: true } satisfies WorkerTask) as Promise<PublisherFigures>));
+    const answers = await Promise.all(this.threads.map((thread) => thread.run({ figures: true }) as Promise<PublisherFigures>));
     const sum: PublisherFigures = { connected: 0, disconnected: 0, inflight: 0 };
     for (const figures of answers) {
       sum.connected += figures.connected;
@@ -99,16 +104,24 @@ export class FanOut {
     return sum;
   }
 
-  /** Waits for shards in hand, then ends the threads and their connections. */
+  /** Waits for shards in hand, then ends the worker threads and their connections. */
   async close(): Promise<void> {
-    await Promise.all(this.pools.map((pool) => pool.close()));
+    await Promise.all(this.threads.map((thread) => thread.close()));
   }
 
   private async dispatch(payload: string, userIds: ArrayLike<number>): Promise<number[]> {
-    const shards = splitByWorker(userIds, this.pools.length);
+    const shards = splitByWorker(userIds, this.threads.length);
     const results = await Promise.all(shards.map((ids, worker) => (ids.length === 0 ? [] : this.handOffs[worker]!.add({ payload, userIds: ids }))));
     return results.flat();
   }
+}
+
+/** A one-thread Piscina pool as a publishing thread. */
+function workerThread(pool: Piscina): PublishingThread {
+  return {
+    run: (task, transferList) => pool.run(task, { transferList }) as Promise<TaskAnswer>,
+    close: () => pool.close(),
+  };
 }
 
 /** The chunks of `userIds` not done yet, each with the call that records it done. */

@@ -73,9 +73,36 @@ class Lane {
   }
 }
 
+/** Opens the connections of a thread's broker URL, logged in, each logging its first refused login or certificate. */
+export function brokerConnections({ brokerUrl, login, ca }: WorkerSettings, clientIdPrefix: string): (index: number) => PublishConnection {
+  let [loginRefused, untrusted] = [false, false];
+  return (index) => openPublishConnection(brokerUrl, {
+    clientId: `${clientIdPrefix}-${index}`,
+    ...login,
+    ca,
+    keepaliveSeconds: 30,
+    reconnectMs: 500,
+    connectTimeoutMs: 5_000,
+    // Failed publishes are retried and the connection comes back by itself; a refused login is worth one line.
+    onRefused: (code) => {
+      if (loginRefused || !LOGIN_REFUSED.has(code)) return;
+      loginRefused = true;
+      logger.error({ username: login?.username ?? null, code },
+        'the MQTT broker refused the fan-out publisher login: check DINO_JWT_SECRET and the broker\'s auth hooks');
+    },
+    onUntrusted: (code) => {
+      if (untrusted) return;
+      untrusted = true;
+      logger.error({ broker: withoutLogin(brokerUrl), code },
+        'cannot verify the MQTT broker\'s TLS certificate: check DINO_MQTT_CA_FILE and the host name in DINO_MQTT_URL');
+    },
+  });
+}
+
 /**
- * A worker thread's MQTT connections. Each recipient always goes through the same connection, and each connection
- * sends in the order publishes were handed to it, so one user's events keep their order.
+ * A thread's publishing lanes, each over one connection (DINO_MQTT_CONNECTIONS of them: to a broker by URL, or
+ * in-thread ones in the embedded broker's thread). Each recipient always goes through the same lane, and each lane
+ * publishes in the order publishes were handed to it, so one user's events keep their order.
  */
 export class MqttPublisher {
   private readonly lanes: Lane[];
@@ -83,35 +110,11 @@ export class MqttPublisher {
   /**
    * `mqtt.inflightWindow` bounds the PUBLISHes awaiting PUBACK per connection (MQTT packet ids are 16-bit, so an
    * unbounded window stalls for good); one not acknowledged within `mqtt.ackTimeoutMs` counts as failed and the
-   * coordinator publishes it again.
+   * coordinator publishes it again. `workers` is the number of threads recipients are spread over (placement).
    */
-  constructor(private readonly settings: WorkerSettings, clientIdPrefix: string) {
-    const { brokerUrl, mqtt, login, ca } = settings;
-    let [loginRefused, untrusted] = [false, false];
-    this.lanes = Array.from({ length: mqtt.connections }, (_, i) => {
-      const connection = openPublishConnection(brokerUrl, {
-        clientId: `${clientIdPrefix}-${i}`,
-        ...login,
-        ca,
-        keepaliveSeconds: 30,
-        reconnectMs: 500,
-        connectTimeoutMs: 5_000,
-        // Failed publishes are retried and the connection comes back by itself; a refused login is worth one line.
-        onRefused: (code) => {
-          if (loginRefused || !LOGIN_REFUSED.has(code)) return;
-          loginRefused = true;
-          logger.error({ username: login?.username ?? null, code },
-            'the MQTT broker refused the fan-out publisher login: check DINO_JWT_SECRET and the broker\'s auth hooks');
-        },
-        onUntrusted: (code) => {
-          if (untrusted) return;
-          untrusted = true;
-          logger.error({ broker: withoutLogin(brokerUrl), code },
-            'cannot verify the MQTT broker\'s TLS certificate: check DINO_MQTT_CA_FILE and the host name in DINO_MQTT_URL');
-        },
-      });
-      return new Lane(connection, mqtt.inflightWindow, mqtt.topicPrefix);
-    });
+  constructor(private readonly settings: Pick<WorkerSettings, 'mqtt' | 'workers'>, open: (index: number) => PublishConnection) {
+    const { mqtt } = settings;
+    this.lanes = Array.from({ length: mqtt.connections }, (_, i) => new Lane(open(i), mqtt.inflightWindow, mqtt.topicPrefix));
   }
 
   get connected(): boolean {

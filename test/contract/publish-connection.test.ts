@@ -15,8 +15,8 @@ import { publishConnectionContract, type BrokerUnderTest, type OpenConnection } 
 
 // The embedded broker in its secure mode (publishers log in with the derived password, apps with a token), also
 // behind a TLS proxy with a certificate of its own (a broker at an mqtts:// or wss:// URL with a private CA), and the
-// test run's Mosquitto (open): each adapter publishes to each, the wire one over TCP and TLS, mqtt.js over TCP and
-// WebSocket (plain and TLS).
+// test run's Mosquitto (open): each network adapter publishes to each, the wire one over TCP and TLS, mqtt.js over TCP
+// and WebSocket (plain and TLS); the in-thread one publishes to the embedded broker it belongs to, with no login.
 const SECRET = randomUUID() + randomUUID();
 const dataDir = mkdtempSync(join(tmpdir(), 'dino-publish-connection-'));
 const embedded = await EmbeddedBroker.start(loadConfig({
@@ -45,9 +45,12 @@ const mosquittoAt = mosquittoUrl();
 const mosquitto: BrokerUnderTest | undefined = mosquittoAt === undefined ? undefined
   : { publishUrl: mosquittoAt, subscribeUrl: mosquittoAt, topicPrefix: `contract/${randomUUID()}/` };
 
+const inThread: OpenConnection = () => embedded.inThreadConnection();
 const wire: OpenConnection = (url, options) => new WireConnection(new URL(url), options);
 const mqttJs: OpenConnection = (url, options) => new MqttJsConnection(url, options);
 
+publishConnectionContract('in-thread, embedded broker', inThread,
+  { publishUrl: embedded.url, subscribeUrl: embedded.url, topicPrefix: 'dino/ü/', inThread: true, userLogin: secured(embedded.url).userLogin });
 publishConnectionContract('wire, embedded broker (TCP)', wire, secured(embedded.url));
 publishConnectionContract('mqtt.js, embedded broker (WebSocket)', mqttJs, secured(`ws://127.0.0.1:${embedded.wsPort}/mqtt`));
 publishConnectionContract('wire, embedded broker (TLS)', wire,

@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics end to end, on real `dino` processes: the counters move with the work, exactly; DINO_METRICS_KEY
- * guards both endpoints; `dino fanout` is scraped on DINO_METRICS_PORT. The embedded broker acknowledges a PUBLISH
- * with no subscriber too, so no MQTT client is needed for a delivery to count as acked.
+ * guards both endpoints; `dino fanout` (publishing to Mosquitto) is scraped on DINO_METRICS_PORT. Brokers acknowledge
+ * a PUBLISH with no subscriber too, so no MQTT client is needed for a delivery to count as acked.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startDino, type DinoProcess } from '../support/dino-process.js';
 import { scrape, type Scrape } from '../support/metrics.js';
-import { redisUrl } from '../support/services.js';
+import { mosquittoUrl, redisUrl } from '../support/services.js';
 import { sleep, until } from '../support/wait.js';
 
 const SEND_ROUTE = { route: '/v1/groups/:group_id/user/:user_id/send', method: 'POST', status: '200' };
@@ -50,7 +50,7 @@ describe('metrics of `dino start`', () => {
   const read = () => scrape(`${dino.base}/metrics`);
 
   beforeAll(async () => {
-    dino = await startDino('start', { DINO_DATA_DIR: dataDir, DINO_WORKERS: '2', DINO_MQTT_CONNECTIONS: '2' });
+    dino = await startDino('start', { DINO_DATA_DIR: dataDir, DINO_MQTT_CONNECTIONS: '3' });
   });
   afterAll(async () => {
     expect(await dino?.stop()).toBe(0);
@@ -92,13 +92,13 @@ describe('metrics of `dino start`', () => {
     expect((await read()).count('dino_broadcasts_total', { event_type: 'promo', result: 'ok' })).toBe(1);
   });
 
-  it('shows the publisher connections of every worker thread, the queue and the process', async () => {
+  it('shows the publisher connections (the embedded broker thread\'s lanes), the queue and the process', async () => {
     const response = await fetch(`${dino.base}/metrics`);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    // 2 threads × 2 connections, which come up on their own after start.
+    // One publishing thread, the broker's own, with DINO_MQTT_CONNECTIONS in-thread lanes.
     const now = await until('every publisher connection up', async () => {
       const scraped = await read();
-      return scraped.value('dino_mqtt_connections', { state: 'connected' }) === 2 * 2 && scraped;
+      return scraped.value('dino_mqtt_connections', { state: 'connected' }) === 3 && scraped;
     });
     expect(now.value('dino_mqtt_connections', { state: 'disconnected' })).toBe(0);
     expect(now.value('dino_mqtt_inflight')).toBe(0);
@@ -139,7 +139,9 @@ describe('DINO_METRICS_KEY', () => {
 
 const REDIS_URL = redisUrl();
 
-describe.skipIf(!REDIS_URL)('`dino fanout` scraped on DINO_METRICS_PORT', () => {
+const MOSQUITTO_URL = mosquittoUrl();
+
+describe.skipIf(!REDIS_URL || !MOSQUITTO_URL)('`dino fanout` scraped on DINO_METRICS_PORT', () => {
   const tag = randomBytes(4).toString('hex');
   const env = { DINO_REDIS_URL: REDIS_URL!, DINO_STREAM: `dino:test:${tag}`, DINO_STREAM_GROUP: `dino-test-${tag}` };
   const dataDir = mkdtempSync(join(tmpdir(), 'dino-metrics-fanout-'));
@@ -149,7 +151,7 @@ describe.skipIf(!REDIS_URL)('`dino fanout` scraped on DINO_METRICS_PORT', () => 
   beforeAll(async () => {
     [server, fanout] = await Promise.all([
       startDino('server', { ...env, DINO_DATA_DIR: dataDir }),
-      startDino('fanout', { ...env, DINO_WORKERS: '1', DINO_MQTT_CONNECTIONS: '2', DINO_METRICS_PORT: '0' }),
+      startDino('fanout', { ...env, DINO_MQTT_URL: MOSQUITTO_URL!, DINO_WORKERS: '2', DINO_MQTT_CONNECTIONS: '2', DINO_METRICS_PORT: '0' }),
     ]);
   });
   afterAll(async () => {
@@ -172,7 +174,8 @@ describe.skipIf(!REDIS_URL)('`dino fanout` scraped on DINO_METRICS_PORT', () => 
     expect(serverAfter.count('dino_http_requests_total', SEND_ROUTE) - serverBefore.count('dino_http_requests_total', SEND_ROUTE)).toBe(messages);
     expect(fanoutAfter.count('dino_broadcasts_total', { event_type: 'message', result: 'ok' })
       - fanoutBefore.count('dino_broadcasts_total', { event_type: 'message', result: 'ok' })).toBe(messages);
-    expect(fanoutAfter.value('dino_mqtt_connections', { state: 'connected' })).toBe(2);
+    // 2 worker threads × 2 connections to the external broker, summed over the threads.
+    await until('every publisher connection up', async () => (await readFanout()).value('dino_mqtt_connections', { state: 'connected' }) === 2 * 2);
     // The stream's backlog is seen from both; only the fan-out node has publishers.
     await until('the backlog to drain', async () => (await readFanout()).value('dino_stream_pending') === 0);
     expect(fanoutAfter.value('dino_stream_lag')).toBe(0);

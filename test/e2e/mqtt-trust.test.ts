@@ -209,7 +209,7 @@ describe("Dino's own publishers", () => {
     expect((await api(otherSecret.base, 'GET', '/readyz')).body.parts.broker).not.toBe('ok');
   });
 
-  it('publish with only a public key configured (a secret shared with the embedded broker at start); DINO_INSECURE warns', async () => {
+  it('publish with only a public key configured (from the embedded broker\'s thread, with no login); DINO_INSECURE warns', async () => {
     const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const keyFile = join(mkdtempSync(join(tmpdir(), 'dino-trust-key-')), 'public.pem');
     writeFileSync(keyFile, pair.publicKey.export({ type: 'spki', format: 'pem' }));
