@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
+import { logger } from '../log.js';
 import { siblingEntry } from '../thread-entry.js';
 import type { PublishingThread, TaskAnswer, WorkerTask } from '../workers/publisher-tasks.js';
 
@@ -30,15 +31,20 @@ export class BrokerThread {
   private readonly whenIdle: Array<() => void> = [];
   private nextId = 0;
   private closing: ((answer: FromBroker | number) => void) | undefined;
+  /** Set once the thread is gone: what every task is failed with from then on. */
+  private ended: Error | undefined;
 
   private constructor(private readonly worker: Worker, readonly ready: BrokerReady) {
     worker.on('message', (message: FromBroker) => {
       if ('answered' in message) return this.settle(message);
       if ('closed' in message) this.closing?.(message);
     });
+    worker.on('error', (err) => logger.error({ err }, 'the embedded broker thread failed'));
     worker.on('exit', (code: number) => {
-      this.closing?.(code);
-      this.failAsked(new Error(`broker thread exited with code ${code}`));
+      this.ended = new Error(`the embedded broker thread exited with code ${code}`);
+      if (this.closing) this.closing(code);
+      else logger.error({ code }, 'the embedded broker thread ended: nothing can be published until Dino is restarted');
+      this.failAsked(this.ended);
     });
   }
 
@@ -57,6 +63,7 @@ export class BrokerThread {
   get publisher(): PublishingThread {
     return {
       run: (task, transferList) => new Promise<TaskAnswer>((resolve, reject) => {
+        if (this.ended) return reject(this.ended);
         const id = this.nextId++;
         this.asked.set(id, { resolve, reject });
         this.worker.postMessage({ task, id } satisfies ToBroker, transferList);
@@ -67,6 +74,7 @@ export class BrokerThread {
 
   /** Closes the broker (its listeners, then its persistence, committing what is pending), then ends the thread. */
   async close(): Promise<void> {
+    if (this.ended) return;
     const answer = await new Promise<FromBroker | number>((resolve) => {
       this.closing = resolve;
       this.worker.postMessage('close' satisfies ToBroker);
