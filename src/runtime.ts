@@ -77,7 +77,7 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
       closers.push(() => server.close());
     }
     logger.info({ role, http: running.httpPort, mqtt: running.mqttPort, mqttWs: running.mqttWsPort, metrics: running.metricsPort,
-      storage: running.storage?.kind, queue: running.queue.kind, workers: role === 'server' ? 0 : config.fanOut.workers }, 'dino is up');
+      storage: running.storage?.kind, queue: running.queue.kind, workers: role === 'server' || !config.mqtt.url ? 0 : config.fanOut.workers }, 'dino is up');
     return running;
   } catch (err) {
     await stop().catch(() => undefined);

@@ -35,12 +35,12 @@ export function backlogGauges(registry: Registry, read: () => Promise<QueueBackl
 /** The worker threads' publisher connections, read at each scrape: in a process that fans out. */
 export function publisherGauges(registry: Registry, read: () => Promise<PublisherFigures>): void {
   const publishers = sharedRead('MQTT publishers', read);
-  gauge(registry, 'dino_mqtt_connections', 'MQTT publisher connections of all worker threads, by state (connected|disconnected)', publishers,
+  gauge(registry, 'dino_mqtt_connections', 'MQTT publisher connections of all publishing threads (with the embedded broker: its in-thread lanes), by state (connected|disconnected)', publishers,
     (p, set) => {
       set(p.connected, { state: 'connected' });
       set(p.disconnected, { state: 'disconnected' });
     }, ['state']);
-  gauge(registry, 'dino_mqtt_inflight', 'PUBLISHes awaiting their PUBACK, over all worker threads', publishers, (p, set) => set(p.inflight));
+  gauge(registry, 'dino_mqtt_inflight', 'PUBLISHes awaiting their PUBACK (embedded broker: their delivery), over all publishing threads', publishers, (p, set) => set(p.inflight));
 }
 
 type SetValue = (value: number, labels?: Record<string, string>) => void;
