@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startDino, type DinoProcess } from '../support/dino-process.js';
+import { api, startDino, startDinos, type DinoProcess } from '../support/dino-process.js';
 import { scrape, type Scrape } from '../support/metrics.js';
 import { mosquittoUrl, redisUrl } from '../support/services.js';
 import { sleep, until } from '../support/wait.js';
@@ -149,10 +149,10 @@ describe.skipIf(!REDIS_URL || !MOSQUITTO_URL)('`dino fanout` scraped on DINO_MET
   let fanout: DinoProcess;
 
   beforeAll(async () => {
-    [server, fanout] = await Promise.all([
-      startDino('server', { ...env, DINO_DATA_DIR: dataDir }),
-      startDino('fanout', { ...env, DINO_MQTT_URL: MOSQUITTO_URL!, DINO_WORKERS: '2', DINO_MQTT_CONNECTIONS: '2', DINO_METRICS_PORT: '0' }),
-    ]);
+    [server, fanout] = await startDinos(
+      ['server', { ...env, DINO_DATA_DIR: dataDir }],
+      ['fanout', { ...env, DINO_MQTT_URL: MOSQUITTO_URL!, DINO_WORKERS: '2', DINO_MQTT_CONNECTIONS: '2', DINO_METRICS_PORT: '0' }],
+    ) as [DinoProcess, DinoProcess];
   });
   afterAll(async () => {
     const codes = await Promise.all([fanout?.stop(), server?.stop()]);

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startDino, type DinoProcess } from '../support/dino-process.js';
+import { api, startDinos, type DinoProcess } from '../support/dino-process.js';
 import { redisUrl } from '../support/services.js';
 
 const REDIS_URL = redisUrl();
@@ -18,7 +18,7 @@ describe.skipIf(!REDIS_URL)('two dino server processes', () => {
       DINO_REDIS_URL: REDIS_URL!,
       DINO_STREAM: `dino:test:${randomBytes(6).toString('hex')}`,
     };
-    [a, b] = await Promise.all([startDino('server', env), startDino('server', env)]);
+    [a, b] = await startDinos(['server', env], ['server', env]) as [DinoProcess, DinoProcess];
   });
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

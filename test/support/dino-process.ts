@@ -56,6 +56,15 @@ export function startDino(command: 'start' | 'server' | 'fanout', env: Record<st
   });
 }
 
+/** Starts several `dino` processes at once; should one fail to start, those that did are stopped before it throws. */
+export async function startDinos(...specs: Array<Parameters<typeof startDino>>): Promise<DinoProcess[]> {
+  const results = await Promise.allSettled(specs.map((spec) => startDino(...spec)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failed) return results.map((r) => (r as PromiseFulfilledResult<DinoProcess>).value);
+  await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+  throw failed.reason;
+}
+
 export const isRunning = (p: DinoProcess) => p.child.exitCode === null && p.child.signalCode === null;
 
 /** Calls the REST API and returns status and parsed body. */
