@@ -83,7 +83,9 @@ export const settings = {
   DINO_MQTT_HOST: z.string().trim().min(1).default('127.0.0.1'),
   DINO_MQTT_PORT: port.default(1883),
   DINO_MQTT_WS_PORT: port.default(8083),
-  DINO_MQTT_TOPIC_PREFIX: z.string().regex(/^[^#+]*$/, 'must not contain MQTT wildcards').default(''),
+  // Brokers refuse topics of many levels (aedes: more than 100): a user's topic is the prefix's levels and one more.
+  DINO_MQTT_TOPIC_PREFIX: z.string().regex(/^[^#+]*$/, 'must not contain MQTT wildcards')
+    .refine((prefix) => prefix.split('/').length <= 64, 'must have at most 63 slashes').default(''),
   DINO_MQTT_CONNECTIONS: positiveInt.max(64).default(2),
   DINO_MQTT_INFLIGHT: positiveInt.max(65_000).default(5000),
   DINO_MQTT_ACK_TIMEOUT_MS: positiveInt.default(30_000),

@@ -37,6 +37,7 @@ export class EmbeddedBroker {
     const aedes = await Aedes.createBroker({
       id: `dino-${process.pid}`, persistence, ...guard.hooks(),
       connectTimeout: limits.connectTimeoutSeconds * 1000, keepaliveLimit: limits.maxKeepaliveSeconds,
+      ...slowAppPolicy(mqtt),
     });
     const store = sessionStoreOf(aedes);
     guard.watch(aedes, store);
@@ -105,6 +106,18 @@ export class EmbeddedBroker {
     await this.persistence.destroy();
     for (const watcher of this.watchers) watcher.close();
   }
+}
+
+/**
+ * What an app that stops reading its socket may hold up. A delivery to an online app is done once written to its
+ * socket; aedes waits for a full socket to drain, then drops the app (`drainTimeout`; its persistent session keeps what
+ * was queued for it). Those waits must end well within the fan-out's acknowledgement timeout, or the fan-out would
+ * count the app's deliveries as failed and publish them again; and they must not use up the deliveries aedes runs
+ * at once (`concurrency`, 100 by default), or one stalled app would hold up everybody's: that bound is the fan-out's
+ * own in-flight window.
+ */
+export function slowAppPolicy({ ackTimeoutMs, connections, inflightWindow }: Config['mqtt']): { drainTimeout: number; concurrency: number } {
+  return { drainTimeout: Math.min(60_000, Math.floor(ackTimeoutMs / 2)), concurrency: Math.max(100, connections * inflightWindow) };
 }
 
 function listen(server: TcpServer | HttpServer, port: number, host: string, setting: string): Promise<void> {

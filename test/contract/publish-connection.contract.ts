@@ -75,6 +75,23 @@ export function publishConnectionContract(name: string, open: OpenConnection, un
       expect(app.received.every((r) => r.topic === topic)).toBe(true);
     });
 
+    it('keeps call order for a persistent session that was away: what was published meanwhile arrives in order', async () => {
+      const userId = 1 + Math.floor(Math.random() * 1e12);
+      const topic = broker.topicPrefix + userId;
+      const login = (await broker.userLogin?.(userId)) ?? { clientId: `contract-away-${randomUUID()}` };
+      const before = await App.connect(broker.subscribeUrl, { clean: false, ...login });
+      expect(await before.subscribe([topic])).toEqual([1]);
+      await before.close();
+      const c = connection();
+      await until('the connection', () => c.connected);
+      const payloads = Array.from({ length: 200 }, (_, i) => `away ${i}`);
+      await Promise.all(payloads.map((p) => publish(c, topic, Buffer.from(p))));
+      const back = await App.connect(broker.subscribeUrl, { clean: false, ...login });
+      opened.push({ close: () => back.close() });
+      await until('the 200 queued messages', () => back.received.length >= payloads.length);
+      expect(back.received.map((r) => r.payload)).toEqual(payloads);
+    });
+
     it('sends what was published before it was connected once it is, and a payload larger than one write', async () => {
       const { app, topic } = await subscriber();
       const c = connection(); // connecting takes I/O: what follows is published before it is up
