@@ -94,7 +94,7 @@ export class EmbeddedBroker {
     return new InThreadConnection(this.aedes);
   }
 
-  /** What Dino's publishers derive their password from (undefined: open broker, no password needed). */
+  /** What publishers connecting by URL derive their password from (DINO_JWT_SECRET); undefined: none can log in as one (open broker: none needs to). */
   get publisherSecret(): string | undefined {
     return this.guard.publisherSecret;
   }

@@ -24,7 +24,9 @@ interface Asked {
  * The embedded broker in a worker thread of its own: MQTT load (connection storms, SUBSCRIBE floods, a slow
  * WebSocket client) runs on that thread's event loop, so it cannot delay REST requests or the fan-out's hand-off.
  * The fan-out publishes in that thread too (`publisher`): its tasks go to the thread as messages, and the thread
- * hands each PUBLISH to the broker directly (workers/in-thread-connection.ts), with no connection in between.
+ * hands each PUBLISH to the broker directly (workers/in-thread-connection.ts), with no connection in between. So
+ * MQTT load there does delay the publishing itself, as it would in any broker's process, and a burst of publishing
+ * the broker's clients.
  */
 export class BrokerThread {
   private readonly asked = new Map<number, Asked>();

@@ -28,7 +28,7 @@ export interface QueueRecorder {
   deadLettered(): void;
 }
 
-/** The MQTT publisher connections of all worker threads, read when a scrape asks. */
+/** The MQTT publisher connections of all publishing threads (embedded broker: its in-thread lanes), read when a scrape asks. */
 export interface PublisherFigures {
   connected: number;
   disconnected: number;

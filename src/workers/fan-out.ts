@@ -86,7 +86,7 @@ export class FanOut {
     return unacked;
   }
 
-  /** True when every worker's broker connections are up. */
+  /** True when every publishing thread's connections are up. */
   async ping(): Promise<boolean> {
     const answers = await Promise.all(this.threads.map((thread) => thread.run({ ping: true })));
     return answers.every(Boolean);

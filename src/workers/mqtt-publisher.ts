@@ -7,13 +7,13 @@ import { connectionOf } from './shards.js';
 import { openPublishConnection, type PublishConnection } from './publish-connection.js';
 import { Fifo } from '../fifo.js';
 
-/** How Dino's publishers log in to a broker that checks them (the embedded one in secure mode, or an external one). */
+/** How Dino's publishers log in to a broker that checks them (an external one, or another process's embedded one). */
 export interface PublisherLogin {
   username: string;
   password: string;
 }
 
-/** The publishers' login derived from a secret (DINO_JWT_SECRET, or the embedded broker's own); none without one. */
+/** The publishers' login derived from DINO_JWT_SECRET; none without one. */
 export function publisherLogin(secret: string | undefined): PublisherLogin | undefined {
   return secret === undefined ? undefined : { username: PUBLISHER_USERNAME, password: publisherPassword(secret) };
 }

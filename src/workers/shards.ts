@@ -1,7 +1,7 @@
 /**
- * Where a recipient's publishes go: always the same worker thread and, in it, the same MQTT connection. One
+ * Where a recipient's publishes go: always the same publishing thread and, in it, the same connection (lane). One
  * connection sends its PUBLISHes in order and the broker forwards them in that order, so a user receives
- * broadcasts in the order they were handed to the workers, without waiting for each one's PUBACKs.
+ * broadcasts in the order they were handed to the threads, without waiting for each one's acknowledgement.
  */
 export const workerOf = (userId: number, workers: number): number => userId % workers;
 export const connectionOf = (userId: number, workers: number, connections: number): number =>
