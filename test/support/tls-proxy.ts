@@ -28,6 +28,9 @@ export async function tlsProxy(targetPort: number, dir: string): Promise<TlsProx
   const server = createServer({ key, cert: ca }, (client) => {
     handshakes++;
     const upstream = connect(targetPort, '127.0.0.1');
+    // No Nagle on either side: a proxy must not hold small packets back (each would wait for the last one's ACK).
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     track(upstream);
     client.pipe(upstream);
     upstream.pipe(client);
