@@ -32,7 +32,12 @@ export class GroupCache {
   private epoch = 0;
   private floor = 0;
   private readonly invalidated = new Map<string, number>();
-  /** Row reads under way: concurrent lists that miss the same rows (after they expired) share one read each. */
+  /**
+   * Reads under way: concurrent sends that miss a snapshot (each announced change drops it, and a busy group's
+   * projector announces one per batch of its sends) share one read of it, as concurrent lists missing a row do.
+   * An invalidation forgets the read under way, so what starts after it reads afresh.
+   */
+  private readonly loadingSnapshots = new Map<string, Promise<GroupSnapshot | null>>();
   private readonly loadingRows = new Map<string, Promise<Group | null>>();
 
   /**
@@ -45,7 +50,7 @@ export class GroupCache {
     const cached = this.fresh(this.snapshots, groupId);
     if (cached) return cached;
     const began = this.epoch;
-    const snapshot = await load();
+    const snapshot = await shared(this.loadingSnapshots, groupId, load);
     if (snapshot) this.keep(this.snapshots, groupId, snapshot, began, this.ttlMs);
     return snapshot;
   }
@@ -60,7 +65,7 @@ export class GroupCache {
       else missing.push(id);
     }
     const began = this.epoch;
-    const loaded = await mapLimit(missing, ROW_READS, (id) => this.loadRow(id, load));
+    const loaded = await mapLimit(missing, ROW_READS, (id) => shared(this.loadingRows, id, () => load(id)));
     missing.forEach((id, i) => {
       const group = loaded[i];
       if (!group) return;
@@ -74,6 +79,7 @@ export class GroupCache {
     this.epoch++;
     this.snapshots.delete(groupId);
     this.rows.delete(groupId);
+    this.loadingSnapshots.delete(groupId);
     this.loadingRows.delete(groupId);
     if (this.invalidated.size >= this.maxEntries) {
       this.invalidated.clear();
@@ -88,18 +94,8 @@ export class GroupCache {
     this.invalidated.clear();
     this.snapshots.clear();
     this.rows.clear();
+    this.loadingSnapshots.clear();
     this.loadingRows.clear();
-  }
-
-  private loadRow(groupId: string, load: (groupId: string) => Promise<Group | null>): Promise<Group | null> {
-    let loading = this.loadingRows.get(groupId);
-    if (!loading) {
-      loading = load(groupId).finally(() => {
-        if (this.loadingRows.get(groupId) === loading) this.loadingRows.delete(groupId);
-      });
-      this.loadingRows.set(groupId, loading);
-    }
-    return loading;
   }
 
   private fresh<T>(entries: Map<string, Entry<T>>, groupId: string): T | undefined {
@@ -112,4 +108,16 @@ export class GroupCache {
     if (entries.size >= this.maxEntries && !entries.has(groupId)) entries.delete(entries.keys().next().value!);
     entries.set(groupId, { value, expiresAt: Date.now() + ttlMs });
   }
+}
+
+/** The read of `groupId` under way in `loading`, or a new one by `load`, kept there until it settles. */
+function shared<T>(loading: Map<string, Promise<T>>, groupId: string, load: () => Promise<T>): Promise<T> {
+  let read = loading.get(groupId);
+  if (!read) {
+    read = load().finally(() => {
+      if (loading.get(groupId) === read) loading.delete(groupId);
+    });
+    loading.set(groupId, read);
+  }
+  return read;
 }

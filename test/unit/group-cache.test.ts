@@ -98,4 +98,24 @@ describe('GroupCache', () => {
     gates.forEach((open) => open());
     expect([(await one).get('g')!.name, (await two).get('g')!.name, (await three).get('g')!.name]).toEqual(['g1', 'g1', 'g2']);
   });
+
+  it('shares one read of a snapshot among concurrent sends that miss it, but not a read an invalidation overtook', async () => {
+    const cache = new GroupCache();
+    const gates: Array<() => void> = [];
+    let reads = 0;
+    const load = () => new Promise<GroupSnapshot>((resolve) => {
+      const n = ++reads;
+      gates.push(() => resolve(snapshot(`v${n}`)));
+    });
+    const sends = Array.from({ length: 50 }, () => cache.get('g', load));
+    expect(reads).toBe(1);
+    cache.invalidate('g');
+    const after = cache.get('g', load);
+    expect(reads).toBe(2);
+    gates.forEach((open) => open());
+    expect(new Set((await Promise.all(sends)).map((s) => s!.group.name))).toEqual(new Set(['v1']));
+    expect((await after)!.group.name).toBe('v2');
+    expect((await cache.get('g', load))!.group.name).toBe('v2'); // the read begun after the invalidation was kept
+    expect(reads).toBe(2);
+  });
 });
