@@ -10,13 +10,11 @@
  *
  * `--profile <dir>`: V8 CPU profiles of Dino's threads (summarise with bench/profile-summary.ts).
  */
-import { api } from '../test/support/dino-process.js';
 import { RawCassandraInserts } from './baselines/raw-cassandra.js';
-import { httpLoad } from './load/http-load.js';
 import { createBenchBackends, CASSANDRA_CONTACT_POINT } from './support/backends.js';
 import { launchDino } from './support/dino.js';
 import { probeOptions } from './support/probe-options.js';
-import { uniqueUserIds } from './support/ids.js';
+import { groupSendLoad } from './support/send-load.js';
 import { cpuSeconds, listenerPid, threadCpuSeconds, waitUntilIdle } from './support/proc.js';
 import { figure } from './stats.js';
 
@@ -34,14 +32,10 @@ try {
   const split = (): Split => ({ dino: seconds(dino.pid), dinoMain: threadCpuSeconds(dino.pid).get(dino.pid)?.seconds ?? Number.NaN,
     bench: seconds(process.pid), cassandra: seconds(cassandraPid), redis: seconds(redisPid) });
 
-  const [sender, ...others] = uniqueUserIds(3) as [number, ...number[]];
-  const created = await api(dino.base, 'POST', `/v1/users/${sender}/groups/create`, { group_name: 'bench', users: others });
-  if (created.status !== 200) throw new Error(`group create: ${created.status} ${JSON.stringify(created.body)}`);
-  const url = `${dino.base}/v1/groups/${created.body.group_id as string}/user/${sender}/send`;
-  const body = JSON.stringify({ message_payload: 'bench message', message_type: 'text' });
+  const load = await groupSendLoad(dino.base, connections);
   const kinds: Record<string, () => Promise<number>> = {
     send: async () => {
-      const r = await httpLoad({ url, method: 'POST', body, connections, seconds: 600, amount: sends, label: 'send' });
+      const r = await load(sends, 'send');
       return sends - r.non2xx - r.errors;
     },
     insert: async () => sends - (await raw.run(connections, 600, 'insert', undefined, sends)).errors,

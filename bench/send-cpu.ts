@@ -12,11 +12,9 @@
  * profiler's own cost then inflates the figures, so compare profiled runs with profiled runs only.
  * The group is the ingest bench's: the sender and two others, each message published to all three over MQTT.
  */
-import { api } from '../test/support/dino-process.js';
-import { httpLoad } from './load/http-load.js';
 import { launchDino } from './support/dino.js';
 import { probeOptions } from './support/probe-options.js';
-import { uniqueUserIds } from './support/ids.js';
+import { groupSendLoad } from './support/send-load.js';
 import { threadCpuSeconds, waitUntilIdle } from './support/proc.js';
 import { figure } from './stats.js';
 
@@ -37,12 +35,7 @@ function cpuSplit(pid: number): { main: number; others: number; byName: Map<stri
 
 const dino = await launchDino('start');
 try {
-  const [sender, ...others] = uniqueUserIds(3) as [number, ...number[]];
-  const created = await api(dino.base, 'POST', `/v1/users/${sender}/groups/create`, { group_name: 'bench', users: others });
-  if (created.status !== 200) throw new Error(`group create: ${created.status} ${JSON.stringify(created.body)}`);
-  const url = `${dino.base}/v1/groups/${created.body.group_id as string}/user/${sender}/send`;
-  const body = JSON.stringify({ message_payload: 'bench message', message_type: 'text' });
-  const load = (amount: number, label: string) => httpLoad({ url, method: 'POST', body, connections, seconds: 600, amount, label });
+  const load = await groupSendLoad(dino.base, connections);
 
   await load(Math.min(sends, 5000), 'warm-up');
   await waitUntilIdle(dino.pid);

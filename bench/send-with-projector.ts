@@ -9,12 +9,10 @@
  *   npx tsx bench/send-with-projector.ts [--sends 20000] [--connections 50] [--runs 3]
  */
 import cassandra from 'cassandra-driver';
-import { api } from '../test/support/dino-process.js';
-import { httpLoad } from './load/http-load.js';
 import { CASSANDRA_CONTACT_POINT, createBenchBackends } from './support/backends.js';
 import { launchDino } from './support/dino.js';
 import { probeOptions } from './support/probe-options.js';
-import { uniqueUserIds } from './support/ids.js';
+import { groupSendLoad } from './support/send-load.js';
 import { waitUntilIdle } from './support/proc.js';
 import { figure } from './stats.js';
 
@@ -38,12 +36,7 @@ async function requests(): Promise<Map<string, number>> {
 }
 
 try {
-  const [sender, ...others] = uniqueUserIds(3) as [number, ...number[]];
-  const created = await api(server.base, 'POST', `/v1/users/${sender}/groups/create`, { group_name: 'bench', users: others });
-  if (created.status !== 200) throw new Error(`group create: ${created.status} ${JSON.stringify(created.body)}`);
-  const url = `${server.base}/v1/groups/${created.body.group_id as string}/user/${sender}/send`;
-  const body = JSON.stringify({ message_payload: 'bench message', message_type: 'text' });
-  const load = (amount: number, label: string) => httpLoad({ url, method: 'POST', body, connections, seconds: 600, amount, label });
+  const load = await groupSendLoad(server.base, connections);
   await load(Math.min(sends, 3000), 'warm-up');
   const perRun: Array<Record<string, number>> = [];
   for (let run = 1; run <= runs; run++) {
