@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { storageBackends } from '../support/backends.js';
-import { chatSuite, ChatApi, newUser, nowSeconds, suiteApps } from '../support/chat-api.js';
+import { afterEverythingSent, chatSuite, ChatApi, newUser, suiteApps } from '../support/chat-api.js';
 import { api, type DinoProcess } from '../support/dino-process.js';
 
 /**
@@ -224,7 +224,7 @@ describe.each(await storageBackends())('attachments with $name storage', (backen
     const g = await c.create(u);
     await attachment(g, u);
     expect(await count(g, u)).toBe(1);
-    await c.update(g, u, { delete_before: nowSeconds() });
+    await c.update(g, u, { delete_before: afterEverythingSent() });
     expect(await count(g, u)).toBe(0);
   });
 
@@ -233,7 +233,7 @@ describe.each(await storageBackends())('attachments with $name storage', (backen
     const g = await c.create(u, [o]);
     for (let i = 0; i < 3; i++) await attachment(g, i === 1 ? o : u);
     expect([await count(g, u), await count(g, o)]).toEqual([3, 3]);
-    await c.update(g, o, { delete_before: nowSeconds() });
+    await c.update(g, o, { delete_before: afterEverythingSent() });
     expect([await count(g, u), await count(g, o)]).toEqual([3, 0]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { storageBackends } from '../support/backends.js';
-import { chatSuite, ChatApi, newUser, nowSeconds } from '../support/chat-api.js';
+import { afterEverythingSent, chatSuite, ChatApi, newUser, nowSeconds } from '../support/chat-api.js';
 
 /**
  * The original's checklist on a user's totals (`POST /v1/userstats/{uid}`): test_functional.py, the group-count
@@ -163,7 +163,7 @@ describe.each(await storageBackends())('user stats with $name storage', (backend
   it('test_count_groups count_groups_including_deleted: deleted default 2, null 3, true 1, false 2', async () => {
     const u = newUser();
     const [g1] = await incoming(u, 3);
-    await c.update(g1!, u, { delete_before: nowSeconds() });
+    await c.update(g1!, u, { delete_before: afterEverythingSent() });
     const ones = async (body: Record<string, unknown>) => (await c.stats(u, body)).one_to_one_amount;
     expect([await ones({}), await ones({ deleted: null }), await ones({ deleted: true }), await ones({ deleted: false })])
       .toEqual([2, 3, 1, 2]);

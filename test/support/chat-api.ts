@@ -7,6 +7,11 @@ import { until } from './wait.js';
 export const newUser = (): number => 1 + Math.floor(Math.random() * 1e12);
 /** Now, in the API's float seconds. */
 export const nowSeconds = (): number => Date.now() / 1000;
+/**
+ * A time after every message sent so far, by this process's clock and by Dino's: Dino dates messages by its own
+ * monotonic clock, which may run a few milliseconds ahead of this process's Date.now().
+ */
+export const afterEverythingSent = (): number => nowSeconds() + 1;
 export const DAY = 86_400;
 
 /**
