@@ -116,7 +116,7 @@ export class EmbeddedBroker {
  * at once (`concurrency`, 100 by default), or one stalled app would hold up everybody's: that bound is the fan-out's
  * own in-flight window.
  */
-export function slowAppPolicy({ ackTimeoutMs, connections, inflightWindow }: Config['mqtt']): { drainTimeout: number; concurrency: number } {
+function slowAppPolicy({ ackTimeoutMs, connections, inflightWindow }: Config['mqtt']): { drainTimeout: number; concurrency: number } {
   return { drainTimeout: Math.min(60_000, Math.floor(ackTimeoutMs / 2)), concurrency: Math.max(100, connections * inflightWindow) };
 }
 
