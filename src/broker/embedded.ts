@@ -4,6 +4,7 @@ import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Config } from '../config.js';
 import { logger } from '../log.js';
+import { connackFirst } from './connack-first.js';
 import { Entrance } from './entrance.js';
 import { BrokerGuard } from './guard.js';
 import { sessionStoreOf, tolerateDroppedMessages } from './session-store.js';
@@ -35,7 +36,7 @@ export class EmbeddedBroker {
     const guard = await BrokerGuard.create(mqtt.topicPrefix, auth, limits.maxSubscriptions);
     const persistence = await openBrokerPersistence(config);
     const aedes = await Aedes.createBroker({
-      id: `dino-${process.pid}`, persistence, ...guard.hooks(),
+      id: `dino-${process.pid}`, persistence, ...guard.hooks(), preConnect: connackFirst,
       connectTimeout: limits.connectTimeoutSeconds * 1000, keepaliveLimit: limits.maxKeepaliveSeconds,
       ...slowAppPolicy(mqtt),
     });
