@@ -36,7 +36,8 @@ function config(): Config {
 async function serve(role: Role): Promise<void> {
   const running = await runDino(config(), role);
   let stopping = false;
-  const shutdown = (signal: string) => {
+  /** `exitCode` 1: stopped because something failed, so that a supervisor (systemd, Kubernetes) starts it again. */
+  const shutdown = (signal: string, exitCode = 0) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting without finishing');
       process.exit(1);
@@ -46,7 +47,7 @@ async function serve(role: Role): Promise<void> {
     running.stop().then(
       () => {
         logger.info('stopped cleanly');
-        process.exit(0);
+        process.exit(exitCode);
       },
       (err) => {
         logger.error({ err }, 'shutdown failed');
@@ -56,6 +57,10 @@ async function serve(role: Role): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  void running.lost.then((err) => {
+    logger.error({ err }, 'the embedded MQTT broker is gone: stopping (what was accepted stays queued), exit code 1 for a restart');
+    if (!stopping) shutdown('broker lost', 1);
+  });
 }
 
 program.command('start').description('HTTP API, fan-out and (unless DINO_MQTT_URL is set) the embedded broker in one process')

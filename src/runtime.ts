@@ -34,6 +34,8 @@ export interface RunningDino {
   storage?: Storage;
   /** Graceful stop: no new requests, in-flight fan-outs finished and acknowledged, then everything closed. */
   stop(): Promise<void>;
+  /** Resolves with the reason if a part the process cannot go on without is gone (the embedded broker's thread). */
+  lost: Promise<Error>;
 }
 
 export async function runDino(config: Config, role: Role): Promise<RunningDino> {
@@ -53,7 +55,7 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
   };
   try {
     const metrics = new DinoMetrics();
-    const running: RunningDino = { queue: await openQueue(config, metrics), stop };
+    const running: RunningDino = { queue: await openQueue(config, metrics), stop, lost: new Promise<Error>(() => undefined) };
     closers.push(() => running.queue.close());
     metrics.watch({ backlog: () => running.queue.backlog() });
     const checks: ReadinessCheck[] = [['queue', () => running.queue.ping()]];
@@ -95,6 +97,7 @@ async function startFanOut(config: Config, running: RunningDino, closers: Array<
     // The embedded broker's thread publishes the fan-out's tasks itself.
     const broker = await BrokerThread.start(config);
     closers.push(() => broker.close());
+    running.lost = broker.lost;
     ({ tcpPort: running.mqttPort, wsPort: running.mqttWsPort } = broker.ready);
     fanOut = new FanOut([broker.publisher], metrics);
   }

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import { logger } from '../log.js';
-import { siblingEntry } from '../thread-entry.js';
+import { siblingThread } from '../thread-entry.js';
 import type { PublishingThread, TaskAnswer, WorkerTask } from '../workers/publisher-tasks.js';
 
 /** What the broker thread reports once it listens. */
@@ -35,6 +35,12 @@ export class BrokerThread {
   private closing: ((answer: FromBroker | number) => void) | undefined;
   /** Set once the thread is gone: what every task is failed with from then on. */
   private ended: Error | undefined;
+  private markLost!: (err: Error) => void;
+  /**
+   * Resolves if the thread ends without being asked to (an uncaught error in the broker): MQTT is then gone from this
+   * process for good, and the process had better stop so that its supervisor starts it again. Never resolves otherwise.
+   */
+  readonly lost = new Promise<Error>((resolve) => (this.markLost = resolve));
 
   private constructor(private readonly worker: Worker, readonly ready: BrokerReady) {
     worker.on('message', (message: FromBroker) => {
@@ -45,14 +51,13 @@ export class BrokerThread {
     worker.on('exit', (code: number) => {
       this.ended = new Error(`the embedded broker thread exited with code ${code}`);
       if (this.closing) this.closing(code);
-      else logger.error({ code }, 'the embedded broker thread ended: nothing can be published until Dino is restarted');
+      else this.markLost(this.ended);
       this.failAsked(this.ended);
     });
   }
 
   static async start(config: Config): Promise<BrokerThread> {
-    const { filename, execArgv } = siblingEntry(import.meta.url, 'thread-entry');
-    const worker = new Worker(filename, { workerData: config, execArgv });
+    const worker = siblingThread(import.meta.url, 'thread-entry', { workerData: config });
     const exited = once(worker, 'exit').then(([code]) => ({ failed: `broker thread exited with code ${code}` }));
     const errored = once(worker, 'error').then(([err]) => ({ failed: (err as Error).message }));
     const answer = await Promise.race([once(worker, 'message').then(([m]) => m as FromBroker), exited, errored]);
