@@ -36,8 +36,9 @@ function config(): Config {
 async function serve(role: Role): Promise<void> {
   const running = await runDino(config(), role);
   let stopping = false;
-  /** `exitCode` 1: stopped because something failed, so that a supervisor (systemd, Kubernetes) starts it again. */
-  const shutdown = (signal: string, exitCode = 0) => {
+  /** 1 once something failed (the broker's thread), so that a supervisor (systemd, Kubernetes) starts Dino again. */
+  let exitCode = 0;
+  const shutdown = (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting without finishing');
       process.exit(1);
@@ -58,8 +59,10 @@ async function serve(role: Role): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   void running.lost.then((err) => {
+    exitCode = 1;
+    if (stopping) return logger.error({ err }, 'the embedded MQTT broker failed while stopping: exit code 1');
     logger.error({ err }, 'the embedded MQTT broker is gone: stopping (what was accepted stays queued), exit code 1 for a restart');
-    if (!stopping) shutdown('broker lost', 1);
+    shutdown('broker lost');
   });
 }
 

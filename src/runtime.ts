@@ -98,6 +98,9 @@ async function startFanOut(config: Config, running: RunningDino, closers: Array<
     const broker = await BrokerThread.start(config);
     closers.push(() => broker.close());
     running.lost = broker.lost;
+    // Every delivery now fails at once: retried while the process stops, each would soon count as dead. Consumption
+    // stops first, so what is queued waits for the next start instead.
+    void broker.lost.then(() => running.queue.stopConsuming());
     ({ tcpPort: running.mqttPort, wsPort: running.mqttWsPort } = broker.ready);
     fanOut = new FanOut([broker.publisher], metrics);
   }

@@ -57,7 +57,8 @@ export class BrokerThread {
   }
 
   static async start(config: Config): Promise<BrokerThread> {
-    const worker = siblingThread(import.meta.url, 'thread-entry', { workerData: config });
+    // No flags of the main thread's (as the fan-out's worker threads): its own profile (--cpu-prof) and the like.
+    const worker = siblingThread(import.meta.url, 'thread-entry', { workerData: config, execArgv: [] });
     const exited = once(worker, 'exit').then(([code]) => ({ failed: `broker thread exited with code ${code}` }));
     const errored = once(worker, 'error').then(([err]) => ({ failed: (err as Error).message }));
     const answer = await Promise.race([once(worker, 'message').then(([m]) => m as FromBroker), exited, errored]);
