@@ -55,19 +55,18 @@ export async function runDino(config: Config, role: Role): Promise<RunningDino> 
   };
   try {
     const metrics = new DinoMetrics();
-    const running: RunningDino = { queue: await openQueue(config, metrics), stop, lost: new Promise<Error>(() => undefined) };
-    closers.push(() => running.queue.close());
-    metrics.watch({ backlog: () => running.queue.backlog() });
-    const checks: ReadinessCheck[] = [['queue', () => running.queue.ping()]];
     // Both sides need the storage and the change feed: the API for requests, the fan-out for its projector.
     if (role === 'fanout' && !config.cassandra) {
       logger.warn({ dataDir: config.dataDir }, '`dino fanout` on embedded SQLite: it records each message\'s group state in '
         + 'DINO_DATA_DIR, which must be the API server\'s own (same host); set DINO_CASSANDRA_CONTACT_POINTS as the servers do');
     }
     const storage = await openStorage(config);
-    running.storage = storage;
     closers.push(() => storage.close());
-    checks.push(['storage', () => storage.ping()]);
+    // The storage first: the embedded queue keeps its journal in SQLite storage's own file.
+    const running: RunningDino = { queue: await openQueue(config, metrics, storage), storage, stop, lost: new Promise<Error>(() => undefined) };
+    closers.push(() => running.queue.close());
+    metrics.watch({ backlog: () => running.queue.backlog() });
+    const checks: ReadinessCheck[] = [['queue', () => running.queue.ping()], ['storage', () => storage.ping()]];
     // Redis adapters are loaded only when asked for: ioredis alone is ~10 MB of a process that does not use it.
     const changes = config.redis ? new (await import('./changes/redis.js')).RedisGroupChanges(config.redis) : new InProcessGroupChanges();
     closers.push(() => changes.close());

@@ -4,6 +4,8 @@ interface Queued {
   run: () => unknown;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
+  /** Writes handed in together (see `together`) share one: they are committed, or fail, as one. */
+  unit: object;
 }
 
 const nobody = () => undefined;
@@ -12,21 +14,34 @@ const nobody = () => undefined;
  * Writes of concurrent requests to one SQLite file, committed together: a write waits for the end of the current
  * event-loop turn, then everything queued by then goes in one transaction. A commit costs about the same for one row
  * as for fifty (the WAL append and its bookkeeping), so under load many commits become one; alone, a write waits for
- * nothing but the turn. Should a batch fail, each of its writes is run again alone, so only the one at fault fails.
+ * nothing but the turn. Should a batch fail, each of its units (a write, or the writes handed in `together`) is run
+ * again alone, so only the one at fault fails.
  */
 export class GroupCommit {
   private queued: Queued[] = [];
+  private unit: object | undefined;
 
   constructor(private readonly db: Database.Database) {}
 
   /** Runs `run` in the next batch's transaction; resolves with its result once that is committed. */
   write<R>(run: () => R): Promise<R> {
-    return new Promise<R>((resolve, reject) => this.enqueue({ run, resolve: resolve as (value: unknown) => void, reject }));
+    return new Promise<R>((resolve, reject) => this.enqueue({ run, resolve: resolve as (value: unknown) => void, reject, unit: this.unit ?? {} }));
   }
 
   /** Runs `run` with the next batch, waited for by nobody: for writes a crash may lose (a delivered entry's removal). */
   later(run: () => unknown): void {
-    this.enqueue({ run, resolve: nobody, reject: nobody });
+    this.enqueue({ run, resolve: nobody, reject: nobody, unit: {} });
+  }
+
+  /** The writes `handIn` hands in (synchronously) are one unit: committed in one transaction, or none of them. */
+  together<T>(handIn: () => T): T {
+    const outer = this.unit;
+    this.unit ??= {};
+    try {
+      return handIn();
+    } finally {
+      this.unit = outer;
+    }
   }
 
   /** Commits what is queued now (before the file is closed). */
@@ -38,20 +53,36 @@ export class GroupCommit {
     try {
       results = this.db.transaction(() => batch.map((w) => w.run()))();
     } catch {
-      for (const w of batch) {
-        try {
-          w.resolve(this.db.transaction(w.run)());
-        } catch (err) {
-          w.reject(err);
-        }
-      }
+      for (const unit of unitsOf(batch)) this.commitAlone(unit);
       return;
     }
     batch.forEach((w, i) => w.resolve(results[i]));
+  }
+
+  private commitAlone(unit: Queued[]): void {
+    let results: unknown[];
+    try {
+      results = this.db.transaction(() => unit.map((w) => w.run()))();
+    } catch (err) {
+      for (const w of unit) w.reject(err);
+      return;
+    }
+    unit.forEach((w, i) => w.resolve(results[i]));
   }
 
   private enqueue(write: Queued): void {
     if (this.queued.length === 0) setImmediate(() => this.db.open && this.flush());
     this.queued.push(write);
   }
+}
+
+/** The batch's writes by unit, each unit in the order its writes came. */
+function unitsOf(batch: Queued[]): Queued[][] {
+  const units = new Map<object, Queued[]>();
+  for (const w of batch) {
+    const unit = units.get(w.unit);
+    if (unit) unit.push(w);
+    else units.set(w.unit, [w]);
+  }
+  return [...units.values()];
 }

@@ -34,7 +34,15 @@ export class Broadcaster {
   }
 
   sendPrepared(event: PreparedEvent, userIds: number[]): Promise<void> {
-    const { payload, orderKey, eventType, storedMessage } = event;
-    return this.queue.enqueue({ payload, orderKey, eventType, userIds, ...(storedMessage ? { storedMessage } : {}) });
+    return this.queue.enqueue(broadcastOf(event, userIds));
   }
+
+  /** Runs `write`, then queues the event: in one transaction where the queue can (see BroadcastQueue.enqueueAfter). */
+  sendPreparedAfter(write: () => Promise<unknown>, event: PreparedEvent, userIds: number[]): Promise<void> {
+    return this.queue.enqueueAfter(write, broadcastOf(event, userIds));
+  }
+}
+
+function broadcastOf({ payload, orderKey, eventType, storedMessage }: PreparedEvent, userIds: number[]) {
+  return { payload, orderKey, eventType, userIds, ...(storedMessage ? { storedMessage } : {}) };
 }

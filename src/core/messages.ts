@@ -35,9 +35,10 @@ export class Messages {
   constructor(private readonly ports: Ports, private readonly events: Broadcaster, private readonly groups: Groups) {}
 
   /**
-   * Stores the message row, then queues its event for every member; if it cannot be queued the row is removed again,
-   * so no message is ever shown that was not broadcast. The group's last message and the sender's read mark follow
-   * off the request path (core/projector.ts), from the queued event.
+   * Stores the message row, then queues its event for every member (in one transaction where the queue shares the
+   * storage's: SQLite); if it cannot be queued the row is removed again, so no message is ever shown that was not
+   * broadcast. The group's last message and the sender's read mark follow off the request path (core/projector.ts),
+   * from the queued event.
    */
   async sendToGroup(groupId: string, senderId: number, input: SendInput): Promise<Message> {
     let { group, members } = await this.groups.snapshot(groupId);
@@ -48,11 +49,15 @@ export class Messages {
     const { id, micros } = newTimeUuid();
     const message: Message = { groupId, messageId: id, senderId, payload: input.messagePayload, messageType: input.messageType, createdAt: micros };
     const event = { ...this.events.prepare(input.actionLog ? actionLogEvent(message) : messageEvent(message)), storedMessage: true };
-    await this.ports.storage.saveMessage(message);
+    let stored = false;
+    const store = async () => {
+      await this.ports.storage.saveMessage(message);
+      stored = true;
+    };
     try {
-      await this.events.sendPrepared(event, members.map((m) => m.userId));
+      await this.events.sendPreparedAfter(store, event, members.map((m) => m.userId));
     } catch (err) {
-      await this.ports.storage.deleteMessage(groupId, message.messageId).catch(() => undefined);
+      if (stored) await this.ports.storage.deleteMessage(groupId, message.messageId).catch(() => undefined);
       throw err;
     }
     return message;

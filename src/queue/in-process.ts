@@ -55,12 +55,37 @@ export class InProcessQueue implements BroadcastQueue {
   }
 
   async enqueue(broadcast: Broadcast): Promise<void> {
-    if (this.pendingRecipients > 0 && this.pendingRecipients + broadcast.userIds.length > this.maxPendingRecipients) {
-      throw Errors.queueFull(`${this.pendingRecipients} recipients waiting`);
-    }
+    this.refuseIfFull(broadcast);
     const journalId = await this.journal?.append(broadcast);
     this.accept({ broadcast, attempts: 0, journalId, acceptedAt: Date.now() });
     this.pump();
+  }
+
+  async enqueueAfter(write: () => Promise<unknown>, broadcast: Broadcast): Promise<void> {
+    const journal = this.journal;
+    if (!journal?.sharesCommits) {
+      await write();
+      return this.enqueue(broadcast);
+    }
+    this.refuseIfFull(broadcast); // before anything is written
+    // The storage's writes hand themselves to the shared commit as they are called: they and the journal's row go
+    // in one transaction, which commits both or neither.
+    const [written, appended] = journal.together(() => [write(), journal.append(broadcast)] as const);
+    const [record, entry] = await Promise.allSettled([written, appended]);
+    if (record.status === 'rejected') {
+      // A write that failed before it reached the commit leaves the row alone: forgotten at once, never delivered.
+      if (entry.status === 'fulfilled') journal.delivered(entry.value);
+      throw record.reason;
+    }
+    if (entry.status === 'rejected') throw entry.reason;
+    this.accept({ broadcast, attempts: 0, journalId: entry.value, acceptedAt: Date.now() });
+    this.pump();
+  }
+
+  private refuseIfFull(broadcast: Broadcast): void {
+    if (this.pendingRecipients > 0 && this.pendingRecipients + broadcast.userIds.length > this.maxPendingRecipients) {
+      throw Errors.queueFull(`${this.pendingRecipients} recipients waiting`);
+    }
   }
 
   private accept(entry: Entry): void {

@@ -3,11 +3,18 @@ import { InProcessQueue } from './in-process.js';
 import type { BroadcastQueue } from '../core/ports/queue.js';
 import { QueueJournal } from './sqlite-journal.js';
 import type { QueueRecorder } from '../metrics/recorders.js';
+import type { Storage } from '../core/ports/storage.js';
+import { SqliteStorage } from '../storage/sqlite.js';
 
-/** The configured queue: Redis Streams when a Redis URL is set, else the in-process queue journaled in the data dir. */
-export async function openQueue(config: Config, metrics?: QueueRecorder): Promise<BroadcastQueue> {
+/**
+ * The configured queue: Redis Streams when a Redis URL is set, else the in-process queue journaled in the data dir:
+ * in SQLite storage's own file when that is the storage, so a message and its broadcast are one transaction.
+ */
+export async function openQueue(config: Config, metrics?: QueueRecorder, storage?: Storage): Promise<BroadcastQueue> {
   if (!config.redis) {
-    return new InProcessQueue(config.queue, { journal: QueueJournal.inDataDir(config.dataDir), metrics });
+    const journal = storage instanceof SqliteStorage
+      ? QueueJournal.sharing(storage.sharedFile(), config.dataDir) : QueueJournal.inDataDir(config.dataDir);
+    return new InProcessQueue(config.queue, { journal, metrics });
   }
   const { RedisStreamQueue } = await import('./redis.js');
   const queue = new RedisStreamQueue(config.redis, {}, metrics);

@@ -104,6 +104,12 @@ export class RedisStreamQueue implements BroadcastQueue {
     }
   }
 
+  /** Redis and the storage commit apart: the stream entry is added once the write is durable. */
+  async enqueueAfter(write: () => Promise<unknown>, broadcast: Broadcast): Promise<void> {
+    await write();
+    await this.enqueue(broadcast);
+  }
+
   startConsuming(handler: BroadcastHandler, options: { concurrency?: number } = {}): void {
     const concurrency = options.concurrency ?? this.concurrency;
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) {

@@ -1,10 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openSqliteFile } from '../sqlite-file.js';
 import { GroupCommit } from '../sqlite-group-commit.js';
 import { pack, unpack } from 'msgpackr';
 import type { Broadcast } from '../core/ports/queue.js';
+import { logger } from '../log.js';
 
 export interface JournaledBroadcast {
   id: number;
@@ -12,24 +13,20 @@ export interface JournaledBroadcast {
 }
 
 /**
- * Where the in-process queue keeps what it accepted until it is delivered: a SQLite file beside the data, so
- * broadcasts accepted before a crash or a stop are delivered after the next start.
+ * Where the in-process queue keeps what it accepted until it is delivered: SQLite tables beside the data, so
+ * broadcasts accepted before a crash or a stop are delivered after the next start. With the embedded SQLite storage
+ * the tables live in the storage's own file and share its commits (`sharing`), so a message row and its broadcast are
+ * written in one transaction (`together`); beside other storage, in a file of their own (`inDataDir`).
  */
 export class QueueJournal {
-  private readonly db: Database.Database;
-  private readonly commits: GroupCommit;
   private readonly insert: Database.Statement<[string, Buffer, string | null, string | null, number]>;
   private readonly remove: Database.Statement<[number]>;
   private readonly bury: Database.Statement<[string, number]>;
 
-  constructor(file: string) {
-    this.db = openSqliteFile(file);
-    this.commits = new GroupCommit(this.db);
-    this.db.exec(`CREATE TABLE IF NOT EXISTS broadcasts (id INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL,
-      user_ids BLOB NOT NULL, order_key TEXT);
-      CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY, payload TEXT NOT NULL, user_ids BLOB NOT NULL,
-      order_key TEXT, reason TEXT NOT NULL, failed_at INTEGER NOT NULL);`);
-    addMissingColumns(this.db);
+  private constructor(private readonly db: Database.Database, private readonly commits: GroupCommit,
+    /** Whether the file is the journal's own, to close with it; a shared one is closed by its storage. */
+    private readonly ownsFile: boolean) {
+    createTables(this.db);
     this.insert = this.db.prepare(`INSERT INTO broadcasts (payload, user_ids, order_key, event_type, stored_message)
       VALUES (?, ?, ?, ?, ?)`);
     this.remove = this.db.prepare('DELETE FROM broadcasts WHERE id = ?');
@@ -37,9 +34,31 @@ export class QueueJournal {
       SELECT id, payload, user_ids, order_key, ?, unixepoch() FROM broadcasts WHERE id = ?`);
   }
 
+  /** A journal in a file of its own, `DINO_DATA_DIR/queue.sqlite`. */
   static inDataDir(dataDir: string): QueueJournal {
     mkdirSync(dataDir, { recursive: true });
-    return new QueueJournal(join(dataDir, 'queue.sqlite'));
+    const db = openSqliteFile(ownFile(dataDir));
+    return new QueueJournal(db, new GroupCommit(db), true);
+  }
+
+  /**
+   * A journal in the storage's file, sharing its commits. What a journal of its own (`queue.sqlite` in `dataDir`,
+   * from a release or a configuration before) still holds is moved in first, and that file removed.
+   */
+  static sharing({ db, commits }: { db: Database.Database; commits: GroupCommit }, dataDir: string): QueueJournal {
+    const journal = new QueueJournal(db, commits, false);
+    journal.adopt(ownFile(dataDir));
+    return journal;
+  }
+
+  /** Whether a broadcast appended within `together` commits with the storage's writes made there. */
+  get sharesCommits(): boolean {
+    return !this.ownsFile;
+  }
+
+  /** Hands in the writes `handIn` makes (storage's and this journal's alike) as one transaction. */
+  together<T>(handIn: () => T): T {
+    return this.commits.together(handIn);
   }
 
   /** Keeps the broadcast; resolves with its row id once committed (concurrent appends share one commit). */
@@ -74,10 +93,45 @@ export class QueueJournal {
   }
 
   close(): void {
-    if (!this.db.open) return;
+    if (!this.ownsFile || !this.db.open) return;
     this.commits.flush();
     this.db.close();
   }
+
+  /** Moves what an older journal file holds into these tables (one transaction), then removes that file. */
+  private adopt(file: string): void {
+    if (!existsSync(file)) return;
+    const old = openSqliteFile(file);
+    try {
+      createTables(old);
+      const pending = old.prepare('SELECT payload, user_ids, order_key, event_type, stored_message FROM broadcasts ORDER BY id').raw().all() as
+        Array<[string, Buffer, string | null, string | null, number]>;
+      const dead = old.prepare('SELECT payload, user_ids, order_key, reason, failed_at FROM dead_letters ORDER BY id').raw().all() as
+        Array<[string, Buffer, string | null, string, number]>;
+      const keepDead = this.db.prepare(`INSERT INTO dead_letters (id, payload, user_ids, order_key, reason, failed_at)
+        VALUES ((SELECT coalesce(max(id), 0) + 1 FROM dead_letters), ?, ?, ?, ?, ?)`);
+      this.db.transaction(() => {
+        for (const row of pending) this.insert.run(...row);
+        for (const row of dead) keepDead.run(...row);
+      })();
+      if (pending.length + dead.length > 0) logger.info({ pending: pending.length, deadLetters: dead.length, from: file }, 'queue journal moved into the storage file');
+    } finally {
+      old.close();
+    }
+    // Removed only once its rows are committed here: a crash before leaves it, and the next start moves it again
+    // (its broadcasts are then delivered twice: at least once).
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  }
+}
+
+const ownFile = (dataDir: string) => join(dataDir, 'queue.sqlite');
+
+function createTables(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS broadcasts (id INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL,
+    user_ids BLOB NOT NULL, order_key TEXT);
+    CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY, payload TEXT NOT NULL, user_ids BLOB NOT NULL,
+    order_key TEXT, reason TEXT NOT NULL, failed_at INTEGER NOT NULL);`);
+  addMissingColumns(db);
 }
 
 /** Journals written before broadcasts carried their event type and stored-message mark get the two columns. */

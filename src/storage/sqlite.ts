@@ -115,6 +115,11 @@ export class SqliteStorage implements Storage {
     };
   }
 
+  /** The file and its group commit, for the embedded queue's journal to share (src/queue/sqlite-journal.ts). */
+  sharedFile(): { db: Database.Database; commits: GroupCommit } {
+    return { db: this.db, commits: this.commits };
+  }
+
   static open(dataDir: string): SqliteStorage {
     mkdirSync(dataDir, { recursive: true });
     return new SqliteStorage(join(dataDir, 'dino.sqlite'));

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InProcessQueue } from '../../src/queue/in-process.js';
 import type { Broadcast } from '../../src/core/ports/queue.js';
 import { QueueJournal } from '../../src/queue/sqlite-journal.js';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
 import Database from 'better-sqlite3';
 import { pack } from 'msgpackr';
 import { loadConfig } from '../../src/config.js';
@@ -18,6 +19,11 @@ const journalIn = (dir = mkdtempSync(join(tmpdir(), 'dino-journal-'))) => QueueJ
 // A short retry delay keeps the redelivery case quick; the behaviour is the same at any delay.
 queueContract('in-process', async () => new InProcessQueue(defaults, { retryDelayMs: 20 }));
 queueContract('in-process, journaled', async () => new InProcessQueue(defaults, { retryDelayMs: 20, journal: journalIn() }));
+// As `dino start` on SQLite storage runs it: the journal in the storage's file, sharing its commits.
+queueContract('in-process, journaled in the SQLite storage file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dino-journal-'));
+  return new InProcessQueue(defaults, { retryDelayMs: 20, journal: QueueJournal.sharing(SqliteStorage.open(dir).sharedFile(), dir) });
+});
 
 describe('in-process queue journal', () => {
   it('delivers after a restart what a stopped or crashed process had accepted, and only that', async () => {

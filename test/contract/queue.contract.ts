@@ -60,6 +60,24 @@ export function queueContract(name: string, open: () => Promise<BroadcastQueue>,
       expect([...received].sort(byPayload)).toEqual([...sent].sort(byPayload));
     });
 
+    it('enqueueAfter queues the broadcast once its write is done, and nothing when the write fails', async () => {
+      const steps: string[] = [];
+      queue.startConsuming(record);
+      await queue.enqueueAfter(async () => {
+        await sleep(20);
+        steps.push('written');
+      }, { payload: 'after its write', userIds: [1] });
+      steps.push('answered');
+      await expect(queue.enqueueAfter(async () => {
+        throw new Error('the write failed');
+      }, { payload: 'never', userIds: [1] })).rejects.toThrow('the write failed');
+      await queue.enqueue({ payload: 'the next one', userIds: [1] });
+      await until('the broadcasts', () => received.length >= 2);
+      await sleep(100);
+      expect(steps).toEqual(['written', 'answered']);
+      expect(received.map((b) => b.payload).sort()).toEqual(['after its write', 'the next one']);
+    });
+
     it('tells the handler when each entry was accepted', async () => {
       const accepted: Array<number | undefined> = [];
       const before = Date.now();

@@ -55,6 +55,12 @@ export type BroadcastHandler = (broadcast: Broadcast, delivery: Delivery) => Pro
 export interface BroadcastQueue {
   readonly kind: string;
   enqueue(broadcast: Broadcast): Promise<void>;
+  /**
+   * Runs `write` (storing what the broadcast is about), then queues the broadcast: in one transaction where the queue
+   * shares the storage's (the embedded queue beside SQLite storage), else one after the other. Rejects if either
+   * failed, once `write` has settled; the write may then have been done alone, and the caller undoes it.
+   */
+  enqueueAfter(write: () => Promise<unknown>, broadcast: Broadcast): Promise<void>;
   /** Starts handing entries to the handler, at most `concurrency` at a time. */
   startConsuming(handler: BroadcastHandler, options?: { concurrency?: number }): void;
   /** Stops taking new entries and waits until those in hand are handled and acknowledged. */

@@ -1,0 +1,91 @@
+/**
+ * `dino start` on SQLite: the queue's journal lives in the storage's file and shares its commits, so a message row
+ * and its broadcast are written in one transaction, both or neither; a journal file of its own, left by an earlier
+ * start, is moved in. Faults are made by SQLite triggers that refuse one row.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { newTimeUuid } from '../../src/core/ids.js';
+import type { Message } from '../../src/core/model.js';
+import type { Broadcast } from '../../src/core/ports/queue.js';
+import { InProcessQueue } from '../../src/queue/in-process.js';
+import { QueueJournal } from '../../src/queue/sqlite-journal.js';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { sleep, until } from '../support/wait.js';
+
+const settings = loadConfig({}).queue;
+
+function openBoth(dir = mkdtempSync(join(tmpdir(), 'dino-send-tx-'))) {
+  const storage = SqliteStorage.open(dir);
+  const journal = QueueJournal.sharing(storage.sharedFile(), dir);
+  const queue = new InProcessQueue(settings, { journal });
+  const delivered: Broadcast[] = [];
+  queue.startConsuming(async (b) => void delivered.push(b));
+  const { db } = storage.sharedFile();
+  return { dir, storage, journal, queue, delivered, db };
+}
+
+const groupId = '5f0c6a3e-1b2c-4d5e-8f90-0a1b2c3d4e5f';
+function message(payload: string): Message {
+  const { id, micros } = newTimeUuid();
+  return { groupId, messageId: id, senderId: 1, payload, messageType: 'text', createdAt: micros };
+}
+const broadcastOf = (m: Message): Broadcast => ({ payload: JSON.stringify({ text: m.payload }), userIds: [1, 2], orderKey: groupId });
+const storedTexts = async (storage: SqliteStorage) =>
+  (await storage.listMessages(groupId, { limit: 100, floor: 0 })).map((m) => m.payload).sort();
+
+describe('a message and its broadcast in one SQLite transaction', () => {
+  it('keeps neither when the broadcast cannot be written, and the other sends of the same commit both', async () => {
+    const { storage, queue, delivered, db } = openBoth();
+    db.exec(`CREATE TRIGGER refuse_poison BEFORE INSERT ON broadcasts WHEN NEW.payload LIKE '%poison%'
+      BEGIN SELECT RAISE(ABORT, 'journal refused'); END`);
+    const [good, bad, other] = [message('good'), message('poison'), message('other')];
+    const sends = [good, bad, other].map((m) => queue.enqueueAfter(() => storage.saveMessage(m), broadcastOf(m)));
+    const outcomes = await Promise.allSettled(sends);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await storedTexts(storage)).toEqual(['good', 'other']);
+    await until('the two broadcasts', () => delivered.length === 2);
+    await sleep(100);
+    expect(delivered.map((b) => JSON.parse(b.payload).text).sort()).toEqual(['good', 'other']);
+    await queue.close();
+    await storage.close();
+  });
+
+  it('queues no broadcast when the message row cannot be written', async () => {
+    const { storage, queue, delivered, db, journal } = openBoth();
+    db.exec(`CREATE TRIGGER refuse_row BEFORE INSERT ON messages WHEN NEW.payload = 'refused'
+      BEGIN SELECT RAISE(ABORT, 'row refused'); END`);
+    const refused = message('refused');
+    await expect(queue.enqueueAfter(() => storage.saveMessage(refused), broadcastOf(refused))).rejects.toThrow('row refused');
+    const fine = message('fine');
+    await queue.enqueueAfter(() => storage.saveMessage(fine), broadcastOf(fine));
+    await until('the broadcast that was kept', () => delivered.length === 1);
+    await sleep(100);
+    expect(delivered.map((b) => JSON.parse(b.payload).text)).toEqual(['fine']);
+    expect(await storedTexts(storage)).toEqual(['fine']);
+    await queue.stopConsuming();
+    expect(journal.pending()).toEqual([]);
+    await queue.close();
+    await storage.close();
+  });
+
+  it('moves in what a journal file of its own still held, and removes that file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dino-send-tx-'));
+    const before = new InProcessQueue(settings, { journal: QueueJournal.inDataDir(dir) });
+    await before.enqueue({ payload: 'left', userIds: [7], orderKey: groupId, eventType: 'message', storedMessage: true });
+    await before.enqueue({ payload: 'behind', userIds: [8] });
+    await before.close();
+    expect(existsSync(join(dir, 'queue.sqlite'))).toBe(true);
+
+    const { storage, queue, delivered } = openBoth(dir);
+    await until('the moved broadcasts', () => delivered.length === 2);
+    expect(delivered).toEqual([{ payload: 'left', userIds: [7], orderKey: groupId, eventType: 'message', storedMessage: true },
+      { payload: 'behind', userIds: [8] }]);
+    expect(existsSync(join(dir, 'queue.sqlite'))).toBe(false);
+    await queue.close();
+    await storage.close();
+  });
+});
