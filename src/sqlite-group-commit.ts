@@ -33,12 +33,18 @@ export class GroupCommit {
     this.enqueue({ run, resolve: nobody, reject: nobody, unit: {} });
   }
 
-  /** The writes `handIn` hands in (synchronously) are one unit: committed in one transaction, or none of them. */
+  /**
+   * The writes `handIn` hands in (synchronously) are one unit: committed in one transaction, or none of them. Should
+   * `handIn` throw, those it handed in are dropped (and rejected) rather than committed without the rest.
+   */
   together<T>(handIn: () => T): T {
     const outer = this.unit;
-    this.unit ??= {};
+    const unit = (this.unit ??= {});
     try {
       return handIn();
+    } catch (err) {
+      this.queued = this.queued.filter((w) => w.unit !== unit || void w.reject(err));
+      throw err;
     } finally {
       this.unit = outer;
     }

@@ -73,8 +73,8 @@ export class InProcessQueue implements BroadcastQueue {
     const [written, appended] = journal.together(() => [write(), journal.append(broadcast)] as const);
     const [record, entry] = await Promise.allSettled([written, appended]);
     if (record.status === 'rejected') {
-      // A write that failed before it reached the commit leaves the row alone: forgotten at once, never delivered.
-      if (entry.status === 'fulfilled') journal.delivered(entry.value);
+      // A write that failed before it reached the commit leaves the row alone: withdrawn before the caller hears.
+      if (entry.status === 'fulfilled') await journal.withdraw(entry.value);
       throw record.reason;
     }
     if (entry.status === 'rejected') throw entry.reason;

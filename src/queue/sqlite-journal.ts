@@ -30,8 +30,9 @@ export class QueueJournal {
     this.insert = this.db.prepare(`INSERT INTO broadcasts (payload, user_ids, order_key, event_type, stored_message)
       VALUES (?, ?, ?, ?, ?)`);
     this.remove = this.db.prepare('DELETE FROM broadcasts WHERE id = ?');
-    this.bury = this.db.prepare(`INSERT INTO dead_letters (id, payload, user_ids, order_key, reason, failed_at)
-      SELECT id, payload, user_ids, order_key, ?, unixepoch() FROM broadcasts WHERE id = ?`);
+    // A dead letter gets an id of its own: one moved in from an older journal file may hold any broadcast's number.
+    this.bury = this.db.prepare(`INSERT INTO dead_letters (payload, user_ids, order_key, reason, failed_at)
+      SELECT payload, user_ids, order_key, ?, unixepoch() FROM broadcasts WHERE id = ?`);
   }
 
   /** A journal in a file of its own, `DINO_DATA_DIR/queue.sqlite`. */
@@ -73,6 +74,11 @@ export class QueueJournal {
     this.commits.later(() => this.remove.run(id));
   }
 
+  /** Forgets a broadcast that must never be delivered; resolves once that is committed. */
+  withdraw(id: number): Promise<void> {
+    return this.commits.write(() => void this.remove.run(id));
+  }
+
   deadLettered(id: number, reason: string): void {
     this.db.transaction(() => {
       this.bury.run(reason, id);
@@ -108,19 +114,24 @@ export class QueueJournal {
         Array<[string, Buffer, string | null, string | null, number]>;
       const dead = old.prepare('SELECT payload, user_ids, order_key, reason, failed_at FROM dead_letters ORDER BY id').raw().all() as
         Array<[string, Buffer, string | null, string, number]>;
-      const keepDead = this.db.prepare(`INSERT INTO dead_letters (id, payload, user_ids, order_key, reason, failed_at)
-        VALUES ((SELECT coalesce(max(id), 0) + 1 FROM dead_letters), ?, ?, ?, ?, ?)`);
+      const keepDead = this.db.prepare(`INSERT INTO dead_letters (payload, user_ids, order_key, reason, failed_at)
+        VALUES (?, ?, ?, ?, ?)`);
       this.db.transaction(() => {
         for (const row of pending) this.insert.run(...row);
         for (const row of dead) keepDead.run(...row);
       })();
+      // Emptied once its rows are committed here: a crash in between moves them again at the next start (its
+      // broadcasts are then delivered twice: at least once), never loses them.
+      old.exec('DELETE FROM broadcasts; DELETE FROM dead_letters;');
       if (pending.length + dead.length > 0) logger.info({ pending: pending.length, deadLetters: dead.length, from: file }, 'queue journal moved into the storage file');
     } finally {
       old.close();
     }
-    // Removed only once its rows are committed here: a crash before leaves it, and the next start moves it again
-    // (its broadcasts are then delivered twice: at least once).
-    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    try {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    } catch (err) {
+      logger.warn({ err, file }, 'could not remove the emptied queue journal file');
+    }
   }
 }
 

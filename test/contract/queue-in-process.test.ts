@@ -22,7 +22,15 @@ queueContract('in-process, journaled', async () => new InProcessQueue(defaults, 
 // As `dino start` on SQLite storage runs it: the journal in the storage's file, sharing its commits.
 queueContract('in-process, journaled in the SQLite storage file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dino-journal-'));
-  return new InProcessQueue(defaults, { retryDelayMs: 20, journal: QueueJournal.sharing(SqliteStorage.open(dir).sharedFile(), dir) });
+  const storage = SqliteStorage.open(dir);
+  const queue = new InProcessQueue(defaults, { retryDelayMs: 20, journal: QueueJournal.sharing(storage.sharedFile(), dir) });
+  // The file is the storage's: closed with it, after the queue (as runtime.ts closes them).
+  const closeQueue = queue.close.bind(queue);
+  queue.close = async () => {
+    await closeQueue();
+    await storage.close();
+  };
+  return queue;
 });
 
 describe('in-process queue journal', () => {

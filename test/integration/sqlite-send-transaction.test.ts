@@ -72,19 +72,61 @@ describe('a message and its broadcast in one SQLite transaction', () => {
     await storage.close();
   });
 
+  it('withdraws the broadcast of a write that failed before it reached the commit', async () => {
+    const { storage, queue, delivered, journal } = openBoth();
+    await expect(queue.enqueueAfter(async () => {
+      throw new Error('refused before writing');
+    }, { payload: 'withdrawn', userIds: [1] })).rejects.toThrow('refused before writing');
+    expect(journal.pending()).toEqual([]); // gone before the caller heard: a crash now cannot deliver it
+    await queue.enqueue({ payload: 'next', userIds: [1] });
+    await until('the next broadcast', () => delivered.length === 1);
+    expect(delivered.map((b) => b.payload)).toEqual(['next']);
+    await queue.close();
+    await storage.close();
+  });
+
+  it('drops the writes of a unit whose hand-in threw, instead of committing them alone', async () => {
+    const { storage, queue } = openBoth();
+    const { commits } = storage.sharedFile();
+    let saved: Promise<void> | undefined;
+    expect(() => commits.together(() => {
+      saved = storage.saveMessage(message('half'));
+      throw new Error('the broadcast could not be handed in');
+    })).toThrow('the broadcast could not be handed in');
+    await expect(saved).rejects.toThrow('the broadcast could not be handed in');
+    await storage.saveMessage(message('whole')); // the next commit goes ahead
+    expect(await storedTexts(storage)).toEqual(['whole']);
+    await queue.close();
+    await storage.close();
+  });
+
   it('moves in what a journal file of its own still held, and removes that file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dino-send-tx-'));
-    const before = new InProcessQueue(settings, { journal: QueueJournal.inDataDir(dir) });
-    await before.enqueue({ payload: 'left', userIds: [7], orderKey: groupId, eventType: 'message', storedMessage: true });
-    await before.enqueue({ payload: 'behind', userIds: [8] });
-    await before.close();
+    const old = QueueJournal.inDataDir(dir);
+    for (const payload of ['given up 1', 'given up 2', 'given up 3']) old.deadLettered(await old.append({ payload, userIds: [9] }), 'gave up');
+    await old.append({ payload: 'left', userIds: [7], orderKey: groupId, eventType: 'message', storedMessage: true });
+    await old.append({ payload: 'behind', userIds: [8] });
+    old.close();
     expect(existsSync(join(dir, 'queue.sqlite'))).toBe(true);
 
-    const { storage, queue, delivered } = openBoth(dir);
+    const storage = SqliteStorage.open(dir);
+    const journal = QueueJournal.sharing(storage.sharedFile(), dir);
+    expect(existsSync(join(dir, 'queue.sqlite'))).toBe(false);
+    const queue = new InProcessQueue({ ...settings, maxAttempts: 1 }, { journal });
+    const delivered: Broadcast[] = [];
+    queue.startConsuming(async (b) => {
+      if (b.payload === 'poison') throw new Error('always fails');
+      delivered.push(b);
+    });
     await until('the moved broadcasts', () => delivered.length === 2);
     expect(delivered).toEqual([{ payload: 'left', userIds: [7], orderKey: groupId, eventType: 'message', storedMessage: true },
       { payload: 'behind', userIds: [8] }]);
-    expect(existsSync(join(dir, 'queue.sqlite'))).toBe(false);
+    // The moved broadcasts are numbered 1 and 2 here, this one 3: as the third dead letter moved in once was.
+    await queue.enqueue({ payload: 'poison', userIds: [1] });
+    await until('the new dead letter', () => queue.deadLetters.length === 1);
+    const { db } = storage.sharedFile();
+    expect((db.prepare('SELECT payload FROM dead_letters ORDER BY id').all() as Array<{ payload: string }>).map((r) => r.payload))
+      .toEqual(['given up 1', 'given up 2', 'given up 3', 'poison']);
     await queue.close();
     await storage.close();
   });
