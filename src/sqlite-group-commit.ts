@@ -55,25 +55,23 @@ export class GroupCommit {
     const batch = this.queued;
     this.queued = [];
     if (batch.length === 0) return;
-    let results: unknown[];
     try {
-      results = this.db.transaction(() => batch.map((w) => w.run()))();
+      this.commit(batch);
     } catch {
-      for (const unit of unitsOf(batch)) this.commitAlone(unit);
-      return;
+      for (const unit of unitsOf(batch)) {
+        try {
+          this.commit(unit);
+        } catch (err) {
+          for (const w of unit) w.reject(err);
+        }
+      }
     }
-    batch.forEach((w, i) => w.resolve(results[i]));
   }
 
-  private commitAlone(unit: Queued[]): void {
-    let results: unknown[];
-    try {
-      results = this.db.transaction(() => unit.map((w) => w.run()))();
-    } catch (err) {
-      for (const w of unit) w.reject(err);
-      return;
-    }
-    unit.forEach((w, i) => w.resolve(results[i]));
+  /** Runs `writes` in one transaction and resolves each with its result once committed; throws if it fails. */
+  private commit(writes: Queued[]): void {
+    const results = this.db.transaction(() => writes.map((w) => w.run()))();
+    writes.forEach((w, i) => w.resolve(results[i]));
   }
 
   private enqueue(write: Queued): void {

@@ -3,12 +3,10 @@ import type { Aedes, Client } from 'aedes';
 
 type Deliver = (packet: unknown, done: (err?: unknown) => void) => void;
 /** The parts of aedes' Client used here: its two delivery functions (plain properties, set in its constructor). */
-type DeliveringClient = Client & { broker: Aedes; deliver0: Deliver; deliverQoS: Deliver; conn: NodeJS.ReadableStream & NodeJS.WritableStream };
+type DeliveringClient = Client & { deliver0: Deliver; deliverQoS: Deliver; conn: NodeJS.ReadableStream & NodeJS.WritableStream };
 
 /** Deliveries held back per connection until its CONNACK is out; absent once released. */
 const held = new WeakMap<Client, Array<() => void>>();
-/** Brokers whose `connackSent` releases what their clients held. */
-const watched = new WeakSet<Aedes>();
 
 /**
  * [MQTT-3.2.0-1]: the first packet a server sends on a connection is its CONNACK. aedes restores a persistent
@@ -20,16 +18,14 @@ const watched = new WeakSet<Aedes>();
  * connection is gone), then go out in the order they came. What the session store queued meanwhile is also sent by
  * aedes after the CONNACK; QoS 1 allows the duplicate.
  *
- * This is the broker's preConnect hook.
+ * Installs this as the broker's preConnect hook; the broker's `connackSent` releases what a connection held.
  */
-export function connackFirst(client: Client, _packet: unknown, done: (err: Error | null, ok: boolean) => void): void {
-  const { broker } = client as DeliveringClient;
-  if (!watched.has(broker)) {
-    watched.add(broker);
-    broker.on('connackSent', (_connack, connected) => release(connected));
-  }
-  holdDeliveries(client as DeliveringClient);
-  done(null, true);
+export function connackFirst(aedes: Aedes): void {
+  aedes.preConnect = (client, _packet, done) => {
+    holdDeliveries(client as DeliveringClient);
+    done(null, true);
+  };
+  aedes.on('connackSent', (_connack, client) => release(client));
 }
 
 /** How many deliveries the connection holds back now (for tests). */

@@ -36,10 +36,11 @@ export class EmbeddedBroker {
     const guard = await BrokerGuard.create(mqtt.topicPrefix, auth, limits.maxSubscriptions);
     const persistence = await openBrokerPersistence(config);
     const aedes = await Aedes.createBroker({
-      id: `dino-${process.pid}`, persistence, ...guard.hooks(), preConnect: connackFirst,
+      id: `dino-${process.pid}`, persistence, ...guard.hooks(),
       connectTimeout: limits.connectTimeoutSeconds * 1000, keepaliveLimit: limits.maxKeepaliveSeconds,
       ...slowAppPolicy(mqtt),
     });
+    connackFirst(aedes);
     const store = sessionStoreOf(aedes);
     guard.watch(aedes, store);
     tolerateDroppedMessages(store);

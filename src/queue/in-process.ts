@@ -56,9 +56,7 @@ export class InProcessQueue implements BroadcastQueue {
 
   async enqueue(broadcast: Broadcast): Promise<void> {
     this.refuseIfFull(broadcast);
-    const journalId = await this.journal?.append(broadcast);
-    this.accept({ broadcast, attempts: 0, journalId, acceptedAt: Date.now() });
-    this.pump();
+    this.admit(broadcast, await this.journal?.append(broadcast));
   }
 
   async enqueueAfter(write: () => Promise<unknown>, broadcast: Broadcast): Promise<void> {
@@ -78,7 +76,12 @@ export class InProcessQueue implements BroadcastQueue {
       throw record.reason;
     }
     if (entry.status === 'rejected') throw entry.reason;
-    this.accept({ broadcast, attempts: 0, journalId: entry.value, acceptedAt: Date.now() });
+    this.admit(broadcast, entry.value);
+  }
+
+  /** A broadcast just kept (in the journal, when there is one): waiting for its turn from now on. */
+  private admit(broadcast: Broadcast, journalId: number | undefined): void {
+    this.accept({ broadcast, attempts: 0, journalId, acceptedAt: Date.now() });
     this.pump();
   }
 
