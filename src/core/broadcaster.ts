@@ -1,5 +1,5 @@
 import { Errors } from './errors.js';
-import type { BroadcastQueue } from './ports/queue.js';
+import type { BroadcastQueue, StoredMessage } from './ports/queue.js';
 
 /** An event serialised and checked, ready to queue. */
 export interface PreparedEvent {
@@ -8,6 +8,8 @@ export interface PreparedEvent {
   readonly eventType: string;
   /** The event of a message Dino stored (see Broadcast.storedMessage). */
   readonly storedMessage?: boolean;
+  /** That message, when the caller has it at hand (see Broadcast.stored). */
+  readonly stored?: StoredMessage;
 }
 
 /**
@@ -43,6 +45,6 @@ export class Broadcaster {
   }
 }
 
-function broadcastOf({ payload, orderKey, eventType, storedMessage }: PreparedEvent, userIds: number[]) {
-  return { payload, orderKey, eventType, userIds, ...(storedMessage ? { storedMessage } : {}) };
+function broadcastOf({ payload, orderKey, eventType, storedMessage, stored }: PreparedEvent, userIds: number[]) {
+  return { payload, orderKey, eventType, userIds, ...(storedMessage ? { storedMessage, stored } : {}) };
 }

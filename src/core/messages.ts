@@ -48,7 +48,8 @@ export class Messages {
     if (!members.some((m) => m.userId === senderId)) throw Errors.notInGroup(groupId, senderId);
     const { id, micros } = newTimeUuid();
     const message: Message = { groupId, messageId: id, senderId, payload: input.messagePayload, messageType: input.messageType, createdAt: micros };
-    const event = { ...this.events.prepare(input.actionLog ? actionLogEvent(message) : messageEvent(message)), storedMessage: true };
+    const event = { ...this.events.prepare(input.actionLog ? actionLogEvent(message) : messageEvent(message)), storedMessage: true,
+      stored: { message, revisedAt: null } };
     let stored = false;
     const store = async () => {
       await this.ports.storage.saveMessage(message);

@@ -106,7 +106,7 @@ export class ActivityProjector {
   /** A queue handler that projects each stored message while `deliver` publishes it; done when both are. */
   handler(deliver: BroadcastHandler): BroadcastHandler {
     return (broadcast, delivery) => {
-      const stored = broadcast.storedMessage ? storedMessageOfEvent(broadcast.payload) : null;
+      const stored = broadcast.storedMessage ? (broadcast.stored ?? storedMessageOfEvent(broadcast.payload)) : null;
       if (!stored) return deliver(broadcast, delivery);
       // Projection first: `deliver` must still be called synchronously, so broadcasts keep their queue order.
       const projected = this.project(stored.message, stored.revisedAt);

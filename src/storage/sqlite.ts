@@ -188,14 +188,15 @@ export class SqliteStorage implements Storage {
   async applyActivity({ lastMessages, sends, revisions = [] }: Activity): Promise<void> {
     const fields = (m: Message) => ({ group_id: m.groupId, created_at: m.createdAt, message_id: m.messageId, sender_id: m.senderId,
       message_type: m.messageType, overview: m.payload });
-    this.db.transaction(() => {
+    // With the sends' own writes: one commit for both under load (see GroupCommit), none of its own.
+    await this.commits.write(() => {
       for (const m of lastMessages) this.q.lastMessage.run(fields(m));
       for (const sent of sends) this.q.senderState.run({ group_id: sent.groupId, user_id: sent.userId, at: sent.at });
       for (const { message, at } of revisions) {
         this.q.revision.run(fields(message));
         this.q.touchForward.run(at, message.groupId);
       }
-    })();
+    });
   }
 
   async deleteMessage(groupId: string, messageId: string): Promise<void> {

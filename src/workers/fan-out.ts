@@ -60,12 +60,11 @@ export class FanOut {
     let unacked: number[];
     try {
       // Every chunk is handed over now, in order; each then retries its own unacknowledged recipients.
-      const results = await Promise.all(chunks.map(async ({ ids, done }) => {
+      unacked = progress ? (await Promise.all(chunks.map(async ({ ids, done }) => {
         const left = await this.publishAll(broadcast.payload, ids);
         if (left.length === 0) done();
         return left;
-      }));
-      unacked = results.flat();
+      }))).flat() : await this.publishAll(broadcast.payload, broadcast.userIds);
     } catch (err) {
       // A worker thread failed: which recipients it reached is unknown, so none are counted either way.
       this.metrics.attempted(broadcast, { ok: false, acked: 0, unacked: 0 });
@@ -110,6 +109,8 @@ export class FanOut {
   }
 
   private async dispatch(payload: string, userIds: ArrayLike<number>): Promise<number[]> {
+    // One thread (the embedded broker's): nothing to split.
+    if (this.handOffs.length === 1) return userIds.length === 0 ? [] : this.handOffs[0]!.add({ payload, userIds });
     const shards = splitByWorker(userIds, this.threads.length);
     const results = await Promise.all(shards.map((ids, worker) => (ids.length === 0 ? [] : this.handOffs[worker]!.add({ payload, userIds: ids }))));
     return results.flat();

@@ -3,7 +3,7 @@ import type { BroadcastQueue } from './queue.js';
 import type { Storage } from './storage.js';
 
 export type { Claim, IdempotencyStore, StoredAnswer } from './idempotency.js';
-export type { Broadcast, BroadcastHandler, BroadcastQueue, Delivery, QueueBacklog } from './queue.js';
+export type { Broadcast, BroadcastHandler, BroadcastQueue, Delivery, QueueBacklog, StoredMessage } from './queue.js';
 export type { GroupChanges } from './changes.js';
 export type { Activity, Revision, SentMark, Storage, UndeletedMessages } from './storage.js';
 

@@ -1,3 +1,6 @@
+import type { Message } from '../model.js';
+import type { Micros } from '../time.js';
+
 /** One fan-out request: the same event payload (JSON text, serialised once) for every listed user. */
 export interface Broadcast {
   payload: string;
@@ -11,6 +14,18 @@ export interface Broadcast {
    * and sender's state (see core/projector.ts). Never set for notifications, whatever their event type.
    */
   storedMessage?: boolean;
+  /**
+   * In memory only, beside `storedMessage`: the message itself, as the projector would read it from the payload. Only
+   * a queue that hands over the very object it was given (the embedded one, in this process) keeps it; the adapters
+   * that store broadcasts keep only the fields above, and the projector then parses the payload.
+   */
+  stored?: StoredMessage;
+}
+
+/** A stored message as its event describes it; `revisedAt` set when the event revises one sent before. */
+export interface StoredMessage {
+  message: Message;
+  revisedAt: Micros | null;
 }
 
 /** What the queue knows of an entry besides the broadcast itself. */
