@@ -1,14 +1,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InProcessGroupChanges } from '../../src/changes/in-process.js';
-import { attachmentEvent, messageEvent } from '../../src/core/events.js';
+import { loadConfig } from '../../src/config.js';
+import { Dino } from '../../src/core/dino.js';
+import { attachmentEvent, messageEvent, storedMessageOfEvent } from '../../src/core/events.js';
 import { newGroup } from '../../src/core/groups.js';
 import { newTimeUuid } from '../../src/core/ids.js';
 import type { Message } from '../../src/core/model.js';
 import type { Activity, Broadcast } from '../../src/core/ports/index.js';
 import { ActivityProjector } from '../../src/core/projector.js';
+import { InProcessQueue } from '../../src/queue/in-process.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 
 /** A real SQLite store that counts and can fail the projector's writes. */
@@ -116,6 +119,39 @@ describe('ActivityProjector', () => {
     await handle({ payload: JSON.stringify(messageEvent(stored)), userIds: [alice, bob], eventType: 'message', storedMessage: true }, {});
     expect(delivered).toHaveLength(2);
     expect(await storage.getGroup(groupId)).toMatchObject({ lastMessageId: stored.messageId, lastMessageOverview: 'stored' });
+  });
+
+  it('takes a stored message carried in memory as it is, and the same from its payload when it was not carried', async () => {
+    const projector = new ActivityProjector(storage, changes);
+    const handle = projector.handler(async () => undefined);
+    const carried = messageIn(groupId, alice, 'carried');
+    // The payload says otherwise: only the message carried beside it is read.
+    await handle({ payload: JSON.stringify(messageEvent({ ...carried, payload: 'not read' })), userIds: [alice, bob],
+      storedMessage: true, stored: { message: carried, revisedAt: null } }, {});
+    expect(storage.writes.at(-1)!.lastMessages).toEqual([carried]);
+    // What a serialising queue hands over instead (no `stored`) is projected alike, from the payload.
+    const parsed = messageIn(groupId, bob, 'parsed');
+    await handle({ payload: JSON.stringify(messageEvent(parsed)), userIds: [alice, bob], storedMessage: true }, {});
+    expect(storage.writes.at(-1)!.lastMessages).toEqual([parsed]);
+    expect(await storage.getGroup(groupId)).toMatchObject({ lastMessageId: parsed.messageId, lastMessageOverview: 'parsed' });
+  });
+
+  it('a message sent carries the same message its payload describes, for both kinds of send', async () => {
+    const queue = new InProcessQueue(loadConfig({}).queue);
+    const handed: Broadcast[] = [];
+    queue.startConsuming(async (b) => void handed.push(b));
+    const dino = new Dino({ storage, queue, changes }, { maxEventBytes: 1024 * 1024, readReceiptMaxMembers: 2, unreadCacheSize: 0 });
+    try {
+      await dino.messages.sendToGroup(groupId, alice, { messagePayload: 'sent 💬', messageType: 'text' });
+      await dino.messages.sendToGroup(groupId, bob, { messagePayload: 'logged', messageType: 'text', actionLog: true });
+      await vi.waitFor(() => expect(handed).toHaveLength(2));
+      for (const b of handed) {
+        expect(b.stored).toBeDefined();
+        expect(b.stored).toEqual(storedMessageOfEvent(b.payload));
+      }
+    } finally {
+      await queue.close();
+    }
   });
 
   it('applies an attachment event as a revision of its placeholder, also in the placeholder\'s own turn', async () => {
