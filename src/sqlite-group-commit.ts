@@ -75,8 +75,19 @@ export class GroupCommit {
   }
 
   private enqueue(write: Queued): void {
-    if (this.queued.length === 0) setImmediate(() => this.db.open && this.flush());
+    // A write after the file was closed fails at once, not never: whoever waits for it (the projector at a shutdown
+    // out of order, say) hears of it.
+    if (!this.db.open) return write.reject(new Error('the SQLite file is closed'));
+    if (this.queued.length === 0) setImmediate(() => this.flushOrFail());
     this.queued.push(write);
+  }
+
+  /** Commits what is queued; should the file have been closed meanwhile (without flush()), fails it instead. */
+  private flushOrFail(): void {
+    if (this.db.open) return this.flush();
+    const batch = this.queued;
+    this.queued = [];
+    for (const w of batch) w.reject(new Error('the SQLite file is closed'));
   }
 }
 

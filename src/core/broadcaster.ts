@@ -46,5 +46,5 @@ export class Broadcaster {
 }
 
 function broadcastOf({ payload, orderKey, eventType, storedMessage, stored }: PreparedEvent, userIds: number[]) {
-  return { payload, orderKey, eventType, userIds, ...(storedMessage ? { storedMessage, stored } : {}) };
+  return { payload, orderKey, eventType, userIds, ...(storedMessage ? { storedMessage } : {}), ...(storedMessage && stored ? { stored } : {}) };
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { newGroup } from '../../src/core/groups.js';
 import { newTimeUuid } from '../../src/core/ids.js';
 import type { Message } from '../../src/core/model.js';
 import type { Broadcast } from '../../src/core/ports/queue.js';
@@ -98,6 +99,34 @@ describe('a message and its broadcast in one SQLite transaction', () => {
     expect(await storedTexts(storage)).toEqual(['whole']);
     await queue.close();
     await storage.close();
+  });
+
+  it('commits the projector\'s write with the sends of its turn, and fails it alone when it is refused', async () => {
+    const { storage, queue, db } = openBoth();
+    const at = newTimeUuid().micros;
+    await storage.createGroup(newGroup({ groupId, name: 'g', groupType: 0, ownerId: 1, description: null, meta: null }, at),
+      [{ userId: 1, joinTime: at }, { userId: 2, joinTime: at }]);
+    db.exec(`CREATE TRIGGER refuse_overview BEFORE UPDATE OF last_message_overview ON groups
+      WHEN NEW.last_message_overview = 'poison' BEGIN SELECT RAISE(ABORT, 'projection refused'); END`);
+    const activity = (m: Message) => ({ lastMessages: [m], sends: [{ groupId, userId: m.senderId, at: m.createdAt }], revisions: [] });
+    const [first, poison, second] = [message('first'), message('poison'), message('second')];
+    // All in one turn: two sends, and a projector write that the trigger refuses between them.
+    const outcomes = await Promise.allSettled([
+      queue.enqueueAfter(() => storage.saveMessage(first), broadcastOf(first)),
+      storage.applyActivity(activity(poison)),
+      queue.enqueueAfter(() => storage.saveMessage(second), broadcastOf(second)),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((outcomes[1] as PromiseRejectedResult).reason)).toContain('projection refused');
+    expect(await storedTexts(storage)).toEqual(['first', 'second']);
+    // A write the file takes commits with the sends of its turn like any other.
+    const third = message('third');
+    await Promise.all([storage.applyActivity(activity(second)), queue.enqueueAfter(() => storage.saveMessage(third), broadcastOf(third))]);
+    expect(await storage.getGroup(groupId)).toMatchObject({ lastMessageId: second.messageId, lastMessageOverview: 'second' });
+    await queue.close();
+    await storage.close();
+    // Once the file is closed a write fails at once rather than waiting for a commit that will never come.
+    await expect(storage.applyActivity(activity(third))).rejects.toThrow('closed');
   });
 
   it('moves in what a journal file of its own still held, and removes that file', async () => {
