@@ -60,11 +60,12 @@ export class FanOut {
     let unacked: number[];
     try {
       // Every chunk is handed over now, in order; each then retries its own unacknowledged recipients.
-      unacked = progress ? (await Promise.all(chunks.map(async ({ ids, done }) => {
+      const results = await Promise.all(chunks.map(async ({ ids, done }) => {
         const left = await this.publishAll(broadcast.payload, ids);
         if (left.length === 0) done();
         return left;
-      }))).flat() : await this.publishAll(broadcast.payload, broadcast.userIds);
+      }));
+      unacked = results.flat();
     } catch (err) {
       // A worker thread failed: which recipients it reached is unknown, so none are counted either way.
       this.metrics.attempted(broadcast, { ok: false, acked: 0, unacked: 0 });
@@ -109,9 +110,8 @@ export class FanOut {
   }
 
   private async dispatch(payload: string, userIds: ArrayLike<number>): Promise<number[]> {
-    // One thread (the embedded broker's): nothing to split.
-    if (this.handOffs.length === 1) return userIds.length === 0 ? [] : this.handOffs[0]!.add({ payload, userIds });
-    const shards = splitByWorker(userIds, this.threads.length);
+    // With one thread (the embedded broker's, or a single worker) there is nothing to split.
+    const shards = this.threads.length === 1 ? [userIds] : splitByWorker(userIds, this.threads.length);
     const results = await Promise.all(shards.map((ids, worker) => (ids.length === 0 ? [] : this.handOffs[worker]!.add({ payload, userIds: ids }))));
     return results.flat();
   }
