@@ -253,8 +253,9 @@ export class SqliteStorage implements Storage {
     return this.messageEdits.get(groupId, messageId);
   }
 
-  async editMessage(groupId: string, messageId: string, payload: string): Promise<boolean> {
-    return this.messageEdits.edit(groupId, messageId, payload);
+  /** Through the shared commit, like a send's row: an attachment's edit commits with its record and its broadcast. */
+  editMessage(groupId: string, messageId: string, payload: string): Promise<boolean> {
+    return this.commits.write(() => this.messageEdits.edit(groupId, messageId, payload));
   }
 
   groupsWithUndeletedMessages(): AsyncIterable<UndeletedMessages> {
@@ -265,8 +266,8 @@ export class SqliteStorage implements Storage {
     await this.retention.purge(groupId, upTo);
   }
 
-  async saveAttachment(a: Attachment, listed: boolean): Promise<void> {
-    this.attachments.save(a, listed);
+  saveAttachment(a: Attachment, listed: boolean): Promise<void> {
+    return this.commits.write(() => this.attachments.save(a, listed));
   }
 
   async getAttachment(groupId: string, fileId: string): Promise<Attachment | null> {

@@ -7,7 +7,9 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { InProcessGroupChanges } from '../../src/changes/in-process.js';
 import { loadConfig } from '../../src/config.js';
+import { Dino } from '../../src/core/dino.js';
 import { newGroup } from '../../src/core/groups.js';
 import { newTimeUuid } from '../../src/core/ids.js';
 import type { Message } from '../../src/core/model.js';
@@ -127,6 +129,35 @@ describe('a message and its broadcast in one SQLite transaction', () => {
     await storage.close();
     // Once the file is closed a write fails at once rather than waiting for a commit that will never come.
     await expect(storage.applyActivity(activity(third))).rejects.toThrow('closed');
+  });
+
+  it('writes an attachment\'s edit, record and event in one transaction: none of them when the event is refused', async () => {
+    const { storage, queue, delivered, db } = openBoth();
+    const dino = new Dino({ storage, queue, changes: new InProcessGroupChanges() },
+      { maxEventBytes: 64 * 1024, readReceiptMaxMembers: 10, unreadCacheSize: 0 });
+    const { group } = await dino.groups.create(1, { groupName: 'g', users: [2] });
+    const placeholder = await dino.messages.sendToGroup(group.groupId, 1, { messagePayload: 'uploading', messageType: 'image' });
+    // Every payload a message row ever took, as committed: a rolled-back edit leaves nothing here.
+    db.exec(`CREATE TABLE edits (payload TEXT);
+      CREATE TRIGGER seen_edit AFTER UPDATE OF payload ON messages BEGIN INSERT INTO edits VALUES (NEW.payload); END;
+      CREATE TRIGGER refuse_attachment BEFORE INSERT ON broadcasts WHEN NEW.payload LIKE '%"event_type":"attachment"%'
+      BEGIN SELECT RAISE(ABORT, 'journal refused'); END`);
+    const create = () => dino.attachments.create(1, group.groupId, placeholder.messageId, { fileId: 'f1', payload: 'done' });
+    await expect(create()).rejects.toThrow('journal refused');
+    const committedEdits = () => (db.prepare('SELECT payload FROM edits').all() as Array<{ payload: string }>).map((r) => r.payload);
+    // The edit never committed: before, it did and was then written back by the undo.
+    expect(committedEdits()).not.toContain('done');
+    expect((await storage.getMessage(group.groupId, placeholder.messageId))!.payload).toBe('uploading');
+    expect(await storage.getAttachment(group.groupId, 'f1')).toBeNull();
+
+    db.exec('DROP TRIGGER refuse_attachment');
+    await create();
+    expect(committedEdits()).toContain('done');
+    expect(await storage.getAttachment(group.groupId, 'f1')).toMatchObject({ messageId: placeholder.messageId, payload: 'done' });
+    await until('the attachment event', () => delivered.some((b) => b.eventType === 'attachment'));
+    expect(delivered.filter((b) => b.eventType === 'attachment')).toHaveLength(1);
+    await queue.close();
+    await storage.close();
   });
 
   it('moves in what a journal file of its own still held, and removes that file', async () => {
