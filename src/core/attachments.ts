@@ -48,8 +48,8 @@ export class Attachments {
 
   /**
    * Gives the author's placeholder its payload and file id, stores the attachment record and announces it (the
-   * projector then refreshes the group's last message and updated_at from the event, as for a send). The edit, the
-   * record and the event are written as a send's row and event are: in one transaction where the queue shares the
+   * projector then refreshes the group's last message and updated_at from the event, as for a send). The new payload,
+   * the record and the event are written as a send's row and event are: in one transaction where the queue shares the
    * storage's commits (SQLite), else one after the other, and a failure to queue the event puts the message and the
    * record back as they were.
    */
@@ -63,17 +63,19 @@ export class Attachments {
     if (holder && holder.messageId !== messageId) throw Errors.invalidParameters('file_id', 'names another message\'s attachment in this group');
     const attachment: Attachment = { ...message, payload: input.payload, fileId: input.fileId, updatedAt: nowMicros() };
     const event = { ...this.events.prepare(attachmentEvent(attachment)), storedMessage: true };
+    let missing = false;
     const write = async () => {
-      const [edited] = await Promise.all([storage.editMessage(groupId, messageId, input.payload),
-        storage.saveAttachment(attachment, this.listed(attachment))]);
-      // Removed since it was read (a retention pass): the record written beside the edit goes again below.
-      if (!edited) throw Errors.noSuchMessage(messageId);
+      missing = !(await storage.attachToMessage(attachment, this.listed(attachment)));
+      // Removed since it was read (a retention pass): nothing was written, and the event is not queued.
+      if (missing) throw Errors.noSuchMessage(messageId);
     };
     try {
       await this.events.sendPreparedAfter(write, event, members.map((m) => m.userId));
     } catch (err) {
-      await Promise.all([storage.editMessage(groupId, messageId, message.payload),
-        holder ? storage.saveAttachment(holder, this.listed(holder)) : storage.removeAttachment(attachment)]).catch(() => undefined);
+      if (!missing) {
+        await Promise.all([storage.editMessage(groupId, messageId, message.payload),
+          holder ? storage.saveAttachment(holder, this.listed(holder)) : storage.removeAttachment(attachment)]).catch(() => undefined);
+      }
       throw err;
     }
     return attachment;

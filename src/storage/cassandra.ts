@@ -302,6 +302,11 @@ export class CassandraStorage implements Storage {
   groupsWithUndeletedMessages(): AsyncIterable<UndeletedMessages> { return this.retention.candidates(); }
   purgeMessagesUpTo(groupId: string, upTo: Micros): Promise<void> { return this.retention.purge(groupId, upTo); }
   saveAttachment(a: Attachment, listed: boolean): Promise<void> { return this.attachments.save(a, listed); }
+  async attachToMessage(a: Attachment, listed: boolean): Promise<boolean> {
+    if (!(await this.messageEdits.edit(a.groupId, a.messageId, a.payload))) return false;
+    await this.attachments.save(a, listed);
+    return true;
+  }
   getAttachment(groupId: string, fileId: string): Promise<Attachment | null> { return this.attachments.get(groupId, fileId); }
   listAttachments(groupId: string, query: HistoryQuery): Promise<Attachment[]> { return this.attachments.list(groupId, query); }
   countAttachmentsAfter(groupId: string, after: Micros, cap: number): Promise<number> { return this.attachments.countAfter(groupId, after, cap); }

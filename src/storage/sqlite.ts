@@ -253,9 +253,8 @@ export class SqliteStorage implements Storage {
     return this.messageEdits.get(groupId, messageId);
   }
 
-  /** Through the shared commit, like a send's row: an attachment's edit commits with its record and its broadcast. */
-  editMessage(groupId: string, messageId: string, payload: string): Promise<boolean> {
-    return this.commits.write(() => this.messageEdits.edit(groupId, messageId, payload));
+  async editMessage(groupId: string, messageId: string, payload: string): Promise<boolean> {
+    return this.messageEdits.edit(groupId, messageId, payload);
   }
 
   groupsWithUndeletedMessages(): AsyncIterable<UndeletedMessages> {
@@ -266,8 +265,23 @@ export class SqliteStorage implements Storage {
     await this.retention.purge(groupId, upTo);
   }
 
-  saveAttachment(a: Attachment, listed: boolean): Promise<void> {
-    return this.commits.write(() => this.attachments.save(a, listed));
+  async saveAttachment(a: Attachment, listed: boolean): Promise<void> {
+    this.attachments.save(a, listed);
+  }
+
+  /**
+   * One write through the shared commit, like a send's row. A message gone meanwhile fails the write inside the
+   * transaction, so that it rolls back whatever was handed in with it (the attachment's broadcast) as well.
+   */
+  attachToMessage(a: Attachment, listed: boolean): Promise<boolean> {
+    return this.commits.write(() => {
+      if (!this.messageEdits.edit(a.groupId, a.messageId, a.payload)) throw new NoSuchMessage();
+      this.attachments.save(a, listed);
+      return true;
+    }).catch((err: unknown) => {
+      if (err instanceof NoSuchMessage) return false;
+      throw err;
+    });
   }
 
   async getAttachment(groupId: string, fileId: string): Promise<Attachment | null> {
@@ -293,6 +307,13 @@ export class SqliteStorage implements Storage {
   private insertMembers(groupId: string, members: Member[]): void {
     // A new member sees no history from before it joined: its read mark and floor start at the join.
     for (const m of members) this.q.insertMember.run(groupId, m.userId, m.joinTime, m.joinTime, m.joinTime - 1);
+  }
+}
+
+/** Thrown inside a commit to roll back a unit whose message is gone; answered as `false`. */
+class NoSuchMessage extends Error {
+  constructor() {
+    super('no such message');
   }
 }
 

@@ -44,6 +44,18 @@ export function attachmentsContract(name: string, open: () => Promise<Storage>):
       expect(await s.getAttachment('not-a-uuid', a.fileId)).toBeNull();
     });
 
+    it('attaches to a message: its payload becomes the attachment\'s and the record is saved; nothing for a message that is gone', async () => {
+      const g = await newGroup();
+      const a = await placeholder(g.groupId, sender(), T + 1500);
+      expect(await s.attachToMessage(a, true)).toBe(true);
+      expect((await s.getMessage(g.groupId, a.messageId))!.payload).toBe(a.payload);
+      expect(await s.getAttachment(g.groupId, a.fileId)).toEqual(a);
+      const gone = { ...a, messageId: timeUuidAt(T + 1600, 1, randomBytes(6)), fileId: `file-${randomUUID()}` };
+      expect(await s.attachToMessage(gone, true)).toBe(false);
+      expect(await s.getAttachment(g.groupId, gone.fileId)).toBeNull();
+      expect(await s.getMessage(g.groupId, gone.messageId)).toBeNull();
+    });
+
     it('lists listed records newest first within the bounds and above the floor; unlisted ones only by file id and sender', async () => {
       const g = await newGroup();
       const u = sender();

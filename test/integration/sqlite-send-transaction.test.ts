@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { InProcessGroupChanges } from '../../src/changes/in-process.js';
 import { loadConfig } from '../../src/config.js';
 import { Dino } from '../../src/core/dino.js';
+import { ErrorCode } from '../../src/core/errors.js';
 import { newGroup } from '../../src/core/groups.js';
 import { newTimeUuid } from '../../src/core/ids.js';
 import type { Message } from '../../src/core/model.js';
@@ -21,8 +22,7 @@ import { sleep, until } from '../support/wait.js';
 
 const settings = loadConfig({}).queue;
 
-function openBoth(dir = mkdtempSync(join(tmpdir(), 'dino-send-tx-'))) {
-  const storage = SqliteStorage.open(dir);
+function openBoth(dir = mkdtempSync(join(tmpdir(), 'dino-send-tx-')), storage = SqliteStorage.open(dir)) {
   const journal = QueueJournal.sharing(storage.sharedFile(), dir);
   const queue = new InProcessQueue(settings, { journal });
   const delivered: Broadcast[] = [];
@@ -131,33 +131,62 @@ describe('a message and its broadcast in one SQLite transaction', () => {
     await expect(storage.applyActivity(activity(third))).rejects.toThrow('closed');
   });
 
-  it('writes an attachment\'s edit, record and event in one transaction: none of them when the event is refused', async () => {
-    const { storage, queue, delivered, db } = openBoth();
-    const dino = new Dino({ storage, queue, changes: new InProcessGroupChanges() },
+  /** Dino over the pair, a group of two with an image placeholder, and logs of what the file ever committed. */
+  async function withPlaceholder(storage?: SqliteStorage) {
+    const both = openBoth(undefined, storage);
+    const { queue, db } = both;
+    const dino = new Dino({ storage: both.storage, queue, changes: new InProcessGroupChanges() },
       { maxEventBytes: 64 * 1024, readReceiptMaxMembers: 10, unreadCacheSize: 0 });
     const { group } = await dino.groups.create(1, { groupName: 'g', users: [2] });
     const placeholder = await dino.messages.sendToGroup(group.groupId, 1, { messagePayload: 'uploading', messageType: 'image' });
-    // Every payload a message row ever took, as committed: a rolled-back edit leaves nothing here.
-    db.exec(`CREATE TABLE edits (payload TEXT);
-      CREATE TRIGGER seen_edit AFTER UPDATE OF payload ON messages BEGIN INSERT INTO edits VALUES (NEW.payload); END;
-      CREATE TRIGGER refuse_attachment BEFORE INSERT ON broadcasts WHEN NEW.payload LIKE '%"event_type":"attachment"%'
-      BEGIN SELECT RAISE(ABORT, 'journal refused'); END`);
+    // Rows as committed: what a transaction rolled back leaves nothing here.
+    db.exec(`CREATE TABLE seen (what TEXT);
+      CREATE TRIGGER seen_edit AFTER UPDATE OF payload ON messages BEGIN INSERT INTO seen VALUES ('edit ' || NEW.payload); END;
+      CREATE TRIGGER seen_record AFTER INSERT ON attachments BEGIN INSERT INTO seen VALUES ('record ' || NEW.file_id); END;
+      CREATE TRIGGER seen_event AFTER INSERT ON broadcasts WHEN NEW.payload LIKE '%"event_type":"attachment"%'
+      BEGIN INSERT INTO seen VALUES ('event'); END`);
+    const seen = () => (db.prepare('SELECT what FROM seen').all() as Array<{ what: string }>).map((r) => r.what);
     const create = () => dino.attachments.create(1, group.groupId, placeholder.messageId, { fileId: 'f1', payload: 'done' });
+    return { ...both, groupId: group.groupId, placeholder, seen, create };
+  }
+
+  it('writes an attachment\'s new payload, record and event in one transaction: none of them when the event is refused', async () => {
+    const { storage, queue, delivered, db, groupId, placeholder, seen, create } = await withPlaceholder();
+    db.exec(`CREATE TRIGGER refuse_attachment BEFORE INSERT ON broadcasts WHEN NEW.payload LIKE '%"event_type":"attachment"%'
+      BEGIN SELECT RAISE(ABORT, 'journal refused'); END`);
     await expect(create()).rejects.toThrow('journal refused');
-    const committedEdits = () => (db.prepare('SELECT payload FROM edits').all() as Array<{ payload: string }>).map((r) => r.payload);
-    // The edit never committed: before, it did and was then written back by the undo.
-    expect(committedEdits()).not.toContain('done');
-    expect((await storage.getMessage(group.groupId, placeholder.messageId))!.payload).toBe('uploading');
-    expect(await storage.getAttachment(group.groupId, 'f1')).toBeNull();
+    // Neither the new payload nor the record was ever committed (before, both were, then undone).
+    expect(seen().filter((w) => w === 'edit done' || w.startsWith('record'))).toEqual([]);
+    expect((await storage.getMessage(groupId, placeholder.messageId))!.payload).toBe('uploading');
+    expect(await storage.getAttachment(groupId, 'f1')).toBeNull();
 
     db.exec('DROP TRIGGER refuse_attachment');
     await create();
-    expect(committedEdits()).toContain('done');
-    expect(await storage.getAttachment(group.groupId, 'f1')).toMatchObject({ messageId: placeholder.messageId, payload: 'done' });
+    expect(seen()).toEqual(expect.arrayContaining(['edit done', 'record f1', 'event']));
+    expect(await storage.getAttachment(groupId, 'f1')).toMatchObject({ messageId: placeholder.messageId, payload: 'done' });
     await until('the attachment event', () => delivered.some((b) => b.eventType === 'attachment'));
     expect(delivered.filter((b) => b.eventType === 'attachment')).toHaveLength(1);
     await queue.close();
     await storage.close();
+  });
+
+  it('writes nothing of an attachment whose placeholder is removed between its read and the write, and answers 602', async () => {
+    // The placeholder goes (as a retention pass would take it) right after the attachment's read of it.
+    class Racing extends SqliteStorage {
+      override async getMessage(groupId: string, messageId: string) {
+        const message = await super.getMessage(groupId, messageId);
+        if (message?.messageType === 'image') await this.deleteMessage(groupId, messageId);
+        return message;
+      }
+    }
+    const racing = new Racing(join(mkdtempSync(join(tmpdir(), 'dino-send-tx-')), 'dino.sqlite'));
+    const { queue, delivered, seen, create } = await withPlaceholder(racing);
+    await expect(create()).rejects.toMatchObject({ code: ErrorCode.NO_SUCH_MESSAGE });
+    expect(seen()).toEqual([]); // no record and no event, not even for a moment
+    await queue.stopConsuming();
+    expect(delivered.filter((b) => b.eventType === 'attachment')).toEqual([]);
+    await queue.close();
+    await racing.close();
   });
 
   it('moves in what a journal file of its own still held, and removes that file', async () => {

@@ -111,6 +111,13 @@ export interface Storage {
    * file id and among its sender's. A file id names one message's attachment in a group: the caller checks that.
    */
   saveAttachment(attachment: Attachment, listed: boolean): Promise<void>;
+  /**
+   * Gives a stored message its attachment: the message takes the attachment's payload and the record is saved (as
+   * `saveAttachment`); false, writing nothing, when there is no such message. Both are one write where the storage
+   * can (SQLite, through its shared commit: with a broadcast handed in beside it by `BroadcastQueue.enqueueAfter`,
+   * all three or none); elsewhere the payload first, and a rejection may leave it written without the record.
+   */
+  attachToMessage(attachment: Attachment, listed: boolean): Promise<boolean>;
   /** The attachment a file id names in a group, or null. */
   getAttachment(groupId: string, fileId: string): Promise<Attachment | null>;
   /** Listed attachments, newest first, within the query's bounds (as `listMessages`, by their messages' times). */
