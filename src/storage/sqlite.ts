@@ -8,6 +8,7 @@ import type { Micros } from '../core/time.js';
 import type { Activity, Storage, UndeletedMessages } from '../core/ports/storage.js';
 import { migrateSqlite } from './sqlite-schema.js';
 import { SqliteAttachments } from './sqlite-attachments.js';
+import { WalCheckpoints } from './sqlite-checkpoints.js';
 import { SqliteMemberState } from './sqlite-member-state.js';
 import { SqliteMessageEdits } from './sqlite-message-edits.js';
 import { SqliteRetention } from './sqlite-retention.js';
@@ -47,6 +48,11 @@ export const toMessage = (r: MessageRow): Message => ({
 });
 
 /** The embedded storage: one SQLite file in WAL mode, every statement prepared once. */
+export interface SqliteStorageOptions {
+  /** WAL checkpoints in a thread of their own rather than in the commits (see WalCheckpoints): what `dino` runs. */
+  checkpointThread?: boolean;
+}
+
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
@@ -56,8 +62,10 @@ export class SqliteStorage implements Storage {
   private readonly messageEdits: SqliteMessageEdits;
   private readonly retention: SqliteRetention;
   private readonly attachments: SqliteAttachments;
+  /** The checkpointing thread, with `checkpointThread`. */
+  readonly checkpoints?: WalCheckpoints;
 
-  constructor(file: string) {
+  constructor(file: string, { checkpointThread = false }: SqliteStorageOptions = {}) {
     this.db = openSqliteFile(file);
     this.commits = new GroupCommit(this.db);
     this.db.defaultSafeIntegers(false);
@@ -113,6 +121,8 @@ export class SqliteStorage implements Storage {
         m.last_sent_time AS m_sent, m.delete_before AS m_delete FROM memberships m JOIN groups g USING (group_id)
         WHERE m.user_id = ? AND g.last_message_time < ? ORDER BY g.last_message_time DESC, g.group_id LIMIT ?`),
     };
+    // Last: a constructor that threw must leave no thread behind.
+    if (checkpointThread) this.checkpoints = WalCheckpoints.start(this.db, file);
   }
 
   /** The file and its group commit, for the embedded queue's journal to share (src/queue/sqlite-journal.ts). */
@@ -120,9 +130,9 @@ export class SqliteStorage implements Storage {
     return { db: this.db, commits: this.commits };
   }
 
-  static open(dataDir: string): SqliteStorage {
+  static open(dataDir: string, options: SqliteStorageOptions = {}): SqliteStorage {
     mkdirSync(dataDir, { recursive: true });
-    return new SqliteStorage(join(dataDir, 'dino.sqlite'));
+    return new SqliteStorage(join(dataDir, 'dino.sqlite'), options);
   }
 
   async createGroup(group: Group, members: Member[]): Promise<boolean> {
@@ -233,6 +243,7 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
+    await this.checkpoints?.stop();
     this.commits.flush();
     this.db.close();
   }
