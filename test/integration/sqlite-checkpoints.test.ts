@@ -20,7 +20,7 @@ describe('WAL checkpoints in a thread of their own', () => {
   it('leave the writing connection\'s threshold raised, copy the WAL into the file while writes go on, and stop on close', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dino-checkpoints-'));
     const storage = SqliteStorage.open(dir, { checkpointThread: true });
-    expect(autocheckpoint(storage)).toBe(4000);
+    expect(autocheckpoint(storage)).toBe(10000);
     const reports: CheckpointReport[] = [];
     storage.checkpoints!.onReport((r) => reports.push(r));
     const copied = () => reports.some((r) => 'checkpointed' in r && r.checkpointed > 0);
@@ -50,7 +50,7 @@ describe('WAL checkpoints in a thread of their own', () => {
     const db = openSqliteFile(join(dir, 'file.sqlite'));
     // A file the thread cannot open: it fails at once.
     const checkpoints = WalCheckpoints.start(db, join(dir, 'no-such-dir', 'file.sqlite'));
-    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(10000);
     await until('the writing connection checkpointing again', () => db.pragma('wal_autocheckpoint', { simple: true }) === 1000, 20_000, 20);
     await checkpoints.stop();
     db.close();
