@@ -127,7 +127,7 @@ export class InProcessQueue implements BroadcastQueue {
     if (this.pending.length > 0 || this.retryTimers.size > 0) {
       logger.warn({ entries: this.pending.length + this.retryTimers.size, kept: Boolean(this.journal) }, 'queue closed with undelivered entries');
     }
-    this.journal?.close();
+    await this.journal?.close();
   }
 
   private pump(): void {

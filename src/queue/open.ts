@@ -13,7 +13,7 @@ import { SqliteStorage } from '../storage/sqlite.js';
 export async function openQueue(config: Config, metrics?: QueueRecorder, storage?: Storage): Promise<BroadcastQueue> {
   if (!config.redis) {
     const journal = storage instanceof SqliteStorage
-      ? QueueJournal.sharing(storage.sharedFile(), config.dataDir) : QueueJournal.inDataDir(config.dataDir);
+      ? QueueJournal.sharing(storage.sharedFile(), config.dataDir) : QueueJournal.inDataDir(config.dataDir, { checkpointThread: true });
     return new InProcessQueue(config.queue, { journal, metrics });
   }
   const { RedisStreamQueue } = await import('./redis.js');

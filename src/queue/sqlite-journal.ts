@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openSqliteFile } from '../sqlite-file.js';
 import { GroupCommit } from '../sqlite-group-commit.js';
+import { WalCheckpoints } from '../storage/sqlite-checkpoints.js';
 import { pack, unpack } from 'msgpackr';
 import type { Broadcast } from '../core/ports/queue.js';
 import { logger } from '../log.js';
@@ -22,6 +23,7 @@ export class QueueJournal {
   private readonly insert: Database.Statement<[string, Buffer, string | null, string | null, number]>;
   private readonly remove: Database.Statement<[number]>;
   private readonly bury: Database.Statement<[string, number]>;
+  private checkpoints?: WalCheckpoints;
 
   private constructor(private readonly db: Database.Database, private readonly commits: GroupCommit,
     /** Whether the file is the journal's own, to close with it; a shared one is closed by its storage. */
@@ -35,11 +37,17 @@ export class QueueJournal {
       SELECT payload, user_ids, order_key, ?, unixepoch() FROM broadcasts WHERE id = ?`);
   }
 
-  /** A journal in a file of its own, `DINO_DATA_DIR/queue.sqlite`. */
-  static inDataDir(dataDir: string): QueueJournal {
+  /**
+   * A journal in a file of its own, `DINO_DATA_DIR/queue.sqlite`; `checkpointThread`: its WAL checkpoints in a thread
+   * of their own (see WalCheckpoints), as `dino` runs it.
+   */
+  static inDataDir(dataDir: string, { checkpointThread = false } = {}): QueueJournal {
     mkdirSync(dataDir, { recursive: true });
-    const db = openSqliteFile(ownFile(dataDir));
-    return new QueueJournal(db, new GroupCommit(db), true);
+    const file = ownFile(dataDir);
+    const db = openSqliteFile(file);
+    const journal = new QueueJournal(db, new GroupCommit(db), true);
+    if (checkpointThread) journal.checkpoints = WalCheckpoints.start(db, file);
+    return journal;
   }
 
   /**
@@ -98,8 +106,9 @@ export class QueueJournal {
     }));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (!this.ownsFile || !this.db.open) return;
+    if (this.checkpoints) await this.checkpoints.stop(); // without a thread the file closes before this returns
     this.commits.flush();
     this.db.close();
   }

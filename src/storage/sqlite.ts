@@ -243,7 +243,7 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
-    await this.checkpoints?.stop();
+    if (this.checkpoints) await this.checkpoints.stop(); // without a thread the file closes before this returns
     this.commits.flush();
     this.db.close();
   }

@@ -67,7 +67,7 @@ describe('in-process queue journal', () => {
     expect(journal.pending()).toEqual([{ id: 1, broadcast: { payload: 'old', userIds: [7], orderKey: 'g' } }]);
     await journal.append({ payload: 'new', userIds: [8], eventType: 'message', storedMessage: true });
     expect(journal.pending()[1]!.broadcast).toEqual({ payload: 'new', userIds: [8], eventType: 'message', storedMessage: true });
-    journal.close();
+    await journal.close();
   });
 
   it('keeps a dead letter in the journal, out of the way of the rest', async () => {

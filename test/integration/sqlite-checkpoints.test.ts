@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newTimeUuid } from '../../src/core/ids.js';
+import { QueueJournal } from '../../src/queue/sqlite-journal.js';
 import { openSqliteFile } from '../../src/sqlite-file.js';
 import { WalCheckpoints, type CheckpointReport } from '../../src/storage/sqlite-checkpoints.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
@@ -42,6 +43,17 @@ describe('WAL checkpoints in a thread of their own', () => {
     expect(existsSync(join(dir, 'dino.sqlite-wal'))).toBe(false);
     const reopened = SqliteStorage.open(dir);
     expect(await reopened.countMessagesAfter(groupId, 0, 1_000_000)).toBe(written);
+    await reopened.close();
+  });
+
+  it('run for the queue journal\'s own file too, and stop before it closes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dino-checkpoints-'));
+    const journal = QueueJournal.inDataDir(dir, { checkpointThread: true });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => journal.append({ payload: `b${i}`, userIds: [i] })));
+    await journal.close();
+    expect(existsSync(join(dir, 'queue.sqlite-wal'))).toBe(false);
+    const reopened = QueueJournal.inDataDir(dir);
+    expect(reopened.pending()).toHaveLength(100);
     await reopened.close();
   });
 

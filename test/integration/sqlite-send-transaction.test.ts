@@ -195,7 +195,7 @@ describe('a message and its broadcast in one SQLite transaction', () => {
     for (const payload of ['given up 1', 'given up 2', 'given up 3']) old.deadLettered(await old.append({ payload, userIds: [9] }), 'gave up');
     await old.append({ payload: 'left', userIds: [7], orderKey: groupId, eventType: 'message', storedMessage: true });
     await old.append({ payload: 'behind', userIds: [8] });
-    old.close();
+    await old.close();
     expect(existsSync(join(dir, 'queue.sqlite'))).toBe(true);
 
     const storage = SqliteStorage.open(dir);
