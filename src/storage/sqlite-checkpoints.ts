@@ -30,19 +30,26 @@ const SQLITE_DEFAULT_PAGES = 1000;
 export class WalCheckpoints {
   private readonly listeners = new Set<(report: CheckpointReport) => void>();
 
-  private stopping = false;
+  /** Set by stop(), or once the thread is gone: its exit is then no news. */
+  private done = false;
+  /** Whether the last checkpoint failed: a failing streak is logged once, at its start. */
+  private failing = false;
 
   private constructor(private readonly thread: Worker, db: Database.Database) {
+    // The thread must not keep a process alive that is otherwise done; stop() still waits for it.
+    thread.unref();
     // A thread gone for any reason but stop() hands the checkpoints back to the writing connection.
     const fallBack = (err: unknown) => {
-      if (this.stopping) return;
+      if (this.done) return;
+      this.done = true;
       logger.error({ err }, 'WAL checkpoint thread stopped; the writing connection checkpoints again');
       if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_PAGES}`);
     };
     thread.once('error', fallBack);
     thread.once('exit', (code) => fallBack(new Error(`exited with ${code}`)));
     thread.on('message', (report: CheckpointReport) => {
-      if ('error' in report) logger.warn({ err: report.error }, 'WAL checkpoint failed; the next one tries again');
+      if ('error' in report && !this.failing) logger.warn({ err: report.error }, 'WAL checkpoint failed; the next ones try again');
+      this.failing = 'error' in report;
       for (const listener of this.listeners) listener(report);
     });
   }
@@ -62,7 +69,8 @@ export class WalCheckpoints {
 
   /** Stops the thread and closes its connection; resolves once it has exited. */
   async stop(): Promise<void> {
-    this.stopping = true;
+    if (this.done) return;
+    this.done = true;
     const exited = once(this.thread, 'exit').catch(() => undefined);
     this.thread.postMessage('stop');
     await exited;
