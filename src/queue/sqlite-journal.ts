@@ -24,6 +24,7 @@ export class QueueJournal {
   private readonly remove: Database.Statement<[number]>;
   private readonly bury: Database.Statement<[string, number]>;
   private checkpoints?: WalCheckpoints;
+  private closing?: Promise<void>;
 
   private constructor(private readonly db: Database.Database, private readonly commits: GroupCommit,
     /** Whether the file is the journal's own, to close with it; a shared one is closed by its storage. */
@@ -106,11 +107,14 @@ export class QueueJournal {
     }));
   }
 
-  async close(): Promise<void> {
-    if (!this.ownsFile || !this.db.open) return;
-    if (this.checkpoints) await this.checkpoints.stop(); // without a thread the file closes before this returns
-    this.commits.flush();
-    this.db.close();
+  /** Once; a second call waits for the first. Without a checkpoint thread the file is closed before this returns. */
+  close(): Promise<void> {
+    if (!this.ownsFile) return Promise.resolve();
+    return (this.closing ??= (async () => {
+      if (this.checkpoints) await this.checkpoints.stop();
+      this.commits.flush();
+      if (this.db.open) this.db.close();
+    })());
   }
 
   /** Moves what an older journal file holds into these tables (one transaction), then removes that file. */

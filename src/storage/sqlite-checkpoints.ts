@@ -71,6 +71,8 @@ export class WalCheckpoints {
   async stop(): Promise<void> {
     if (this.done) return;
     this.done = true;
+    // Referenced again while it stops: an unreferenced thread's exit would not keep the process waiting for it.
+    this.thread.ref();
     const exited = once(this.thread, 'exit').catch(() => undefined);
     this.thread.postMessage('stop');
     await exited;

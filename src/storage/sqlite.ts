@@ -64,6 +64,7 @@ export class SqliteStorage implements Storage {
   private readonly attachments: SqliteAttachments;
   /** The checkpointing thread, with `checkpointThread`. */
   readonly checkpoints?: WalCheckpoints;
+  private closing?: Promise<void>;
 
   constructor(file: string, { checkpointThread = false }: SqliteStorageOptions = {}) {
     this.db = openSqliteFile(file);
@@ -241,11 +242,13 @@ export class SqliteStorage implements Storage {
     this.db.prepare('SELECT 1').get();
   }
 
-  async close(): Promise<void> {
-    if (!this.db.open) return;
-    if (this.checkpoints) await this.checkpoints.stop(); // without a thread the file closes before this returns
-    this.commits.flush();
-    this.db.close();
+  /** Once; a second call waits for the first. Without a checkpoint thread the file is closed before this returns. */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      if (this.checkpoints) await this.checkpoints.stop();
+      this.commits.flush();
+      if (this.db.open) this.db.close();
+    })());
   }
 
   async getMemberState(groupId: string, userId: number): Promise<MemberRecord | null> {

@@ -3,6 +3,7 @@
  * SQLite files: the writing connection leaves them to the thread, the thread copies the WAL into the file while the
  * writes go on, a thread that fails hands them back, and closing stops it before the file is closed.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,21 @@ describe('WAL checkpoints in a thread of their own', () => {
     const reopened = QueueJournal.inDataDir(dir);
     expect(reopened.pending()).toHaveLength(100);
     await reopened.close();
+  });
+
+  it('keep a process that closes its storage alive until the thread has stopped and the file is closed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dino-checkpoints-'));
+    // Nothing else holds the process's event loop while it closes, as at the end of `dino retention` or a shutdown.
+    const script = `import { SqliteStorage } from ${JSON.stringify(new URL('../../src/storage/sqlite.ts', import.meta.url).href)};
+      const storage = SqliteStorage.open(${JSON.stringify(dir)}, { checkpointThread: true });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await storage.close();
+      console.log('closed');`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('closed');
+    expect(child.status).toBe(0);
+    expect(existsSync(join(dir, 'dino.sqlite-wal'))).toBe(false);
   });
 
   it('hand the checkpoints back to the writing connection when the thread fails', async () => {
