@@ -32,3 +32,13 @@ function enableWal(db: Database.Database): void {
     }
   }
 }
+
+/**
+ * Closes one of Dino's files that a GroupCommit writes: its checkpoint thread first (see WalCheckpoints), if it has
+ * one, then what is queued is committed and the file closed. Without a thread all of it happens before this returns.
+ */
+export async function closeSqliteFile(db: Database.Database, commits: { flush(): void }, checkpoints?: { stop(): Promise<void> }): Promise<void> {
+  if (checkpoints) await checkpoints.stop();
+  commits.flush();
+  if (db.open) db.close();
+}

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { openSqliteFile } from '../sqlite-file.js';
+import { closeSqliteFile, openSqliteFile } from '../sqlite-file.js';
 import { GroupCommit } from '../sqlite-group-commit.js';
 import { WalCheckpoints } from '../storage/sqlite-checkpoints.js';
 import { pack, unpack } from 'msgpackr';
@@ -110,11 +110,7 @@ export class QueueJournal {
   /** Once; a second call waits for the first. Without a checkpoint thread the file is closed before this returns. */
   close(): Promise<void> {
     if (!this.ownsFile) return Promise.resolve();
-    return (this.closing ??= (async () => {
-      if (this.checkpoints) await this.checkpoints.stop();
-      this.commits.flush();
-      if (this.db.open) this.db.close();
-    })());
+    return (this.closing ??= closeSqliteFile(this.db, this.commits, this.checkpoints));
   }
 
   /** Moves what an older journal file holds into these tables (one transaction), then removes that file. */

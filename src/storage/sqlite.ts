@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { openSqliteFile } from '../sqlite-file.js';
+import { closeSqliteFile, openSqliteFile } from '../sqlite-file.js';
 import { GroupCommit } from '../sqlite-group-commit.js';
 import type { Attachment, Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
@@ -47,12 +47,12 @@ export const toMessage = (r: MessageRow): Message => ({
   messageType: r.message_type, createdAt: r.created_at,
 });
 
-/** The embedded storage: one SQLite file in WAL mode, every statement prepared once. */
 export interface SqliteStorageOptions {
   /** WAL checkpoints in a thread of their own rather than in the commits (see WalCheckpoints): what `dino` runs. */
   checkpointThread?: boolean;
 }
 
+/** The embedded storage: one SQLite file in WAL mode, every statement prepared once. */
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
@@ -244,11 +244,7 @@ export class SqliteStorage implements Storage {
 
   /** Once; a second call waits for the first. Without a checkpoint thread the file is closed before this returns. */
   close(): Promise<void> {
-    return (this.closing ??= (async () => {
-      if (this.checkpoints) await this.checkpoints.stop();
-      this.commits.flush();
-      if (this.db.open) this.db.close();
-    })());
+    return (this.closing ??= closeSqliteFile(this.db, this.commits, this.checkpoints));
   }
 
   async getMemberState(groupId: string, userId: number): Promise<MemberRecord | null> {
