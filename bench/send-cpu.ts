@@ -4,7 +4,8 @@
  * idle again (the fan-out of what it accepted included) and divides the CPU it used by the sends answered 2xx.
  * CPU time, unlike req/s, holds on a machine other runs share. Split by thread: the main thread (HTTP, storage,
  * queue, projector, embedded broker) and the others (fan-out worker threads, V8 and libuv helpers), from
- * /proc/<pid>/task/<tid>/stat.
+ * /proc/<pid>/task/<tid>/stat. Beside it, how long the run's broadcasts waited from acceptance to their last PUBACK
+ * (Dino's `dino_broadcast_duration_seconds`): a fan-out that falls behind the sends shows there, not in CPU.
  *
  *   npx tsx bench/send-cpu.ts [--sends 20000] [--connections 50] [--runs 3] [--by-thread] [--profile <dir>]
  *
@@ -12,6 +13,7 @@
  * profiler's own cost then inflates the figures, so compare profiled runs with profiled runs only.
  * The group is the ingest bench's: the sender and two others, each message published to all three over MQTT.
  */
+import { broadcastLagOf } from './support/broadcast-lag.js';
 import { launchDino } from './support/dino.js';
 import { probeOptions } from './support/probe-options.js';
 import { groupSendLoad } from './support/send-load.js';
@@ -39,16 +41,18 @@ try {
 
   await load(Math.min(sends, 5000), 'warm-up');
   await waitUntilIdle(dino.pid);
-  const rows: Array<{ total: number; main: number; others: number; rps: number }> = [];
+  const rows: Array<{ total: number; main: number; others: number; rps: number; lagMs: number }> = [];
   for (let run = 1; run <= runs; run++) {
+    const lag = await broadcastLagOf(dino.base);
     const before = cpuSplit(dino.pid);
     const result = await load(sends, `run ${run}/${runs}`);
     await waitUntilIdle(dino.pid);
     const after = cpuSplit(dino.pid);
+    const { meanMs, p99AtMostMs } = await lag();
     const answered = sends - result.non2xx - result.errors;
     if (result.non2xx + result.errors > 0) process.stderr.write(`run ${run}: ${result.non2xx} non-2xx, ${result.errors} errors\n`);
     const perSend = (seconds: number) => (seconds * 1e6) / answered;
-    const row = { main: perSend(after.main - before.main), others: perSend(after.others - before.others), rps: result.rps, total: 0 };
+    const row = { main: perSend(after.main - before.main), others: perSend(after.others - before.others), rps: result.rps, total: 0, lagMs: meanMs };
     row.total = row.main + row.others;
     rows.push(row);
     if (flags['by-thread']) {
@@ -56,13 +60,15 @@ try {
       process.stderr.write(`run ${run} by thread name (µs/send): ${names.join(', ')}\n`);
     }
     process.stderr.write(`run ${run}: ${row.total.toFixed(0)} µs/send (main ${row.main.toFixed(0)}, other threads `
-      + `${row.others.toFixed(0)}), ${Math.round(row.rps)} req/s\n`);
+      + `${row.others.toFixed(0)}), ${Math.round(row.rps)} req/s; broadcasts waited ${meanMs.toFixed(1)} ms on average, `
+      + `p99 ≤ ${p99AtMostMs} ms (acceptance to last PUBACK)\n`);
   }
   const median = (pick: (r: (typeof rows)[number]) => number) => figure(rows.map(pick)).median;
   process.stdout.write(`${JSON.stringify({
     sends, connections, runs,
     cpuMicrosPerSend: { total: median((r) => r.total), main: median((r) => r.main), others: median((r) => r.others) },
     rps: median((r) => r.rps),
+    broadcastLagMeanMs: median((r) => r.lagMs),
   })}\n`);
 } finally {
   await dino.close();

@@ -279,9 +279,11 @@ function toConfig(s: Settings): Config {
  * Broadcasts a fan-out process works on at once, unless DINO_FANOUT_CONCURRENCY says. A Redis consumer's entries in
  * hand are what another node must take over should it die: 8. The embedded queue keeps its entries in its journal
  * whatever is in hand, and the broadcasts in hand in one event-loop turn go to each worker thread in one hand-off
- * (workers/hand-off.ts): 64 in hand make hand-offs eight times larger, which costs about a third less CPU per send
- * than 8 (bench/send-cpu.ts).
+ * (workers/hand-off.ts): 256. With 64 in hand the fan-out fell behind a single busy group's sends (its in-hand
+ * round trip bounded it at about the rate the API accepted them), so broadcasts waited 40–85 ms on average for their
+ * turn, and the waiting backlog made every young-generation GC copy it; with 256 they wait about 2 ms and a send
+ * costs a little less CPU (bench/send-cpu.ts, which reports both).
  */
 function defaultFanOutConcurrency(redisUrl: string | undefined): number {
-  return redisUrl === undefined ? 64 : 8;
+  return redisUrl === undefined ? 256 : 8;
 }

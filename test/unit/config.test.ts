@@ -14,9 +14,9 @@ describe('configuration', () => {
     expect(c.idempotency).toEqual({ maxKeys: 100_000 });
   });
 
-  it('works on 64 broadcasts at once with the embedded queue, 8 with Redis, unless DINO_FANOUT_CONCURRENCY says', () => {
+  it('works on 256 broadcasts at once with the embedded queue, 8 with Redis, unless DINO_FANOUT_CONCURRENCY says', () => {
     const redis = { DINO_REDIS_URL: 'redis://127.0.0.1:6379' };
-    expect(loadConfig({}).fanOut.concurrency).toBe(64);
+    expect(loadConfig({}).fanOut.concurrency).toBe(256);
     expect(loadConfig(redis).fanOut.concurrency).toBe(8);
     expect(loadConfig({ DINO_FANOUT_CONCURRENCY: '3' }).fanOut.concurrency).toBe(3);
     expect(loadConfig({ ...redis, DINO_FANOUT_CONCURRENCY: '100' }).fanOut.concurrency).toBe(100);
