@@ -5,6 +5,8 @@ import { FIELD } from './redis-codec.js';
 
 /** Keys of an order key's counters expire when the key has been quiet this long. */
 const COUNTER_TTL_MS = 24 * 3600 * 1000;
+/** Order keys (groups) whose last hand-off a node remembers: about 1 MB. */
+const REMEMBERED_KEYS = 10_000;
 
 /** A client (`R`: a promise) or a MULTI block (`R`: the block): what appending and marking done run on. */
 type Commands<R> = DinoCommands<R> & { xadd(key: string, ...args: Array<string | number | Buffer>): R };
@@ -57,36 +59,59 @@ export class StreamOrder {
   /** Per key, the highest sequence number this node has handed to its workers, and who waits for the next. */
   private readonly handed = new Map<string, number>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** Per key, the sequence numbers this node holds that are waiting for their turn or being handed over. */
+  private readonly holding = new Map<string, Set<number>>();
 
   constructor(private readonly redis: DinoRedis, private readonly keys: RedisKeys, private readonly maxWaitMs: number) {}
 
-  /** Records that `seq` of `orderKey` went to this node's workers, and wakes its successor if it waits here. */
+  /**
+   * Records that `seq` of `orderKey` went to this node's workers, and wakes its successor if it waits here. The mark
+   * is kept after the broadcast is done, so the key's next broadcast on this node goes at once instead of reading the
+   * done mark from Redis first; the least recently added of REMEMBERED_KEYS keys is forgotten (its next broadcast
+   * then reads the mark).
+   */
   handedOff(orderKey: string, seq: number): void {
-    if ((this.handed.get(orderKey) ?? 0) < seq) this.handed.set(orderKey, seq);
-    for (const wake of this.waiters.get(orderKey) ?? []) wake();
+    const known = this.handed.get(orderKey);
+    if (known === undefined && this.handed.size >= REMEMBERED_KEYS) this.handed.delete(this.handed.keys().next().value!);
+    if ((known ?? 0) < seq) this.handed.set(orderKey, seq);
+    this.letGo(orderKey, seq);
   }
 
-  /** Resolves when broadcast `seq` of `orderKey` may be handed to the workers. */
+  /** `seq` of `orderKey` failed before it was handed off: a successor here stops waiting for it locally. */
+  gaveUp(orderKey: string, seq: number): void {
+    this.letGo(orderKey, seq);
+  }
+
+  /**
+   * Resolves when broadcast `seq` of `orderKey` may be handed to the workers. From the call until it is handed off or
+   * given up, it is held here: a successor this node reads meanwhile waits for that locally instead of asking Redis
+   * for the done mark (which a broadcast still on its way here cannot have set).
+   */
   async awaitTurn(orderKey: string, seq: number): Promise<void> {
+    const held = this.holding.get(orderKey) ?? new Set<number>();
+    this.holding.set(orderKey, held.add(seq));
     const deadline = Date.now() + this.maxWaitMs;
     for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
       if ((this.handed.get(orderKey) ?? 0) >= seq - 1) return;
-      const done = Number((await this.redis.get(this.keys.done(orderKey))) ?? 0);
-      if (done >= seq - 1 || (this.handed.get(orderKey) ?? 0) >= seq - 1) return;
+      if (!this.holding.get(orderKey)?.has(seq - 1)) {
+        const done = Number((await this.redis.get(this.keys.done(orderKey))) ?? 0);
+        if (done >= seq - 1 || (this.handed.get(orderKey) ?? 0) >= seq - 1) return;
+      }
       if (Date.now() >= deadline) {
-        logger.warn({ orderKey, seq, done }, 'predecessor not done in time: publishing out of order');
+        logger.warn({ orderKey, seq }, 'predecessor not done in time: publishing out of order');
         return;
       }
       await this.localHandOffOr(orderKey, pause);
     }
   }
 
-  async markDone(orderKey: string, seq: number): Promise<void> {
-    await markDone(this.redis, this.keys, orderKey, seq);
-    if (this.handed.get(orderKey) === seq && !this.waiters.has(orderKey)) this.handed.delete(orderKey); // keep it small
+  private letGo(orderKey: string, seq: number): void {
+    const held = this.holding.get(orderKey);
+    if (held?.delete(seq) && held.size === 0) this.holding.delete(orderKey);
+    for (const wake of this.waiters.get(orderKey) ?? []) wake();
   }
 
-  /** Sleeps `ms`, or less if this node hands off another broadcast of the key meanwhile. */
+  /** Sleeps `ms`, or less if this node hands off (or gives up) another broadcast of the key meanwhile. */
   private localHandOffOr(orderKey: string, ms: number): Promise<void> {
     return new Promise((resolve) => {
       const waiting = this.waiters.get(orderKey) ?? new Set<() => void>();

@@ -3,12 +3,12 @@ import type { BroadcastProgress, QueueBacklog } from '../core/ports/queue.js';
 import { logger } from '../log.js';
 import type { QueueRecorder } from '../metrics/recorders.js';
 import type { RedisKeys } from '../redis/keys.js';
-import type { DinoRedis } from '../redis/scripts.js';
+import { transaction, type DinoRedis } from '../redis/scripts.js';
 import { StreamBacklog } from './redis-backlog.js';
 import { toEntries, type StreamEntry } from './redis-codec.js';
 import { DeadLetterStream } from './redis-dead-letters.js';
 import { claimFromDead } from './redis-liveness.js';
-import { appendBroadcast, appendManyInOrder, StreamOrder, type KeyedEntry } from './redis-order.js';
+import { appendBroadcast, appendManyInOrder, markDone, StreamOrder, type KeyedEntry } from './redis-order.js';
 import { chunksByKey, TurnBatch } from '../core/turn-batch.js';
 import type { QueueSettings } from './redis-tuning.js';
 
@@ -102,15 +102,19 @@ export class StreamPartition {
   }
 
   /**
-   * XACK with retries through a short outage: an entry handled but left unacknowledged would be delivered again.
-   * If Redis stays away it is given up, and the entry is redelivered later (a duplicate, never a loss).
+   * A delivered entry, in one round trip: its order key's done mark moved (keyed entries), the entry acknowledged,
+   * and its progress forgotten (entries large enough to have any). Retried through a short outage, the three
+   * together (each is idempotent): an entry handled but left unacknowledged would be delivered again. If Redis stays
+   * away it is given up, and the entry is redelivered later (a duplicate, never a loss).
    */
-  async acknowledge(id: string): Promise<void> {
+  async acknowledge(id: string, { done, hadProgress }: { done?: { orderKey: string; seq: number }; hadProgress: boolean }): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.producer.xack(this.keys.stream, this.settings.group, id);
-        // Once acknowledged, its progress is of no use to anyone.
-        await this.producer.del(this.keys.progress(id)).catch(() => undefined);
+        const block = transaction(this.producer);
+        if (done) markDone(block, this.keys, done.orderKey, done.seq);
+        block.xack(this.keys.stream, this.settings.group, id);
+        if (hadProgress) block.del(this.keys.progress(id));
+        for (const [err] of (await block.exec()) ?? []) if (err) throw err;
         return;
       } catch (err) {
         if (attempt >= 10) {

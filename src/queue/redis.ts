@@ -1,4 +1,4 @@
-import type { Broadcast, BroadcastHandler, BroadcastQueue, QueueBacklog } from '../core/ports/queue.js';
+import type { Broadcast, BroadcastHandler, BroadcastProgress, BroadcastQueue, QueueBacklog } from '../core/ports/queue.js';
 import { acceptedAtOf, decodeBroadcast, encodeBroadcast, FIELD, fieldOf, orderOf, type StreamEntry } from './redis-codec.js';
 import type { DeadLetter, ReplayResult } from './redis-dead-letters.js';
 import { DinoError, Errors } from '../core/errors.js';
@@ -304,22 +304,24 @@ export class RedisStreamQueue implements BroadcastQueue {
       return;
     }
     const order = orderOf(entry.fields);
+    let progress: BroadcastProgress | undefined;
     try {
       if (order) await partition.order.awaitTurn(order.orderKey, order.seq);
-      const progress = await partition.progress(entry.id, broadcast.userIds.length, held.resumed === true);
+      progress = await partition.progress(entry.id, broadcast.userIds.length, held.resumed === true);
       // The handler hands the broadcast to the workers before it returns; its promise settles on the PUBACKs.
       const delivered = handler(order ? { ...broadcast, orderKey: order.orderKey } : broadcast,
         { acceptedAt: acceptedAtOf(entry.id), ...(progress ? { progress } : {}) });
       if (order) partition.order.handedOff(order.orderKey, order.seq);
       await delivered;
-      if (order) await partition.order.markDone(order.orderKey, order.seq);
     } catch (err) {
+      if (order) partition.order.gaveUp(order.orderKey, order.seq);
       this.rememberError(heldId(held), errorMessage(err));
       logger.warn({ err, entry: entry.id, consumer: this.settings.consumer }, 'broadcast failed, will be retried');
       return;
     }
     this.lastErrors.delete(heldId(held));
-    await partition.acknowledge(entry.id);
+    // Its successors may go once it is marked done; marked with its acknowledgement, in the same round trip.
+    await partition.acknowledge(entry.id, { done: order ?? undefined, hadProgress: progress !== undefined });
   }
 
   private rememberError(id: string, message: string): void {

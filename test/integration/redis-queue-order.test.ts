@@ -3,6 +3,9 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Broadcast, BroadcastHandler } from '../../src/core/ports/queue.js';
 import { RedisStreamQueue } from '../../src/queue/redis.js';
+import { StreamOrder } from '../../src/queue/redis-order.js';
+import { redisKeys } from '../../src/redis/keys.js';
+import { withScripts } from '../../src/redis/scripts.js';
 import { REDIS_URL, redisConfig } from '../support/redis-config.js';
 import { sleep, until } from '../support/wait.js';
 
@@ -40,6 +43,50 @@ describe.skipIf(!REDIS_URL)('Redis stream queue ordering across consumers', () =
     }
     await until('every broadcast handled', () => done === groups.length * perGroup, 20_000);
     for (const g of groups) expect(handed.get(g)).toEqual(Array.from({ length: perGroup }, (_, i) => i));
+  });
+
+  it('marks a group\'s broadcast done together with its acknowledgement: nothing left pending, the mark at the last one', async () => {
+    const config = redisConfig({ stream });
+    const queue = new RedisStreamQueue(config, { consumer: `${stream}-marks`, blockMs: 50 });
+    queues.push(queue);
+    let handled = 0;
+    queue.startConsuming(async () => void handled++, { concurrency: 4 });
+    for (let i = 0; i < 12; i++) await queue.enqueue({ payload: String(i), userIds: [1], orderKey: 'g-marks' });
+    await queue.enqueue({ payload: 'keyless', userIds: [1] });
+    const admin = new Redis(REDIS_URL!);
+    try {
+      await until('every entry acknowledged', async () => handled === 13 && Number((await admin.xpending(stream, config.group) as unknown[])[0]) === 0);
+      expect(await admin.get(`${stream}:done:g-marks`)).toBe('12');
+      expect(await admin.keys(`${stream}:progress:*`)).toEqual([]);
+    } finally {
+      await admin.quit();
+    }
+  });
+
+  it('lets a broadcast wait for a predecessor this node holds without reading the done mark; one given up, it reads it', async () => {
+    const client = withScripts(new Redis(REDIS_URL!));
+    let reads = 0;
+    const get = client.get.bind(client);
+    client.get = ((...args: Parameters<typeof get>) => (reads++, get(...args))) as typeof client.get;
+    const order = new StreamOrder(client, redisKeys({ stream }), 300);
+    try {
+      await order.awaitTurn('g', 1); // the first of its key: nothing to wait for
+      let secondMayGo = false;
+      const second = order.awaitTurn('g', 2).then(() => void (secondMayGo = true));
+      await sleep(30);
+      expect(secondMayGo).toBe(false); // 1 is held here and not handed off yet
+      order.handedOff('g', 1);
+      await second;
+      order.handedOff('g', 2);
+      await order.awaitTurn('g', 3); // 2 was handed off here: known without Redis
+      expect(reads).toBe(0);
+      const fourth = order.awaitTurn('g', 4);
+      order.gaveUp('g', 3); // 3 failed before its hand-off: whether it is done elsewhere only Redis knows
+      await fourth; // its mark never comes: 4 goes after the 300 ms wait, out of order
+      expect(reads).toBeGreaterThan(0);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('numbers the broadcasts of one turn 1, 2, 3… per group in stream order, however the groups interleave', async () => {
