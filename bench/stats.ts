@@ -55,7 +55,8 @@ export class LatencyHistogram {
   private total = 0;
 
   record(ms: number): void {
-    const bucket = Math.min(this.counts.length - 1, Math.max(0, Math.floor(ms / LatencyHistogram.BUCKET_MS)));
+    // Whole microseconds first: 0.29 / 0.01 is 28.999… in binary floating point.
+    const bucket = Math.min(this.counts.length - 1, Math.max(0, Math.floor(Math.round(ms * 1000) / (LatencyHistogram.BUCKET_MS * 1000))));
     this.counts[bucket]!++;
     this.total++;
   }

@@ -5,8 +5,6 @@ import { FIELD } from './redis-codec.js';
 
 /** Keys of an order key's counters expire when the key has been quiet this long. */
 const COUNTER_TTL_MS = 24 * 3600 * 1000;
-/** Order keys (groups) whose last hand-off a node remembers: about 1 MB. */
-const REMEMBERED_KEYS = 10_000;
 
 /** A client (`R`: a promise) or a MULTI block (`R`: the block): what appending and marking done run on. */
 type Commands<R> = DinoCommands<R> & { xadd(key: string, ...args: Array<string | number | Buffer>): R };
@@ -64,17 +62,20 @@ export class StreamOrder {
 
   constructor(private readonly redis: DinoRedis, private readonly keys: RedisKeys, private readonly maxWaitMs: number) {}
 
-  /**
-   * Records that `seq` of `orderKey` went to this node's workers, and wakes its successor if it waits here. The mark
-   * is kept after the broadcast is done, so the key's next broadcast on this node goes at once instead of reading the
-   * done mark from Redis first; the least recently added of REMEMBERED_KEYS keys is forgotten (its next broadcast
-   * then reads the mark).
-   */
+  /** Records that `seq` of `orderKey` went to this node's workers, and wakes its successor if it waits here. */
   handedOff(orderKey: string, seq: number): void {
-    const known = this.handed.get(orderKey);
-    if (known === undefined && this.handed.size >= REMEMBERED_KEYS) this.handed.delete(this.handed.keys().next().value!);
-    if ((known ?? 0) < seq) this.handed.set(orderKey, seq);
+    if ((this.handed.get(orderKey) ?? 0) < seq) this.handed.set(orderKey, seq);
     this.letGo(orderKey, seq);
+  }
+
+  /**
+   * `seq` of `orderKey` is marked done in Redis. Unless a later one was handed off here or one waits, the key is
+   * forgotten (the map stays small): its next broadcast reads the done mark, which also holds across the key's counter
+   * starting over (it expires after a quiet day, and a Redis without persistence loses it), which a number kept here
+   * would not notice.
+   */
+  markedDone(orderKey: string, seq: number): void {
+    if (this.handed.get(orderKey) === seq && !this.waiters.has(orderKey)) this.handed.delete(orderKey);
   }
 
   /** `seq` of `orderKey` failed before it was handed off: a successor here stops waiting for it locally. */
@@ -85,7 +86,8 @@ export class StreamOrder {
   /**
    * Resolves when broadcast `seq` of `orderKey` may be handed to the workers. From the call until it is handed off or
    * given up, it is held here: a successor this node reads meanwhile waits for that locally instead of asking Redis
-   * for the done mark (which a broadcast still on its way here cannot have set).
+   * for the done mark (which this node sets only after the hand-off; a copy of it that another node also took is no
+   * faster).
    */
   async awaitTurn(orderKey: string, seq: number): Promise<void> {
     const held = this.holding.get(orderKey) ?? new Set<number>();

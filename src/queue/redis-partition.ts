@@ -103,23 +103,32 @@ export class StreamPartition {
 
   /**
    * A delivered entry, in one round trip: its order key's done mark moved (keyed entries), the entry acknowledged,
-   * and its progress forgotten (entries large enough to have any). Retried through a short outage, the three
-   * together (each is idempotent): an entry handled but left unacknowledged would be delivered again. If Redis stays
-   * away it is given up, and the entry is redelivered later (a duplicate, never a loss).
+   * and its progress forgotten (entries large enough to have any). Retried through a short outage, each part until it
+   * took (all are idempotent; a MULTI does not roll back, so one may take while another fails): an entry handled but
+   * left unacknowledged would be delivered again. If Redis stays away it is given up: an unacknowledged entry is
+   * redelivered later (a duplicate, never a loss); a missing mark makes successors taken by other nodes wait
+   * DINO_ORDER_WAIT_MS. Resolves with whether the mark was set.
    */
-  async acknowledge(id: string, { done, hadProgress }: { done?: { orderKey: string; seq: number }; hadProgress: boolean }): Promise<void> {
+  async acknowledge(id: string, { done, hadProgress }: { done?: { orderKey: string; seq: number }; hadProgress: boolean }): Promise<boolean> {
+    let [marked, acked] = [done === undefined, false];
     for (let attempt = 1; ; attempt++) {
       try {
         const block = transaction(this.producer);
-        if (done) markDone(block, this.keys, done.orderKey, done.seq);
-        block.xack(this.keys.stream, this.settings.group, id);
-        if (hadProgress) block.del(this.keys.progress(id));
-        for (const [err] of (await block.exec()) ?? []) if (err) throw err;
-        return;
+        if (!marked) markDone(block, this.keys, done!.orderKey, done!.seq);
+        if (!acked) block.xack(this.keys.stream, this.settings.group, id);
+        if (!acked && hadProgress) block.del(this.keys.progress(id));
+        const replies = [...((await block.exec()) ?? [])];
+        const markReply = marked ? undefined : replies.shift();
+        const ackReply = acked ? undefined : replies.shift();
+        marked ||= markReply !== undefined && !markReply[0];
+        acked ||= ackReply !== undefined && !ackReply[0];
+        if (marked && acked) return done !== undefined;
+        throw markReply?.[0] ?? ackReply?.[0] ?? new Error('MULTI gave no reply');
       } catch (err) {
         if (attempt >= 10) {
-          logger.error({ err: errorMessage(err), entry: id }, 'could not acknowledge, entry will be delivered again');
-          return;
+          if (!acked) logger.error({ err: errorMessage(err), entry: id }, 'could not acknowledge, entry will be delivered again');
+          else logger.error({ err: errorMessage(err), entry: id, orderKey: done?.orderKey }, 'could not mark a broadcast done: its successors on other nodes wait DINO_ORDER_WAIT_MS');
+          return false;
         }
         await backOff();
       }

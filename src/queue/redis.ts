@@ -321,7 +321,9 @@ export class RedisStreamQueue implements BroadcastQueue {
     }
     this.lastErrors.delete(heldId(held));
     // Its successors may go once it is marked done; marked with its acknowledgement, in the same round trip.
-    await partition.acknowledge(entry.id, { done: order ?? undefined, hadProgress: progress !== undefined });
+    if (await partition.acknowledge(entry.id, { done: order ?? undefined, hadProgress: progress !== undefined })) {
+      partition.order.markedDone(order!.orderKey, order!.seq);
+    }
   }
 
   private rememberError(id: string, message: string): void {

@@ -63,12 +63,35 @@ describe.skipIf(!REDIS_URL)('Redis stream queue ordering across consumers', () =
     }
   });
 
+  it('retries a done mark that failed while its acknowledgement took, until the mark is set', async () => {
+    const config = redisConfig({ stream });
+    const admin = new Redis(REDIS_URL!);
+    const doneKey = `${stream}:done:g-broken`;
+    await admin.hset(doneKey, 'not', 'a number'); // the mark's script fails on it (WRONGTYPE); the XACK beside it does not
+    const queue = new RedisStreamQueue(config, { consumer: `${stream}-broken`, blockMs: 50 });
+    queues.push(queue);
+    let handled = 0;
+    queue.startConsuming(async () => void handled++, { concurrency: 1 });
+    try {
+      await queue.enqueue({ payload: 'one', userIds: [1], orderKey: 'g-broken' });
+      await until('acknowledged, though not marked', async () => Number((await admin.xpending(stream, config.group) as unknown[])[0]) === 0 && handled === 1);
+      expect(await admin.type(doneKey)).toBe('hash');
+      await admin.del(doneKey); // the next retry's mark takes
+      await until('marked done', async () => (await admin.get(doneKey)) === '1', 10_000);
+      expect(handled).toBe(1);
+    } finally {
+      await admin.quit();
+    }
+  });
+
   it('lets a broadcast wait for a predecessor this node holds without reading the done mark; one given up, it reads it', async () => {
     const client = withScripts(new Redis(REDIS_URL!));
     let reads = 0;
     const get = client.get.bind(client);
     client.get = ((...args: Parameters<typeof get>) => (reads++, get(...args))) as typeof client.get;
-    const order = new StreamOrder(client, redisKeys({ stream }), 300);
+    const order = new StreamOrder(client, redisKeys({ stream }), 60_000);
+    // Waits shorter than its own: gives up on a predecessor after 300 ms.
+    const impatient = new StreamOrder(client, redisKeys({ stream }), 300);
     try {
       await order.awaitTurn('g', 1); // the first of its key: nothing to wait for
       let secondMayGo = false;
@@ -80,9 +103,10 @@ describe.skipIf(!REDIS_URL)('Redis stream queue ordering across consumers', () =
       order.handedOff('g', 2);
       await order.awaitTurn('g', 3); // 2 was handed off here: known without Redis
       expect(reads).toBe(0);
-      const fourth = order.awaitTurn('g', 4);
-      order.gaveUp('g', 3); // 3 failed before its hand-off: whether it is done elsewhere only Redis knows
-      await fourth; // its mark never comes: 4 goes after the 300 ms wait, out of order
+      await impatient.awaitTurn('h', 1);
+      const next = impatient.awaitTurn('h', 2);
+      impatient.gaveUp('h', 1); // 1 failed before its hand-off: whether it is done elsewhere only Redis knows
+      await next; // its mark never comes: 2 goes after the 300 ms wait, out of order
       expect(reads).toBeGreaterThan(0);
     } finally {
       client.disconnect();

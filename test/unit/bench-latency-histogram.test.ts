@@ -16,10 +16,12 @@ describe('bench latency histogram', () => {
 
   it('keeps sub-millisecond figures apart and counts the very long at its 10 s bound', () => {
     const histogram = new LatencyHistogram();
-    for (let i = 0; i < 98; i++) histogram.record(0.42);
+    for (let i = 0; i < 97; i++) histogram.record(0.42);
+    histogram.record(0.29);
     histogram.record(3.5);
     histogram.record(60_000);
     expect(histogram.quantile(0.5)).toBe(0.43);
+    expect(histogram.quantile(0.01)).toBe(0.3); // 0.29 counts in [0.29, 0.30), as 0.42 in [0.42, 0.43)
     expect(histogram.quantile(0.99)).toBe(3.51);
     expect(histogram.quantile(1)).toBe(10_000);
     expect(new LatencyHistogram().quantile(0.5)).toBeNaN();
