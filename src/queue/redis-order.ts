@@ -5,6 +5,10 @@ import { FIELD } from './redis-codec.js';
 
 /** Keys of an order key's counters expire when the key has been quiet this long. */
 const COUNTER_TTL_MS = 24 * 3600 * 1000;
+/** How long a node trusts its own record of a key's last hand-off: half the counter's life (see handedUpTo). */
+const TRUSTED_MS = COUNTER_TTL_MS / 2;
+/** Order keys (groups) whose last hand-off a node records: about 1 MB. */
+const REMEMBERED_KEYS = 10_000;
 
 /** A client (`R`: a promise) or a MULTI block (`R`: the block): what appending and marking done run on. */
 type Commands<R> = DinoCommands<R> & { xadd(key: string, ...args: Array<string | number | Buffer>): R };
@@ -54,28 +58,36 @@ export function markDone<R>(on: Commands<R>, keys: RedisKeys, orderKey: string, 
  * that long instead of blocking them.
  */
 export class StreamOrder {
-  /** Per key, the highest sequence number this node has handed to its workers, and who waits for the next. */
-  private readonly handed = new Map<string, number>();
+  /**
+   * Per key, the highest sequence number this node has handed to its workers (with when that broadcast was
+   * accepted), and who waits for the next.
+   */
+  private readonly handed = new Map<string, { seq: number; acceptedAt: number }>();
   private readonly waiters = new Map<string, Set<() => void>>();
   /** Per key, the sequence numbers this node holds that are waiting for their turn or being handed over. */
   private readonly holding = new Map<string, Set<number>>();
 
   constructor(private readonly redis: DinoRedis, private readonly keys: RedisKeys, private readonly maxWaitMs: number) {}
 
-  /** Records that `seq` of `orderKey` went to this node's workers, and wakes its successor if it waits here. */
-  handedOff(orderKey: string, seq: number): void {
-    if ((this.handed.get(orderKey) ?? 0) < seq) this.handed.set(orderKey, seq);
+  /**
+   * Records that `seq` of `orderKey` (accepted at `acceptedAt`, ms) went to this node's workers, and wakes its
+   * successor if it waits here. At most REMEMBERED_KEYS keys are kept, the oldest forgotten first.
+   */
+  handedOff(orderKey: string, seq: number, acceptedAt: number): void {
+    const known = this.handed.get(orderKey);
+    if (!known && this.handed.size >= REMEMBERED_KEYS) this.handed.delete(this.handed.keys().next().value!);
+    if (!known || known.seq < seq) this.handed.set(orderKey, { seq, acceptedAt });
     this.letGo(orderKey, seq);
   }
 
-  /**
-   * `seq` of `orderKey` is marked done in Redis. Unless a later one was handed off here or one waits, the key is
-   * forgotten (the map stays small): its next broadcast reads the done mark, which also holds across the key's counter
-   * starting over (it expires after a quiet day, and a Redis without persistence loses it), which a number kept here
-   * would not notice.
-   */
+  /** `seq` of `orderKey` is marked done in Redis: unless a later one was handed off here, its next broadcast reads that. */
   markedDone(orderKey: string, seq: number): void {
-    if (this.handed.get(orderKey) === seq && !this.waiters.has(orderKey)) this.handed.delete(orderKey);
+    if (this.handed.get(orderKey)?.seq === seq) this.handed.delete(orderKey);
+  }
+
+  /** Redis lost its state (the consumer group is gone): numbers from before mean nothing now. */
+  forgetAll(): void {
+    this.handed.clear();
   }
 
   /** `seq` of `orderKey` failed before it was handed off: a successor here stops waiting for it locally. */
@@ -94,10 +106,10 @@ export class StreamOrder {
     this.holding.set(orderKey, held.add(seq));
     const deadline = Date.now() + this.maxWaitMs;
     for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
-      if ((this.handed.get(orderKey) ?? 0) >= seq - 1) return;
+      if (this.handedUpTo(orderKey) >= seq - 1) return;
       if (!this.holding.get(orderKey)?.has(seq - 1)) {
         const done = Number((await this.redis.get(this.keys.done(orderKey))) ?? 0);
-        if (done >= seq - 1 || (this.handed.get(orderKey) ?? 0) >= seq - 1) return;
+        if (done >= seq - 1 || this.handedUpTo(orderKey) >= seq - 1) return;
       }
       if (Date.now() >= deadline) {
         logger.warn({ orderKey, seq }, 'predecessor not done in time: publishing out of order');
@@ -105,6 +117,18 @@ export class StreamOrder {
       }
       await this.localHandOffOr(orderKey, pause);
     }
+  }
+
+  /**
+   * The last hand-off recorded for the key, if its broadcast is younger than TRUSTED_MS: the key's counter, which
+   * every append refreshes, cannot have expired and started over since (an older number could let a new broadcast pass
+   * its predecessor). A failed delivery or acknowledgement can leave a number that markedDone never clears.
+   */
+  private handedUpTo(orderKey: string): number {
+    const known = this.handed.get(orderKey);
+    if (known && Date.now() - known.acceptedAt < TRUSTED_MS) return known.seq;
+    this.handed.delete(orderKey);
+    return 0;
   }
 
   private letGo(orderKey: string, seq: number): void {

@@ -268,6 +268,7 @@ export class RedisStreamQueue implements BroadcastQueue {
       // The group (or the whole stream) is gone, e.g. Redis restarted without persistence: everything now in the
       // stream arrived after that and was never delivered, so the new group starts from the beginning.
       logger.warn({ stream: partition.keys.stream, group: this.settings.group }, 'consumer group missing, recreating');
+      partition.order.forgetAll();
       await partition.createGroup('0').catch(backOff);
       return;
     }
@@ -311,7 +312,7 @@ export class RedisStreamQueue implements BroadcastQueue {
       // The handler hands the broadcast to the workers before it returns; its promise settles on the PUBACKs.
       const delivered = handler(order ? { ...broadcast, orderKey: order.orderKey } : broadcast,
         { acceptedAt: acceptedAtOf(entry.id), ...(progress ? { progress } : {}) });
-      if (order) partition.order.handedOff(order.orderKey, order.seq);
+      if (order) partition.order.handedOff(order.orderKey, order.seq, acceptedAtOf(entry.id));
       await delivered;
     } catch (err) {
       if (order) partition.order.gaveUp(order.orderKey, order.seq);

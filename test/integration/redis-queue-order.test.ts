@@ -84,7 +84,7 @@ describe.skipIf(!REDIS_URL)('Redis stream queue ordering across consumers', () =
     }
   });
 
-  it('lets a broadcast wait for a predecessor this node holds without reading the done mark; one given up, it reads it', async () => {
+  it('lets a broadcast wait for a predecessor this node holds without reading the done mark; one given up or recorded long ago, it reads it', async () => {
     const client = withScripts(new Redis(REDIS_URL!));
     let reads = 0;
     const get = client.get.bind(client);
@@ -98,9 +98,9 @@ describe.skipIf(!REDIS_URL)('Redis stream queue ordering across consumers', () =
       const second = order.awaitTurn('g', 2).then(() => void (secondMayGo = true));
       await sleep(30);
       expect(secondMayGo).toBe(false); // 1 is held here and not handed off yet
-      order.handedOff('g', 1);
+      order.handedOff('g', 1, Date.now());
       await second;
-      order.handedOff('g', 2);
+      order.handedOff('g', 2, Date.now());
       await order.awaitTurn('g', 3); // 2 was handed off here: known without Redis
       expect(reads).toBe(0);
       await impatient.awaitTurn('h', 1);
@@ -108,6 +108,16 @@ describe.skipIf(!REDIS_URL)('Redis stream queue ordering across consumers', () =
       impatient.gaveUp('h', 1); // 1 failed before its hand-off: whether it is done elsewhere only Redis knows
       await next; // its mark never comes: 2 goes after the 300 ms wait, out of order
       expect(reads).toBeGreaterThan(0);
+      // A hand-off recorded for a broadcast accepted 13 hours ago may predate the key's counter starting over (it
+      // expires after a quiet day): broadcast 2 of the new count asks Redis whether 1 is done, and waits for it.
+      order.handedOff('old', 500, Date.now() - 13 * 3600_000);
+      const before = reads;
+      let newSecondMayGo = false;
+      const newSecond = order.awaitTurn('old', 2).then(() => void (newSecondMayGo = true));
+      await until('the done mark read', () => reads > before);
+      expect(newSecondMayGo).toBe(false);
+      await client.set(`${stream}:done:old`, '1');
+      await newSecond; // goes once the mark says 1 is done
     } finally {
       client.disconnect();
     }
