@@ -50,13 +50,13 @@ export function ratioFigure(dino: Figure, baseline: Figure, higherIsBetter = tru
  * operations with performance.now(), so every figure of a report now has the same resolution.
  */
 export class LatencyHistogram {
-  private static readonly BUCKET_MS = 0.01;
+  private static readonly BUCKET_US = 10;
   private readonly counts = new Uint32Array(1_000_000);
   private total = 0;
 
   record(ms: number): void {
-    // Whole microseconds first: 0.29 / 0.01 is 28.999… in binary floating point.
-    const bucket = Math.min(this.counts.length - 1, Math.max(0, Math.floor(Math.round(ms * 1000) / (LatencyHistogram.BUCKET_MS * 1000))));
+    // In whole microseconds: 0.29 / 0.01 is 28.999… in binary floating point.
+    const bucket = Math.min(this.counts.length - 1, Math.max(0, Math.floor(Math.round(ms * 1000) / LatencyHistogram.BUCKET_US)));
     this.counts[bucket]!++;
     this.total++;
   }
@@ -72,7 +72,7 @@ export class LatencyHistogram {
     let seen = 0;
     for (let bucket = 0; bucket < this.counts.length; bucket++) {
       seen += this.counts[bucket]!;
-      if (seen >= rank) return Math.round((bucket + 1) * LatencyHistogram.BUCKET_MS * 100) / 100;
+      if (seen >= rank) return ((bucket + 1) * LatencyHistogram.BUCKET_US) / 1000;
     }
     return Number.NaN;
   }

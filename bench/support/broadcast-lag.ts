@@ -19,8 +19,8 @@ export async function broadcastLagOf(base: string): Promise<() => Promise<Broadc
 function lagBetween(before: Scrape, after: Scrape): BroadcastLag {
   const grew = (name: string, labels: Record<string, string> = {}) => after.count(name, labels) - before.count(name, labels);
   const broadcasts = grew(`${FAMILY}_count`);
+  if (broadcasts === 0) return { broadcasts, meanMs: Number.NaN, p99AtMostMs: Number.NaN };
   const bounds = after.labelSets(`${FAMILY}_bucket`).map((l) => l.le!).filter((le) => le !== '+Inf').map(Number).sort((a, b) => a - b);
   const p99 = bounds.find((le) => grew(`${FAMILY}_bucket`, { le: String(le) }) >= 0.99 * broadcasts);
-  if (broadcasts === 0) return { broadcasts, meanMs: Number.NaN, p99AtMostMs: Number.NaN };
   return { broadcasts, meanMs: (grew(`${FAMILY}_sum`) * 1000) / broadcasts, p99AtMostMs: p99 === undefined ? Number.POSITIVE_INFINITY : p99 * 1000 };
 }

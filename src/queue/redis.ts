@@ -305,14 +305,15 @@ export class RedisStreamQueue implements BroadcastQueue {
       return;
     }
     const order = orderOf(entry.fields);
+    const acceptedAt = acceptedAtOf(entry.id);
     let progress: BroadcastProgress | undefined;
     try {
       if (order) await partition.order.awaitTurn(order.orderKey, order.seq);
       progress = await partition.progress(entry.id, broadcast.userIds.length, held.resumed === true);
       // The handler hands the broadcast to the workers before it returns; its promise settles on the PUBACKs.
       const delivered = handler(order ? { ...broadcast, orderKey: order.orderKey } : broadcast,
-        { acceptedAt: acceptedAtOf(entry.id), ...(progress ? { progress } : {}) });
-      if (order) partition.order.handedOff(order.orderKey, order.seq, acceptedAtOf(entry.id));
+        { acceptedAt, ...(progress ? { progress } : {}) });
+      if (order) partition.order.handedOff(order.orderKey, order.seq, acceptedAt);
       await delivered;
     } catch (err) {
       if (order) partition.order.gaveUp(order.orderKey, order.seq);
