@@ -75,10 +75,11 @@ export interface IngestResult {
 
 export interface BaselineResult {
   /**
-   * `uws-post`, `uws-get`: the bare uWebSockets.js endpoint; `cassandra-insert`: the raw driver loop;
-   * `cassandra-insert-xadd`: the raw driver insert followed by a raw XADD of the message's event.
+   * `uws-post`, `uws-get`: the bare uWebSockets.js endpoint; `uws-post-sqlite`: that POST storing the message row and
+   * its journal row in SQLite before it answers; `cassandra-insert`: the raw driver loop; `cassandra-insert-xadd`: the
+   * raw driver insert followed by a raw XADD of the message's event.
    */
-  kind: 'uws-post' | 'uws-get' | 'cassandra-insert' | 'cassandra-insert-xadd';
+  kind: 'uws-post' | 'uws-post-sqlite' | 'uws-get' | 'cassandra-insert' | 'cassandra-insert-xadd';
   connections: number;
   figures: LoadFigures;
 }

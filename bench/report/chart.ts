@@ -68,7 +68,7 @@ function panels(results: BenchResults): Panel[] {
       for (const endpoint of ['send', 'notification', 'get'] as Endpoint[]) {
         const dino = results.ingest.filter((r) => r.endpoint === endpoint && r.connections === connections)
           .map((r) => ({ name: r.storage === 'sqlite' ? 'Dino SQLite' : 'Dino Cassandra', value: r.dino[pick] }));
-        const kinds = endpoint === 'send' ? ['uws-post', 'cassandra-insert', 'cassandra-insert-xadd'] : endpoint === 'get' ? ['uws-get'] : [];
+        const kinds = endpoint === 'send' ? ['uws-post', 'uws-post-sqlite', 'cassandra-insert', 'cassandra-insert-xadd'] : endpoint === 'get' ? ['uws-get'] : [];
         const ceilings = results.baselines.filter((b) => kinds.includes(b.kind) && b.connections === connections)
           .map((b) => ({ name: CEILING_NAMES[b.kind], value: b.figures[pick] }));
         if (dino.length > 0) groups.push({ label: `${endpoint} ×${connections} conns`, bars: [...dino, ...ceilings] });
@@ -91,7 +91,7 @@ function panels(results: BenchResults): Panel[] {
 }
 
 const CEILING_NAMES: Record<BaselineResult['kind'], string> = {
-  'uws-post': 'bare uWS', 'uws-get': 'bare uWS', 'cassandra-insert': 'raw driver INSERT', 'cassandra-insert-xadd': 'raw INSERT + XADD',
+  'uws-post': 'bare uWS', 'uws-post-sqlite': 'bare uWS + SQLite', 'uws-get': 'bare uWS', 'cassandra-insert': 'raw driver INSERT', 'cassandra-insert-xadd': 'raw INSERT + XADD',
 };
 
 export function chartSvg(results: BenchResults): string {

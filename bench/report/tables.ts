@@ -11,7 +11,8 @@ export interface Table {
 }
 
 const ENDPOINTS = { send: 'POST …/send (3 members)', notification: 'POST /v1/notification/send (10 ids)', get: 'GET /v1/groups/{id}' };
-const BASELINES = { 'uws-post': 'bare uWS POST (parse + answer)', 'uws-get': 'bare uWS GET', 'cassandra-insert': 'raw driver INSERT',
+const BASELINES = { 'uws-post': 'bare uWS POST (parse + answer)', 'uws-post-sqlite': 'bare uWS POST + SQLite row and journal row',
+  'uws-get': 'bare uWS GET', 'cassandra-insert': 'raw driver INSERT',
   'cassandra-insert-xadd': 'raw INSERT + XADD' };
 
 export function fanoutTable(results: FanoutResult[]): Table {

@@ -2,7 +2,7 @@
  * Ingestion: autocannon against Dino's send, notification and GET endpoints, on embedded SQLite (`dino start`) and
  * on Cassandra + Redis (`dino server`, the production API process; no fan-out node consumes the stream meanwhile),
  * at each connection count. Baselines in the same run, interleaved run by run: the bare uWebSockets.js endpoint
- * (HTTP ceiling) with the SQLite block, the raw cassandra-driver insert loop (storage ceiling) and the raw insert + XADD
+ * (HTTP ceiling) and the same POST storing what a SQLite send must (message row and journal row) with the SQLite block, the raw cassandra-driver insert loop (storage ceiling) and the raw insert + XADD
  * loop (the least a send must do) with the Cassandra one.
  */
 import { randomUUID } from 'node:crypto';
@@ -60,6 +60,7 @@ async function sqliteBlock(options: IngestOptions, output: IngestOutput): Promis
     const bareBase = `http://127.0.0.1:${bare.port}`;
     const targets = [...await dinoTargets(dino), ...[
       httpTarget('uws-post', `${bareBase}/v1/groups/${randomUUID()}/user/1000000000001/send`, SEND_BODY),
+      httpTarget('uws-post-sqlite', `${bareBase}/v1/groups/${randomUUID()}/user/1000000000001/send-stored`, SEND_BODY),
       httpTarget('uws-get', `${bareBase}/v1/groups/${randomUUID()}`),
     ]];
     collect(output, 'sqlite', await measure(targets, options, 'ingest sqlite'));
