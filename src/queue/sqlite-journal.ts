@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { closeSqliteFile, openSqliteFile } from '../sqlite-file.js';
 import { GroupCommit } from '../sqlite-group-commit.js';
 import { WalCheckpoints } from '../storage/sqlite-checkpoints.js';
@@ -40,13 +40,16 @@ export class QueueJournal {
 
   /**
    * A journal in a file of its own, `DINO_DATA_DIR/queue.sqlite`; `checkpointThread`: its WAL checkpoints in a thread
-   * of their own (see WalCheckpoints), as `dino` runs it.
+   * of their own (see WalCheckpoints), as `dino` runs it. What the SQLite storage's file in `dataDir` still holds in its
+   * journal tables (the process ran on SQLite storage before) is moved in first: the storage changed, not the promise
+   * to deliver what was accepted.
    */
   static inDataDir(dataDir: string, { checkpointThread = false } = {}): QueueJournal {
     mkdirSync(dataDir, { recursive: true });
     const file = ownFile(dataDir);
     const db = openSqliteFile(file);
     const journal = new QueueJournal(db, new GroupCommit(db), true);
+    journal.adopt(storageFile(dataDir), { removeFile: false });
     if (checkpointThread) journal.checkpoints = WalCheckpoints.start(db, file);
     return journal;
   }
@@ -57,8 +60,19 @@ export class QueueJournal {
    */
   static sharing({ db, commits }: { db: Database.Database; commits: GroupCommit }, dataDir: string): QueueJournal {
     const journal = new QueueJournal(db, commits, false);
-    journal.adopt(ownFile(dataDir));
+    journal.adopt(ownFile(dataDir), { removeFile: true });
     return journal;
+  }
+
+  /**
+   * The journals an in-process queue left in `dataDir` (its own file, the SQLite storage's), each opened on a
+   * connection of its own, for a process whose queue is now another (Redis) to hand on what they still hold.
+   */
+  static leftIn(dataDir: string): QueueJournal[] {
+    return [ownFile(dataDir), storageFile(dataDir)].filter(holdsJournal).map((file) => {
+      const db = openSqliteFile(file);
+      return new QueueJournal(db, new GroupCommit(db), true);
+    });
   }
 
   /** Whether a broadcast appended within `together` commits with the storage's writes made there. */
@@ -95,6 +109,16 @@ export class QueueJournal {
     })();
   }
 
+  /** The file its tables are in. */
+  get file(): string {
+    return this.db.name;
+  }
+
+  /** Broadcasts given up on, kept in the journal for inspection. */
+  deadLetterCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM dead_letters').get() as { n: number }).n;
+  }
+
   /** Everything accepted and not yet delivered, oldest first. */
   pending(): JournaledBroadcast[] {
     const rows = this.db.prepare('SELECT id, payload, user_ids, order_key, event_type, stored_message FROM broadcasts ORDER BY id')
@@ -113,9 +137,12 @@ export class QueueJournal {
     return (this.closing ??= closeSqliteFile(this.db, this.commits, this.checkpoints));
   }
 
-  /** Moves what an older journal file holds into these tables (one transaction), then removes that file. */
-  private adopt(file: string): void {
-    if (!existsSync(file)) return;
+  /**
+   * Moves what another file's journal tables hold into these (one transaction), then empties them; `removeFile`: that
+   * file was a journal's own (an older `queue.sqlite`), and goes too.
+   */
+  private adopt(file: string, { removeFile }: { removeFile: boolean }): void {
+    if (!holdsJournal(file)) return;
     const old = openSqliteFile(file);
     try {
       createTables(old);
@@ -132,10 +159,11 @@ export class QueueJournal {
       // Emptied once its rows are committed here: a crash in between moves them again at the next start (its
       // broadcasts are then delivered twice: at least once), never loses them.
       old.exec('DELETE FROM broadcasts; DELETE FROM dead_letters;');
-      if (pending.length + dead.length > 0) logger.info({ pending: pending.length, deadLetters: dead.length, from: file }, 'queue journal moved into the storage file');
+      if (pending.length + dead.length > 0) logger.info({ pending: pending.length, deadLetters: dead.length, from: file }, 'queue journal moved in');
     } finally {
       old.close();
     }
+    if (!removeFile) return;
     try {
       for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
     } catch (err) {
@@ -145,6 +173,19 @@ export class QueueJournal {
 }
 
 const ownFile = (dataDir: string) => join(dataDir, 'queue.sqlite');
+/** SQLite storage's file (storage/sqlite.ts), where `dino start` on SQLite keeps the journal's tables. */
+const storageFile = (dataDir: string) => join(dataDir, 'dino.sqlite');
+
+/** Whether `file` exists and has the journal's table: opening it does not create either. */
+function holdsJournal(file: string): boolean {
+  if (!existsSync(file)) return false;
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'broadcasts'").get() !== undefined;
+  } finally {
+    db.close();
+  }
+}
 
 function createTables(db: Database.Database): void {
   db.exec(`CREATE TABLE IF NOT EXISTS broadcasts (id INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL,
