@@ -1,11 +1,12 @@
 /**
- * What a send on embedded SQLite must do at least, done raw with better-sqlite3, for the bare uWS server's stored
- * route (bare-uws.ts): the message row and its broadcast's journal row inserted in one transaction, the requests of
- * one event-loop turn committed together (one commit costs about the same for one row as for fifty), and each journal
- * row deleted again in a later commit, as a delivered broadcast's is. The tables are Dino's (the messages table's
- * primary key, the journal's columns), the file settings too (WAL, synchronous = NORMAL); checkpoints are SQLite's
- * own, on the writing thread. No validation, no membership check, no fan-out: what is left is the storage work
- * no send can skip, beside the HTTP and JSON work of the bare POST.
+ * The storage a send on embedded SQLite does on its request path, done raw with better-sqlite3, for the bare uWS
+ * server's stored route (bare-uws.ts): the message row and its broadcast's journal row inserted in one transaction,
+ * the requests of one event-loop turn committed together (one commit costs about the same for one row as for fifty),
+ * and each journal row deleted again in a later commit, as a delivered broadcast's is. The tables are Dino's (the
+ * messages table's primary key, the journal's columns), the file settings too (WAL, synchronous = NORMAL, the
+ * writer's checkpoint threshold of 10 000 pages; Dino checkpoints from a thread of its own meanwhile, this file only
+ * when the writer reaches it). Not done: the membership check, the projector's writes (the group's last message, the
+ * sender's marks), the fan-out. So its rate is a ceiling a send cannot pass, not one it should reach.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,7 @@ export class RawSqliteSends {
   private constructor(private readonly db: Database.Database, private readonly dir: string) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    db.pragma('wal_autocheckpoint = 10000');
     db.exec(`CREATE TABLE messages (group_id TEXT NOT NULL, created_at INTEGER NOT NULL, message_id TEXT NOT NULL,
         sender_id INTEGER NOT NULL, message_type TEXT NOT NULL, payload TEXT NOT NULL,
         PRIMARY KEY (group_id, created_at, message_id)) STRICT, WITHOUT ROWID;

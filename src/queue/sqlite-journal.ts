@@ -47,10 +47,9 @@ export class QueueJournal {
   static inDataDir(dataDir: string, { checkpointThread = false } = {}): QueueJournal {
     mkdirSync(dataDir, { recursive: true });
     const file = ownFile(dataDir);
-    const db = openSqliteFile(file);
-    const journal = new QueueJournal(db, new GroupCommit(db), true);
-    journal.adopt(storageFile(dataDir), { removeFile: false });
-    if (checkpointThread) journal.checkpoints = WalCheckpoints.start(db, file);
+    const journal = QueueJournal.open(file);
+    journal.adoptOrWarn(storageFile(dataDir), { removeFile: false });
+    if (checkpointThread) journal.checkpoints = WalCheckpoints.start(journal.db, file);
     return journal;
   }
 
@@ -60,19 +59,27 @@ export class QueueJournal {
    */
   static sharing({ db, commits }: { db: Database.Database; commits: GroupCommit }, dataDir: string): QueueJournal {
     const journal = new QueueJournal(db, commits, false);
-    journal.adopt(ownFile(dataDir), { removeFile: true });
+    journal.adoptOrWarn(ownFile(dataDir), { removeFile: true });
     return journal;
   }
 
   /**
-   * The journals an in-process queue left in `dataDir` (its own file, the SQLite storage's), each opened on a
-   * connection of its own, for a process whose queue is now another (Redis) to hand on what they still hold.
+   * The files in `dataDir` where an in-process queue kept its journal (its own file, the SQLite storage's), for a
+   * process whose queue is now another (Redis) to hand on what they still hold (QueueJournal.open, then handOver).
    */
-  static leftIn(dataDir: string): QueueJournal[] {
-    return [ownFile(dataDir), storageFile(dataDir)].filter(holdsJournal).map((file) => {
-      const db = openSqliteFile(file);
+  static filesIn(dataDir: string): string[] {
+    return [ownFile(dataDir), storageFile(dataDir)].filter(holdsJournal);
+  }
+
+  /** The journal in `file`, on a connection of its own that close() closes. */
+  static open(file: string): QueueJournal {
+    const db = openSqliteFile(file);
+    try {
       return new QueueJournal(db, new GroupCommit(db), true);
-    });
+    } catch (err) {
+      db.close();
+      throw err;
+    }
   }
 
   /** Whether a broadcast appended within `together` commits with the storage's writes made there. */
@@ -119,10 +126,42 @@ export class QueueJournal {
     return (this.db.prepare('SELECT count(*) AS n FROM dead_letters').get() as { n: number }).n;
   }
 
+  /**
+   * Gives every pending broadcast to `send`, oldest first, and removes each that `send` took, by batches of `batch`,
+   * each under the file's write lock: a second process handing over the same file waits for the batch, then finds
+   * only what is left, so none is handed on twice but after a crash (whose batch is rolled back: handed on again,
+   * at least once). Should `send` fail, what it took is removed and the rest stays. Resolves with how many it took.
+   */
+  async handOver(send: (broadcast: Broadcast) => Promise<void>, batch = 500): Promise<number> {
+    let handed = 0;
+    for (;;) {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const rows = this.pendingRows(batch);
+        for (const { id, broadcast } of rows) {
+          await send(broadcast);
+          this.remove.run(id);
+          handed++;
+        }
+        this.db.exec('COMMIT');
+        if (rows.length < batch) return handed;
+      } catch (err) {
+        // What `send` took is in the new queue: its rows go, the rest stays for the next start.
+        if (this.db.inTransaction) this.db.exec('COMMIT');
+        throw err;
+      }
+    }
+  }
+
   /** Everything accepted and not yet delivered, oldest first. */
   pending(): JournaledBroadcast[] {
-    const rows = this.db.prepare('SELECT id, payload, user_ids, order_key, event_type, stored_message FROM broadcasts ORDER BY id')
-      .all() as Array<{ id: number; payload: string; user_ids: Buffer; order_key: string | null; event_type: string | null;
+    return this.pendingRows(-1);
+  }
+
+  /** The oldest `limit` pending broadcasts (all of them for -1). */
+  private pendingRows(limit: number): JournaledBroadcast[] {
+    const rows = this.db.prepare('SELECT id, payload, user_ids, order_key, event_type, stored_message FROM broadcasts ORDER BY id LIMIT ?')
+      .all(limit) as Array<{ id: number; payload: string; user_ids: Buffer; order_key: string | null; event_type: string | null;
         stored_message: number }>;
     return rows.map((r) => ({
       id: r.id,
@@ -138,14 +177,29 @@ export class QueueJournal {
   }
 
   /**
+   * adopt(), or a warning if it cannot (a file that is not SQLite, read-only or locked): what that file holds stays
+   * there for a later start, and this journal is usable meanwhile.
+   */
+  private adoptOrWarn(file: string, options: { removeFile: boolean }): void {
+    try {
+      this.adopt(file, options);
+    } catch (err) {
+      logger.warn({ err, file }, 'could not move in the broadcasts another queue journal holds; they stay there for the next start');
+    }
+  }
+
+  /**
    * Moves what another file's journal tables hold into these (one transaction), then empties them; `removeFile`: that
-   * file was a journal's own (an older `queue.sqlite`), and goes too.
+   * file was a journal's own (an older `queue.sqlite`), and goes too. That file's write lock is held from before the
+   * rows are read until they are gone: a file that cannot be written fails before anything is copied (and not
+   * copied again at every start), and a second process moving it at once waits, then finds nothing.
    */
   private adopt(file: string, { removeFile }: { removeFile: boolean }): void {
     if (!holdsJournal(file)) return;
     const old = openSqliteFile(file);
     try {
       createTables(old);
+      old.exec('BEGIN IMMEDIATE');
       const pending = old.prepare('SELECT payload, user_ids, order_key, event_type, stored_message FROM broadcasts ORDER BY id').raw().all() as
         Array<[string, Buffer, string | null, string | null, number]>;
       const dead = old.prepare('SELECT payload, user_ids, order_key, reason, failed_at FROM dead_letters ORDER BY id').raw().all() as
@@ -158,9 +212,10 @@ export class QueueJournal {
       })();
       // Emptied once its rows are committed here: a crash in between moves them again at the next start (its
       // broadcasts are then delivered twice: at least once), never loses them.
-      old.exec('DELETE FROM broadcasts; DELETE FROM dead_letters;');
+      old.exec('DELETE FROM broadcasts; DELETE FROM dead_letters; COMMIT');
       if (pending.length + dead.length > 0) logger.info({ pending: pending.length, deadLetters: dead.length, from: file }, 'queue journal moved in');
     } finally {
+      if (old.inTransaction) old.exec('ROLLBACK');
       old.close();
     }
     if (!removeFile) return;
@@ -179,7 +234,7 @@ const storageFile = (dataDir: string) => join(dataDir, 'dino.sqlite');
 /** Whether `file` exists and has the journal's table: opening it does not create either. */
 function holdsJournal(file: string): boolean {
   if (!existsSync(file)) return false;
-  const db = new Database(file, { fileMustExist: true });
+  const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'broadcasts'").get() !== undefined;
   } finally {
