@@ -192,8 +192,8 @@ export class SqliteStorage implements Storage {
   }
 
   /** Concurrent sends share one commit (see GroupCommit): the insert is the whole of a send's storage work. */
-  async saveMessage(m: Message): Promise<void> {
-    await this.commits.write(() => this.q.insertMessage.run(m.groupId, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload));
+  saveMessage(m: Message): Promise<void> {
+    return this.commits.write(() => void this.q.insertMessage.run(m.groupId, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload));
   }
 
   async applyActivity({ lastMessages, sends, revisions = [] }: Activity): Promise<void> {

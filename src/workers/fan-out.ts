@@ -56,22 +56,22 @@ export class FanOut {
    * recorded once its PUBACKs are in, so a node taking over after a crash publishes only the rest.
    */
   async deliver(broadcast: Broadcast, { acceptedAt, progress }: Delivery = {}): Promise<void> {
-    const chunks = progress ? chunksToDo(broadcast.userIds, progress) : [{ ids: broadcast.userIds, done: () => {} }];
+    const chunks = progress ? chunksToDo(broadcast.userIds, progress) : undefined;
     let unacked: number[];
     try {
-      // Every chunk is handed over now, in order; each then retries its own unacknowledged recipients.
-      const results = await Promise.all(chunks.map(async ({ ids, done }) => {
+      // Every chunk is handed over now, in order; each then retries its own unacknowledged recipients. Without
+      // progress (most broadcasts) all recipients are one chunk, handed over without the chunks' bookkeeping.
+      unacked = chunks ? (await Promise.all(chunks.map(async ({ ids, done }) => {
         const left = await this.publishAll(broadcast.payload, ids);
         if (left.length === 0) done();
         return left;
-      }));
-      unacked = results.flat();
+      }))).flat() : await this.publishAll(broadcast.payload, broadcast.userIds);
     } catch (err) {
       // A worker thread failed: which recipients it reached is unknown, so none are counted either way.
       this.metrics.attempted(broadcast, { ok: false, acked: 0, unacked: 0 });
       throw err;
     }
-    const total = chunks.reduce((n, { ids }) => n + ids.length, 0);
+    const total = chunks ? chunks.reduce((n, { ids }) => n + ids.length, 0) : broadcast.userIds.length;
     this.metrics.attempted(broadcast, { ok: unacked.length === 0, acked: total - unacked.length, unacked: unacked.length, acceptedAt });
     if (unacked.length > 0) throw new Error(`${unacked.length} of ${total} publishes not acknowledged`);
   }
@@ -109,11 +109,14 @@ export class FanOut {
     await Promise.all(this.threads.map((thread) => thread.close()));
   }
 
-  private async dispatch(payload: string, userIds: ArrayLike<number>): Promise<number[]> {
+  /** Hands the recipients to their threads now (in call order); resolves with those not acknowledged. */
+  private dispatch(payload: string, userIds: ArrayLike<number>): Promise<number[]> {
+    if (userIds.length === 0) return Promise.resolve([]);
     // With one thread (the embedded broker's, or a single worker) there is nothing to split.
-    const shards = this.threads.length === 1 ? [userIds] : splitByWorker(userIds, this.threads.length);
-    const results = await Promise.all(shards.map((ids, worker) => (ids.length === 0 ? [] : this.handOffs[worker]!.add({ payload, userIds: ids }))));
-    return results.flat();
+    if (this.threads.length === 1) return this.handOffs[0]!.add({ payload, userIds });
+    const shards = splitByWorker(userIds, this.threads.length);
+    return Promise.all(shards.map((ids, worker) => (ids.length === 0 ? [] : this.handOffs[worker]!.add({ payload, userIds: ids }))))
+      .then((results) => results.flat());
   }
 }
 
