@@ -46,6 +46,11 @@ export class GroupCache {
    */
   constructor(private readonly ttlMs = 5_000, private readonly maxEntries = 50_000, private readonly rowTtlMs = 30_000) {}
 
+  /** The group's snapshot if one is cached and fresh: what get() answers without reading. */
+  peek(groupId: string): GroupSnapshot | undefined {
+    return this.fresh(this.snapshots, groupId);
+  }
+
   async get(groupId: string, load: () => Promise<GroupSnapshot | null>): Promise<GroupSnapshot | null> {
     const cached = this.fresh(this.snapshots, groupId);
     if (cached) return cached;

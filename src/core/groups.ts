@@ -56,8 +56,14 @@ export class Groups {
   }
 
   /** The group and its members, from the cache unless `fresh`; 601 if there is no such group. */
-  async snapshot(groupId: string, fresh = false): Promise<GroupSnapshot> {
+  snapshot(groupId: string, fresh = false): Promise<GroupSnapshot> {
     if (fresh) this.cache.invalidate(groupId);
+    // A cached snapshot (every send's case, mostly) is answered without the lookup's layers of promises.
+    const cached = fresh ? undefined : this.cache.peek(groupId);
+    return cached ? Promise.resolve(cached) : this.read(groupId);
+  }
+
+  private async read(groupId: string): Promise<GroupSnapshot> {
     const snapshot = await this.lookup(groupId);
     if (!snapshot) throw Errors.noSuchGroup(groupId);
     return snapshot;

@@ -51,10 +51,9 @@ export class Messages {
     const event = { ...this.events.prepare(input.actionLog ? actionLogEvent(message) : messageEvent(message)), storedMessage: true,
       stored: { message, revisedAt: null } };
     let stored = false;
-    const store = async () => {
-      await this.ports.storage.saveMessage(message);
+    const store = () => this.ports.storage.saveMessage(message).then(() => {
       stored = true;
-    };
+    });
     try {
       await this.events.sendPreparedAfter(store, event, members.map((m) => m.userId));
     } catch (err) {

@@ -99,10 +99,12 @@ export function serveEndpoint<P extends string, B extends z.ZodType | undefined,
     return [name, pathParameters[name as PathParameterName].read] as const;
   });
   const routeOptions = spec.idempotent ? options : { ...options, idempotency: undefined };
-  route(app, spec.method, spec.pattern, routeOptions, async ({ params, body }) => {
+  const { status } = spec.response;
+  // A bad parameter or body throws here, before the handler runs: route() answers it as any failure of the call.
+  route(app, spec.method, spec.pattern, routeOptions, ({ params, body }) => {
     const values: Record<string, unknown> = {};
     for (let i = 0; i < readers.length; i++) values[readers[i]![0]] = readers[i]![1](params[i]!);
     const input = (spec.body ? spec.body.parse(body) : undefined) as BodyOf<B>;
-    return { status: spec.response.status, body: await handler({ params: values as PathParams<P>, body: input }) };
+    return handler({ params: values as PathParams<P>, body: input }).then((answer) => ({ status, body: answer }));
   }, readsBody(spec));
 }

@@ -35,11 +35,11 @@ export const messageEndpoints = {
 
 export function messageRoutes(app: TemplatedApp, dino: Dino, options: RouteOptions): void {
   const e = messageEndpoints;
-  serveEndpoint(app, options, e.sendToGroup, async ({ params, body }) => messageView(await dino.messages.sendToGroup(
-    params.group_id, params.user_id, { messagePayload: body.message_payload, messageType: body.message_type })));
+  serveEndpoint(app, options, e.sendToGroup, ({ params, body }) => dino.messages.sendToGroup(
+    params.group_id, params.user_id, { messagePayload: body.message_payload, messageType: body.message_type }).then(messageView));
 
-  serveEndpoint(app, options, e.sendToUser, async ({ params, body }) => messageView(await dino.messages.sendToUser(
-    params.user_id, body.receiver_id, { messagePayload: body.message_payload, messageType: body.message_type })));
+  serveEndpoint(app, options, e.sendToUser, ({ params, body }) => dino.messages.sendToUser(
+    params.user_id, body.receiver_id, { messagePayload: body.message_payload, messageType: body.message_type }).then(messageView));
 
   serveEndpoint(app, options, e.groupHistory, async ({ params, body }) => historyView(await dino.memberStates.open(
     params.group_id, params.user_id, { perPage: body.per_page, until: body.until, since: body.since })));

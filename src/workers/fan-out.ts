@@ -77,8 +77,12 @@ export class FanOut {
   }
 
   /** Publishes to `ids`, then again to those whose PUBACK did not come, up to MAX_ROUNDS; resolves with those left. */
-  private async publishAll(payload: string, ids: ArrayLike<number>): Promise<number[]> {
-    let unacked = await this.dispatch(payload, ids);
+  private publishAll(payload: string, ids: ArrayLike<number>): Promise<number[]> {
+    return this.dispatch(payload, ids).then((unacked) => (unacked.length === 0 ? unacked : this.publishAgain(payload, unacked)));
+  }
+
+  /** The rounds after the first, for the recipients it left unacknowledged. */
+  private async publishAgain(payload: string, unacked: number[]): Promise<number[]> {
     for (let round = 2; round <= MAX_ROUNDS && unacked.length > 0; round++) {
       logger.warn({ round, unacked: unacked.length }, 'publishes not acknowledged, publishing them again');
       unacked = await this.dispatch(payload, unacked);
