@@ -37,7 +37,8 @@ type Method = 'get' | 'post' | 'put' | 'del';
 /**
  * Registers one endpoint: checks the API key, copies what is needed from the request (it is only valid until the
  * first await), reads and parses the body (JSON only), runs the handler and answers with its result or the error
- * envelope.
+ * envelope. The handler may also throw before it returns its promise (serveEndpoint's checks of parameters and body
+ * do): it is called only inside the answer's try, and that must stay so.
  */
 export function route(app: TemplatedApp, method: Method, pattern: string, options: RouteOptions,
   handler: (ctx: RouteContext) => Promise<Answer>, hasBody = method === 'post' || method === 'put'): void {

@@ -68,8 +68,19 @@ export class InProcessQueue implements BroadcastQueue {
     this.refuseIfFull(broadcast); // before anything is written
     // The storage's writes hand themselves to the shared commit as they are called: they and the journal's row go
     // in one transaction, which commits both or neither.
-    const [written, appended] = journal.together(() => [write(), journal.append(broadcast)] as const);
-    const [record, entry] = await Promise.allSettled([written, appended]);
+    let written: Promise<unknown> | undefined;
+    let appended: Promise<number>;
+    try {
+      appended = journal.together(() => {
+        written = write();
+        return journal.append(broadcast);
+      });
+    } catch (err) {
+      // The journal refused the row at once: the write, dropped with it, fails too, and nobody else waits for it.
+      written?.catch(() => undefined);
+      throw err;
+    }
+    const [record, entry] = await Promise.allSettled([written!, appended]);
     if (record.status === 'rejected') {
       // A write that failed before it reached the commit leaves the row alone: withdrawn before the caller hears.
       if (entry.status === 'fulfilled') await journal.withdraw(entry.value);

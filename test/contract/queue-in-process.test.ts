@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +86,25 @@ describe('in-process queue journal', () => {
     expect(journal.pending()).toEqual([]);
     expect(deadLettered).toBe(1);
     await queue.close();
+  });
+});
+
+describe('in-process queue sharing the SQLite storage\'s commits', () => {
+  it('fails a send whose journal row is refused at once, drops its storage write, and leaves no rejection unhandled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dino-journal-'));
+    const storage = SqliteStorage.open(dir);
+    const journal = QueueJournal.sharing(storage.sharedFile(), dir);
+    journal.append = () => {
+      throw new Error('refused at once');
+    };
+    const queue = new InProcessQueue(defaults, { journal });
+    const groupId = randomUUID();
+    const message = { groupId, messageId: randomUUID(), senderId: 1, payload: 'dropped', messageType: 'text', createdAt: 1_000_000 };
+    await expect(queue.enqueueAfter(() => storage.saveMessage(message), { payload: 'x', userIds: [1] })).rejects.toThrow('refused at once');
+    await sleep(50); // an unhandled rejection (the dropped write's) would be reported by now, and fail the run
+    expect(await storage.listMessages(groupId, { floor: 0, limit: 10 })).toEqual([]);
+    await queue.close();
+    await storage.close();
   });
 });
 
