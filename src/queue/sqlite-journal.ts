@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { closeSqliteFile, openSqliteFile } from '../sqlite-file.js';
 import { GroupCommit } from '../sqlite-group-commit.js';
 import { WalCheckpoints } from '../storage/sqlite-checkpoints.js';
+import { storageFileIn } from '../storage/sqlite.js';
 import { pack, unpack } from 'msgpackr';
 import type { Broadcast } from '../core/ports/queue.js';
 import { logger } from '../log.js';
@@ -48,7 +49,7 @@ export class QueueJournal {
     mkdirSync(dataDir, { recursive: true });
     const file = ownFile(dataDir);
     const journal = QueueJournal.open(file);
-    journal.adoptOrWarn(storageFile(dataDir), { removeFile: false });
+    journal.adoptOrWarn(storageFileIn(dataDir), { removeFile: false });
     if (checkpointThread) journal.checkpoints = WalCheckpoints.start(journal.db, file);
     return journal;
   }
@@ -68,7 +69,7 @@ export class QueueJournal {
    * process whose queue is now another (Redis) to hand on what they still hold (QueueJournal.open, then handOver).
    */
   static filesIn(dataDir: string): string[] {
-    return [ownFile(dataDir), storageFile(dataDir)].filter(holdsJournal);
+    return [ownFile(dataDir), storageFileIn(dataDir)].filter(holdsJournal);
   }
 
   /** The journal in `file`, on a connection of its own that close() closes. */
@@ -114,11 +115,6 @@ export class QueueJournal {
       this.bury.run(reason, id);
       this.remove.run(id);
     })();
-  }
-
-  /** The file its tables are in. */
-  get file(): string {
-    return this.db.name;
   }
 
   /** Broadcasts given up on, kept in the journal for inspection. */
@@ -228,8 +224,6 @@ export class QueueJournal {
 }
 
 const ownFile = (dataDir: string) => join(dataDir, 'queue.sqlite');
-/** SQLite storage's file (storage/sqlite.ts), where `dino start` on SQLite keeps the journal's tables. */
-const storageFile = (dataDir: string) => join(dataDir, 'dino.sqlite');
 
 /** Whether `file` exists and has the journal's table: opening it does not create either. */
 function holdsJournal(file: string): boolean {

@@ -52,6 +52,9 @@ export interface SqliteStorageOptions {
   checkpointThread?: boolean;
 }
 
+/** The embedded storage's file in `dataDir` (where `dino start` on SQLite also keeps the queue journal's tables). */
+export const storageFileIn = (dataDir: string): string => join(dataDir, 'dino.sqlite');
+
 /** The embedded storage: one SQLite file in WAL mode, every statement prepared once. */
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite';
@@ -133,7 +136,7 @@ export class SqliteStorage implements Storage {
 
   static open(dataDir: string, options: SqliteStorageOptions = {}): SqliteStorage {
     mkdirSync(dataDir, { recursive: true });
-    return new SqliteStorage(join(dataDir, 'dino.sqlite'), options);
+    return new SqliteStorage(storageFileIn(dataDir), options);
   }
 
   async createGroup(group: Group, members: Member[]): Promise<boolean> {
