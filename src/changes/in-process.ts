@@ -1,15 +1,16 @@
-import type { GroupChanges } from '../core/ports/changes.js';
+import type { GroupChanged, GroupChanges } from '../core/ports/changes.js';
+import type { Message } from '../core/model.js';
 
 /** One process: announcing is telling this process's own listeners. */
 export class InProcessGroupChanges implements GroupChanges {
   readonly kind = 'in-process';
-  private readonly listeners: Array<(groupId: string | null) => void> = [];
+  private readonly listeners: GroupChanged[] = [];
 
-  async announce(groupId: string): Promise<void> {
-    for (const changed of this.listeners) changed(groupId);
+  async announce(groupId: string, lastMessage?: Message): Promise<void> {
+    for (const changed of this.listeners) changed(groupId, lastMessage);
   }
 
-  subscribe(changed: (groupId: string | null) => void): void {
+  subscribe(changed: GroupChanged): void {
     this.listeners.push(changed);
   }
 

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import { logger } from '../log.js';
 import { clientName, createRedisClient, createSubscriber, processName, quit, whenReady } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
-import type { GroupChanges } from '../core/ports/changes.js';
+import type { GroupChanged, GroupChanges } from '../core/ports/changes.js';
+import type { Message } from '../core/model.js';
 import type { RedisConfig } from '../config.js';
 
 /** Several `dino server` processes: changes go out on a Redis pub/sub channel that all of them listen to. */
@@ -11,30 +12,35 @@ export class RedisGroupChanges implements GroupChanges {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly channel: string;
-  private readonly listeners: Array<(groupId: string | null) => void> = [];
+  private readonly listeners: GroupChanged[] = [];
 
   constructor(redis: RedisConfig) {
     this.channel = redisKeys(redis).groupChanges;
     this.publisher = createRedisClient(redis.url, { name: clientName(processName(), 'changes-publisher') });
     this.subscriber = createSubscriber(redis.url, clientName(processName(), 'changes-subscriber'), this.channel, {
-      message: (groupId) => this.tell(groupId),
+      message: (text) => {
+        const change = decodeChange(text);
+        // Unreadable news (never written by Dino): whatever is cached may be stale.
+        if (change) this.tell(change.groupId, change.lastMessage);
+        else this.tell(null);
+      },
       // Announcements made while this process was not listening were missed: whatever is cached may be stale.
       resumed: () => this.tell(null),
     });
   }
 
-  async announce(groupId: string): Promise<void> {
-    this.tell(groupId); // this process at once, before the answer goes out
+  async announce(groupId: string, lastMessage?: Message): Promise<void> {
+    this.tell(groupId, lastMessage); // this process at once, before the answer goes out
     try {
       await whenReady(this.publisher);
-      await this.publisher.publish(this.channel, groupId);
+      await this.publisher.publish(this.channel, encodeChange(groupId, lastMessage));
     } catch (err) {
       // The change is stored: failing the request now would not undo it. The others' caches expire on their own.
       logger.warn({ err: (err as Error).message, groupId }, 'group change not announced to other processes');
     }
   }
 
-  subscribe(changed: (groupId: string | null) => void): void {
+  subscribe(changed: GroupChanged): void {
     this.listeners.push(changed);
   }
 
@@ -42,7 +48,33 @@ export class RedisGroupChanges implements GroupChanges {
     await Promise.all([quit(this.publisher), quit(this.subscriber)]);
   }
 
-  private tell(groupId: string | null): void {
-    for (const changed of this.listeners) changed(groupId);
+  private tell(groupId: string | null, lastMessage?: Message): void {
+    for (const changed of this.listeners) changed(groupId, lastMessage);
+  }
+}
+
+/**
+ * On the channel, a change is its group id alone (a group id never starts with `{`), or, when the last message
+ * moved, JSON of the group id and that message.
+ */
+export function encodeChange(groupId: string, lastMessage?: Message): string {
+  if (!lastMessage) return groupId;
+  const { messageId, senderId, messageType, createdAt, payload } = lastMessage;
+  return JSON.stringify({ group_id: groupId, last_message: { message_id: messageId, sender_id: senderId, message_type: messageType,
+    created_at: createdAt, payload } });
+}
+
+/** The change `text` tells of; null if it is neither form. */
+export function decodeChange(text: string): { groupId: string; lastMessage?: Message } | null {
+  if (!text.startsWith('{')) return text.length > 0 ? { groupId: text } : null;
+  try {
+    const { group_id: groupId, last_message: m } = JSON.parse(text) as { group_id?: unknown; last_message?: Record<string, unknown> };
+    if (typeof groupId !== 'string' || typeof m !== 'object' || m === null) return null;
+    const { message_id: messageId, sender_id: senderId, message_type: messageType, created_at: createdAt, payload } = m;
+    if (typeof messageId !== 'string' || typeof senderId !== 'number' || typeof messageType !== 'string'
+      || typeof createdAt !== 'number' || typeof payload !== 'string') return null;
+    return { groupId, lastMessage: { groupId, messageId, senderId, messageType, createdAt, payload } };
+  } catch {
+    return null;
   }
 }

@@ -37,7 +37,11 @@ export class Dino {
 
   constructor(readonly ports: Ports, rules: DinoRules) {
     const cache = new GroupCache();
-    ports.changes.subscribe((groupId) => (groupId === null ? cache.clear() : cache.invalidate(groupId)));
+    ports.changes.subscribe((groupId, lastMessage) => {
+      if (groupId === null) cache.clear();
+      else if (lastMessage) cache.moveLastMessage(groupId, lastMessage);
+      else cache.invalidate(groupId);
+    });
     const events = new Broadcaster(ports.queue, rules.maxEventBytes);
     this.groups = new Groups(ports, events, cache);
     this.messages = new Messages(ports, events, this.groups);

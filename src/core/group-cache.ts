@@ -1,5 +1,5 @@
 import { mapLimit } from './batches.js';
-import type { Group, Member } from './model.js';
+import type { Group, Member, Message } from './model.js';
 
 /** What the send path needs of a group: its row and its members. */
 export interface GroupSnapshot {
@@ -17,9 +17,10 @@ const ROW_READS = 32;
 
 /**
  * Recently read groups: snapshots (row and members) for the send path, and rows alone for conversation lists, which
- * sort hundreds of groups by their last message and show the members of a page only. Every change to a group (its
- * status, owner, members, and, from the projector, its last message) is announced (see GroupChanges) and drops both
- * entries in every process; the time limit bounds staleness should an announcement be missed.
+ * sort hundreds of groups by their last message and show the members of a page only. Every change to a group is
+ * announced (see GroupChanges): one of its status, owner or members drops both entries in every process, a new last
+ * message from the projector moves theirs (moveLastMessage). The time limit bounds staleness should an announcement
+ * be missed.
  */
 export class GroupCache {
   private readonly snapshots = new Map<string, Entry<GroupSnapshot>>();
@@ -33,8 +34,8 @@ export class GroupCache {
   private floor = 0;
   private readonly invalidated = new Map<string, number>();
   /**
-   * Reads under way: concurrent sends that miss a snapshot (each announced change drops it, and a busy group's
-   * projector announces one per batch of its sends) share one read of it, as concurrent lists missing a row do.
+   * Reads under way: concurrent sends that miss a snapshot (a changed or expired one) share one read of it, as
+   * concurrent lists missing a row do.
    * An invalidation forgets the read under way, so what starts after it reads afresh.
    */
   private readonly loadingSnapshots = new Map<string, Promise<GroupSnapshot | null>>();
@@ -80,6 +81,23 @@ export class GroupCache {
     return found;
   }
 
+  /**
+   * The projector stored `m` as the group's last message, storage keeping the newest: cached entries take its fields
+   * by the same rule instead of being dropped, so a busy group's sends and reads go on from memory rather than reading
+   * the group again after each of its projections. Dropped as after any change when the rule cannot tell (another
+   * message of the same microsecond) or a read of the group is under way (it may have read the row before the write).
+   */
+  moveLastMessage(groupId: string, m: Message): void {
+    if (this.loadingSnapshots.has(groupId) || this.loadingRows.has(groupId)) return this.invalidate(groupId);
+    const snapshot = this.snapshots.get(groupId);
+    const row = this.rows.get(groupId);
+    const snapshotGroup = snapshot && withLastMessage(snapshot.value.group, m);
+    const rowGroup = row && withLastMessage(row.value, m);
+    if (snapshotGroup === null || rowGroup === null) return this.invalidate(groupId);
+    if (snapshot && snapshotGroup !== snapshot.value.group) snapshot.value = { ...snapshot.value, group: snapshotGroup! };
+    if (row && rowGroup) row.value = rowGroup;
+  }
+
   invalidate(groupId: string): void {
     this.epoch++;
     this.snapshots.delete(groupId);
@@ -113,6 +131,18 @@ export class GroupCache {
     if (entries.size >= this.maxEntries && !entries.has(groupId)) entries.delete(entries.keys().next().value!);
     entries.set(groupId, { value, expiresAt: Date.now() + ttlMs });
   }
+}
+
+/**
+ * The group as storage has it once `m` was applied as its last message (Storage.applyActivity): unchanged if its last
+ * message is newer or `m` itself, `m`'s fields (and updated_at moved forward to it) if `m` is newer, null if another
+ * message of the same time is (which one storage kept depends on the adapter).
+ */
+export function withLastMessage(group: Group, m: Message): Group | null {
+  if (m.createdAt < group.lastMessageTime || (m.createdAt === group.lastMessageTime && m.messageId === group.lastMessageId)) return group;
+  if (m.createdAt === group.lastMessageTime) return null;
+  return { ...group, lastMessageTime: m.createdAt, lastMessageId: m.messageId, lastMessageUserId: m.senderId,
+    lastMessageType: m.messageType, lastMessageOverview: m.payload, updatedAt: Math.max(group.updatedAt, m.createdAt) };
 }
 
 /** The read of `groupId` under way in `loading`, or a new one by `load`, kept there until it settles. */

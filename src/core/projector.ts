@@ -73,7 +73,8 @@ class Batch extends CoalescedActivity {
  * write per group and per sender however many messages came meanwhile (group commit, so no timer adds latency when
  * the load is light). The queue's handler acknowledges an entry only after its message was applied, so a crash
  * replays what was not, and `Storage.applyActivity` makes applying it again harmless. Each applied write is announced
- * on the change feed, so the API processes drop the group rows they cached.
+ * on the change feed: the API processes move the last message of the group rows they cached (or drop those rows, for
+ * a revision).
  */
 export class ActivityProjector {
   private next = new Batch();
@@ -157,8 +158,11 @@ export class ActivityProjector {
         this.wake = null;
       }
     }
-    const groups = new Set([...batch.lastMessages.keys(), ...batch.revisions.keys()]);
-    await Promise.all([...groups].map((groupId) => this.changes.announce(groupId)));
+    // A group's new last message is told as such (caches take its fields); a revision, as any change (caches drop it).
+    await Promise.all([
+      ...[...batch.lastMessages].filter(([groupId]) => !batch.revisions.has(groupId)).map(([groupId, m]) => this.changes.announce(groupId, m)),
+      ...[...batch.revisions.keys()].map((groupId) => this.changes.announce(groupId)),
+    ]);
     batch.resolve();
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCache, type GroupSnapshot } from '../../src/core/group-cache.js';
+import { GroupCache, withLastMessage, type GroupSnapshot } from '../../src/core/group-cache.js';
+import type { Group, Message } from '../../src/core/model.js';
 
 const snapshot = (name: string) => ({ group: { name }, members: [] }) as unknown as GroupSnapshot;
 
@@ -117,5 +118,57 @@ describe('GroupCache', () => {
     expect((await after)!.group.name).toBe('v2');
     expect((await cache.get('g', load))!.group.name).toBe('v2'); // the read begun after the invalidation was kept
     expect(reads).toBe(2);
+  });
+});
+
+describe('GroupCache: a group\'s last message moved by the projector', () => {
+  const row = (lastMessageTime: number, lastMessageId: string | null = 'm0'): Group => ({
+    groupId: 'g', name: 'g', description: null, status: 0, groupType: 0, ownerId: 1, meta: null, createdAt: 100, updatedAt: 150,
+    lastMessageTime, lastMessageId, lastMessageUserId: 1, lastMessageType: 'text', lastMessageOverview: 'old' });
+  const message = (createdAt: number, messageId = `m${createdAt}`): Message => ({
+    groupId: 'g', messageId, senderId: 2, payload: `at ${createdAt}`, messageType: 'image', createdAt });
+
+  it('takes a newer message\'s fields and moves updated_at forward to it; keeps an older one\'s or a repeat\'s row', () => {
+    expect(withLastMessage(row(200), message(300))).toEqual({ ...row(200), lastMessageTime: 300, lastMessageId: 'm300',
+      lastMessageUserId: 2, lastMessageType: 'image', lastMessageOverview: 'at 300', updatedAt: 300 });
+    expect(withLastMessage({ ...row(200), updatedAt: 400 }, message(300)).updatedAt).toBe(400); // renamed later
+    const group = row(200);
+    expect(withLastMessage(group, message(199))).toBe(group);
+    expect(withLastMessage(group, message(200, 'm0'))).toBe(group);
+    expect(withLastMessage(group, message(200, 'other'))).toBeNull(); // the storage's tie-break is its own
+  });
+
+  it('moves the cached snapshot and row in place: the next send and list read nothing', async () => {
+    const cache = new GroupCache();
+    const members = [{ userId: 1, joinTime: 100 }];
+    let reads = 0;
+    await cache.get('g', async () => ({ group: row(200), members }));
+    await cache.getRows(['h'], async () => ({ ...row(200), groupId: 'h' }));
+    cache.moveLastMessage('g', message(300));
+    cache.moveLastMessage('h', { ...message(300), groupId: 'h' });
+    cache.moveLastMessage('g', message(250)); // late and older: changes nothing
+    const snapshot = await cache.get('g', async () => {
+      reads++;
+      return null;
+    });
+    expect(snapshot!.group).toMatchObject({ lastMessageTime: 300, lastMessageOverview: 'at 300' });
+    expect(snapshot!.members).toBe(members);
+    expect((await cache.getRows(['g', 'h'], async () => {
+      reads++;
+      return null;
+    })).get('h')).toMatchObject({ lastMessageTime: 300, lastMessageId: 'm300' });
+    expect(reads).toBe(0);
+  });
+
+  it('drops the entry when it cannot tell which message storage kept, and a read under way is not kept', async () => {
+    const cache = new GroupCache();
+    await cache.get('g', async () => ({ group: row(200), members: [] }));
+    cache.moveLastMessage('g', message(200, 'same time, another message'));
+    let release!: () => void;
+    const slow = cache.get('g', () => new Promise((resolve) => (release = () => resolve({ group: row(200), members: [] }))));
+    cache.moveLastMessage('g', message(300)); // the read under way may have read the row before this was stored
+    release();
+    expect((await slow)!.group.lastMessageTime).toBe(200);
+    expect((await cache.get('g', async () => ({ group: row(300, 'm300'), members: [] })))!.group.lastMessageTime).toBe(300);
   });
 });

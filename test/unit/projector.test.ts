@@ -41,13 +41,19 @@ describe('ActivityProjector', () => {
   let storage: WatchedStorage;
   let changes: InProcessGroupChanges;
   let announced: Array<string | null>;
+  /** The last message each announcement told of, if any. */
+  let moved: Array<Message | undefined>;
   let groupId: string;
 
   beforeEach(async () => {
     storage = new WatchedStorage(join(mkdtempSync(join(tmpdir(), 'dino-projector-')), 'dino.sqlite'));
     changes = new InProcessGroupChanges();
     announced = [];
-    changes.subscribe((id) => announced.push(id));
+    moved = [];
+    changes.subscribe((id, lastMessage) => {
+      announced.push(id);
+      moved.push(lastMessage);
+    });
     const group = newGroup({ groupId: '00000000-0000-4000-8000-00000000abcd', name: 'g', groupType: 0, ownerId: alice,
       description: null, meta: null }, T);
     groupId = group.groupId;
@@ -67,6 +73,7 @@ describe('ActivityProjector', () => {
       { groupId, userId: alice, at: messages[98]!.createdAt }, { groupId, userId: bob, at: messages[99]!.createdAt }]);
     expect(await storage.getGroup(groupId)).toMatchObject({ lastMessageId: messages[99]!.messageId, lastMessageOverview: 'm99' });
     expect(announced).toEqual([groupId]);
+    expect(moved).toEqual([messages[99]]); // caches take the newest message's fields instead of reading the group again
   });
 
   it('takes what comes during a write into the next one', async () => {
@@ -167,6 +174,7 @@ describe('ActivityProjector', () => {
     expect(await storage.getGroup(groupId)).toMatchObject({ lastMessageId: placeholder.messageId, lastMessageOverview: 'processed',
       updatedAt: attachment.updatedAt });
     expect(announced).toEqual([groupId]);
+    expect(moved).toEqual([undefined]); // a revision drops cached rows: the new last message is not told
   });
 
   it('hands a broadcast on at once, before its projection is done, and finishes only when both are', async () => {

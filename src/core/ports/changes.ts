@@ -1,6 +1,16 @@
+import type { Message } from '../model.js';
+
 /**
- * Tells every Dino process that a group's status, owner or members changed, so each drops what it cached of it.
- * Every adapter passes test/contract/group-changes.contract.ts.
+ * What a process hears of a change: `null` means "anything may have changed" (news may have been missed: drop
+ * everything); a group id alone, that anything of the group may have (drop it); with `lastMessage`, that the group's
+ * last message was stored as that one, storage keeping the newest (take its fields, see GroupCache.moveLastMessage).
+ */
+export type GroupChanged = (groupId: string | null, lastMessage?: Message) => void;
+
+/**
+ * Tells every Dino process that a group's status, owner or members changed, so each drops what it cached of it, or
+ * that its last message moved (the projector), so each updates what it cached. Every adapter passes
+ * test/contract/group-changes.contract.ts.
  */
 export interface GroupChanges {
   readonly kind: string;
@@ -8,8 +18,7 @@ export interface GroupChanges {
    * Tells this process at once and the others as soon as the channel allows; never fails the change it follows. A
    * process that missed an announcement serves the stale entry at most until the cache's time limit (5 s).
    */
-  announce(groupId: string): Promise<void>;
-  /** `changed(null)` means "anything may have changed" (news may have been missed): drop everything. */
-  subscribe(changed: (groupId: string | null) => void): void;
+  announce(groupId: string, lastMessage?: Message): Promise<void>;
+  subscribe(changed: GroupChanged): void;
   close(): Promise<void>;
 }
