@@ -23,6 +23,9 @@ export interface JournaledBroadcast {
 export class QueueJournal {
   private readonly insert: Database.Statement<[string, Buffer, string | null, string | null, number]>;
   private readonly remove: Database.Statement<[number]>;
+  private readonly removeRange: Database.Statement<[number, number]>;
+  /** Delivered broadcasts whose rows the next commit removes. */
+  private delivering: number[] = [];
   private readonly bury: Database.Statement<[string, number]>;
   private checkpoints?: WalCheckpoints;
   private closing?: Promise<void>;
@@ -34,6 +37,7 @@ export class QueueJournal {
     this.insert = this.db.prepare(`INSERT INTO broadcasts (payload, user_ids, order_key, event_type, stored_message)
       VALUES (?, ?, ?, ?, ?)`);
     this.remove = this.db.prepare('DELETE FROM broadcasts WHERE id = ?');
+    this.removeRange = this.db.prepare('DELETE FROM broadcasts WHERE id BETWEEN ? AND ?');
     // A dead letter gets an id of its own: one moved in from an older journal file may hold any broadcast's number.
     this.bury = this.db.prepare(`INSERT INTO dead_letters (payload, user_ids, order_key, reason, failed_at)
       SELECT payload, user_ids, order_key, ?, unixepoch() FROM broadcasts WHERE id = ?`);
@@ -100,9 +104,21 @@ export class QueueJournal {
     return this.commits.write(() => Number(this.insert.run(...row).lastInsertRowid));
   }
 
-  /** Forgets a delivered broadcast with the next commit: lost in a crash, it is only delivered again (at least once). */
+  /**
+   * Forgets a delivered broadcast with the next commit: lost in a crash, it is only delivered again (at least once).
+   * The rows of one commit's deliveries go by runs of consecutive ids, one statement each (deliveries finish nearly
+   * in the order they were accepted, so mostly one).
+   */
   delivered(id: number): void {
-    this.commits.later(() => this.remove.run(id));
+    if (this.delivering.length === 0) {
+      let ids: number[] | undefined;
+      // Taken when the commit runs it (with what was delivered until then), and the same again should it be retried.
+      this.commits.later(() => {
+        ids ??= this.delivering.splice(0);
+        for (const [first, last] of idRuns(ids)) this.removeRange.run(first, last);
+      });
+    }
+    this.delivering.push(id);
   }
 
   /** Forgets a broadcast that must never be delivered; resolves once that is committed. */
@@ -224,6 +240,18 @@ export class QueueJournal {
 }
 
 const ownFile = (dataDir: string) => join(dataDir, 'queue.sqlite');
+
+/** `ids` as runs of consecutive numbers, each `[first, last]`, ascending. */
+export function idRuns(ids: readonly number[]): Array<[number, number]> {
+  const sorted = [...ids].sort((a, b) => a - b);
+  const runs: Array<[number, number]> = [];
+  for (const id of sorted) {
+    const run = runs.at(-1);
+    if (run && id <= run[1] + 1) run[1] = Math.max(run[1], id);
+    else runs.push([id, id]);
+  }
+  return runs;
+}
 
 /** Whether `file` exists and has the journal's table: opening it does not create either. */
 function holdsJournal(file: string): boolean {

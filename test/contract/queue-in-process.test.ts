@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InProcessQueue } from '../../src/queue/in-process.js';
 import type { Broadcast } from '../../src/core/ports/queue.js';
-import { QueueJournal } from '../../src/queue/sqlite-journal.js';
+import { idRuns, QueueJournal } from '../../src/queue/sqlite-journal.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import Database from 'better-sqlite3';
 import { pack } from 'msgpackr';
@@ -68,6 +68,16 @@ describe('in-process queue journal', () => {
     expect(journal.pending()).toEqual([{ id: 1, broadcast: { payload: 'old', userIds: [7], orderKey: 'g' } }]);
     await journal.append({ payload: 'new', userIds: [8], eventType: 'message', storedMessage: true });
     expect(journal.pending()[1]!.broadcast).toEqual({ payload: 'new', userIds: [8], eventType: 'message', storedMessage: true });
+    await journal.close();
+  });
+
+  it('removes the rows of deliveries made in any order, by runs of ids, and only those', async () => {
+    expect(idRuns([7, 3, 4, 9, 5, 3, 10])).toEqual([[3, 5], [7, 7], [9, 10]]);
+    const journal = journalIn();
+    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => journal.append({ payload: `b${i}`, userIds: [i] })));
+    for (const i of [5, 0, 1, 3, 2, 9, 11, 10]) journal.delivered(ids[i]!);
+    await journal.append({ payload: 'after', userIds: [1] }); // a commit after the deliveries: their removal went with it
+    expect(journal.pending().map((p) => p.broadcast.payload)).toEqual(['b4', 'b6', 'b7', 'b8', 'after']);
     await journal.close();
   });
 
