@@ -54,11 +54,19 @@ export class RedisGroupChanges implements GroupChanges {
 }
 
 /**
+ * A moved last message longer than this goes on the channel as a plain change (the others read the group again): every
+ * process subscribes, and a burst of large messages would fill their output buffers in Redis, which then drops them.
+ */
+export const MAX_TOLD_PAYLOAD = 4096;
+
+/**
  * On the channel, a change is its group id alone (a group id never starts with `{`), or, when the last message
- * moved, JSON of the group id and that message.
+ * moved, JSON of the group id and that message. A process of a version before last messages were told reads the
+ * JSON as an unknown group and drops nothing: while versions are mixed (a rolling upgrade), its cached group rows may
+ * show a last message older than the newest for as long as its cache keeps them (5 s a snapshot, 30 s a listed row).
  */
 export function encodeChange(groupId: string, lastMessage?: Message): string {
-  if (!lastMessage) return groupId;
+  if (!lastMessage || lastMessage.payload.length > MAX_TOLD_PAYLOAD) return groupId;
   const { messageId, senderId, messageType, createdAt, payload } = lastMessage;
   return JSON.stringify({ group_id: groupId, last_message: { message_id: messageId, sender_id: senderId, message_type: messageType,
     created_at: createdAt, payload } });

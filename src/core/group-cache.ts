@@ -26,8 +26,9 @@ export class GroupCache {
   private readonly snapshots = new Map<string, Entry<GroupSnapshot>>();
   private readonly rows = new Map<string, Entry<Group>>();
   /**
-   * Counts invalidations. A load stores what it read only if its group was not invalidated since the load began:
-   * `invalidated` holds each group's last invalidation, and `floor` stands for those forgotten to keep it bounded.
+   * Counts changes. A load stores what it read only if its group did not change (invalidated, or its last message
+   * moved) since the load began: `invalidated` holds each group's last change, and `floor` stands for those forgotten
+   * to keep it bounded.
    * Per group, so that a busy group's announcements do not stop every other group from being cached.
    */
   private epoch = 0;
@@ -84,8 +85,9 @@ export class GroupCache {
   /**
    * The projector stored `m` as the group's last message, storage keeping the newest: cached entries take its fields
    * by the same rule instead of being dropped, so a busy group's sends and reads go on from memory rather than reading
-   * the group again after each of its projections. Dropped as after any change when the rule cannot tell (another
-   * message of the same microsecond) or a read of the group is under way (it may have read the row before the write).
+   * the group again after each of its projections. A read begun before it may have read the row before the write:
+   * it is not kept (as after any change), and one still under way is forgotten, so that later callers read afresh.
+   * Dropped as after any change when the rule cannot tell which message storage kept.
    */
   moveLastMessage(groupId: string, m: Message): void {
     if (this.loadingSnapshots.has(groupId) || this.loadingRows.has(groupId)) return this.invalidate(groupId);
@@ -94,16 +96,22 @@ export class GroupCache {
     const snapshotGroup = snapshot && withLastMessage(snapshot.value.group, m);
     const rowGroup = row && withLastMessage(row.value, m);
     if (snapshotGroup === null || rowGroup === null) return this.invalidate(groupId);
+    this.fence(groupId);
     if (snapshot && snapshotGroup !== snapshot.value.group) snapshot.value = { ...snapshot.value, group: snapshotGroup! };
     if (row && rowGroup) row.value = rowGroup;
   }
 
   invalidate(groupId: string): void {
-    this.epoch++;
     this.snapshots.delete(groupId);
     this.rows.delete(groupId);
     this.loadingSnapshots.delete(groupId);
     this.loadingRows.delete(groupId);
+    this.fence(groupId);
+  }
+
+  /** What was read of `groupId` before now is not kept (see keep). */
+  private fence(groupId: string): void {
+    this.epoch++;
     if (this.invalidated.size >= this.maxEntries) {
       this.invalidated.clear();
       this.floor = this.epoch;
@@ -136,11 +144,12 @@ export class GroupCache {
 /**
  * The group as storage has it once `m` was applied as its last message (Storage.applyActivity): unchanged if its last
  * message is newer or `m` itself, `m`'s fields (and updated_at moved forward to it) if `m` is newer, null if another
- * message of the same time is (which one storage kept depends on the adapter).
+ * message of the same time (or one microsecond older) is: which one storage kept then depends on the adapter.
  */
 export function withLastMessage(group: Group, m: Message): Group | null {
   if (m.createdAt < group.lastMessageTime || (m.createdAt === group.lastMessageTime && m.messageId === group.lastMessageId)) return group;
-  if (m.createdAt === group.lastMessageTime) return null;
+  // Cassandra writes a revised last message one microsecond above its time: a message then may tie with it there.
+  if (m.createdAt <= group.lastMessageTime + 1) return null;
   return { ...group, lastMessageTime: m.createdAt, lastMessageId: m.messageId, lastMessageUserId: m.senderId,
     lastMessageType: m.messageType, lastMessageOverview: m.payload, updatedAt: Math.max(group.updatedAt, m.createdAt) };
 }

@@ -81,6 +81,25 @@ describe('in-process queue journal', () => {
     await journal.close();
   });
 
+  it('removes delivered rows also when their commit failed for another write and each was committed alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dino-journal-'));
+    const storage = SqliteStorage.open(dir);
+    const shared = storage.sharedFile();
+    const journal = QueueJournal.sharing(shared, dir);
+    try {
+      const ids = await Promise.all(['a', 'b', 'c'].map((payload) => journal.append({ payload, userIds: [1] })));
+      journal.delivered(ids[0]!);
+      journal.delivered(ids[1]!);
+      // In the same commit: a write that fails, so the batch is rolled back and each of its writes run again alone.
+      await expect(shared.commits.write(() => {
+        throw new Error('refused');
+      })).rejects.toThrow('refused');
+      expect(journal.pending().map((p) => p.broadcast.payload)).toEqual(['c']);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('keeps a dead letter in the journal, out of the way of the rest', async () => {
     const journal = journalIn();
     let deadLettered = 0;

@@ -16,7 +16,9 @@ export interface GroupChanges {
   readonly kind: string;
   /**
    * Tells this process at once and the others as soon as the channel allows; never fails the change it follows. A
-   * process that missed an announcement serves the stale entry at most until the cache's time limit (5 s).
+   * process that missed an announcement serves the stale entry at most until the cache's time limits (5 s for a
+   * group's snapshot, 30 s for a row read for a list). An adapter may tell the others of a moved last message as a
+   * plain change (they then drop the group instead of moving it).
    */
   announce(groupId: string, lastMessage?: Message): Promise<void>;
   subscribe(changed: GroupChanged): void;
