@@ -14,7 +14,7 @@ import { InProcessGroupChanges } from '../../src/changes/in-process.js';
 import { loadConfig } from '../../src/config.js';
 import { Dino } from '../../src/core/dino.js';
 import { ActivityProjector } from '../../src/core/projector.js';
-import { messageView } from '../../src/http/presenters.js';
+import { messageJson } from '../../src/http/presenters.js';
 import { InProcessQueue } from '../../src/queue/in-process.js';
 import { QueueJournal } from '../../src/queue/sqlite-journal.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
@@ -48,7 +48,7 @@ export async function coreSendLoop(sends: number, warmUp = 0, between: (phase: '
     const send = async (amount: number) => {
       for (let sent = 0; sent < amount; sent += PER_TURN) {
         const turn = Array.from({ length: Math.min(PER_TURN, amount - sent) },
-          () => dino.messages.sendToGroup(group.groupId, sender, input).then((m) => JSON.stringify(messageView(m))));
+          () => dino.messages.sendToGroup(group.groupId, sender, input).then(messageJson)); // the answer, as the route writes it
         await Promise.all(turn);
       }
       while ((await queue.backlog()).pending > 0) await new Promise((resolve) => setImmediate(resolve));

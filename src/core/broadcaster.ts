@@ -22,13 +22,17 @@ export class Broadcaster {
 
   /** Serialises the event, refusing one over the limit: call it before writing anything the event is about. */
   prepare(event: { group_id?: string; event_type: string }): PreparedEvent {
-    const payload = JSON.stringify(event);
+    return this.prepareText(JSON.stringify(event), event.group_id, event.event_type);
+  }
+
+  /** The same for an event serialised by the caller (`payload`, of `eventType`, about group `orderKey`). */
+  prepareText(payload: string, orderKey: string | undefined, eventType: string): PreparedEvent {
     // A UTF-16 unit is at most three UTF-8 bytes: count exactly only near the limit.
     if (payload.length * 3 > this.maxEventBytes) {
       const bytes = Buffer.byteLength(payload);
       if (bytes > this.maxEventBytes) throw Errors.eventTooLarge(bytes, this.maxEventBytes);
     }
-    return { payload, orderKey: event.group_id, eventType: event.event_type };
+    return { payload, orderKey, eventType };
   }
 
   send(event: { group_id?: string; event_type: string }, userIds: number[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { actionLogEvent, messageEvent } from './events.js';
+import { messageEventJson } from './events.js';
 import { Errors } from './errors.js';
 import { newGroup, uniqueMembers, type Groups } from './groups.js';
 import { newTimeUuid, oneToOneGroupId } from './ids.js';
@@ -48,7 +48,8 @@ export class Messages {
     if (!members.some((m) => m.userId === senderId)) throw Errors.notInGroup(groupId, senderId);
     const { id, micros } = newTimeUuid();
     const message: Message = { groupId, messageId: id, senderId, payload: input.messagePayload, messageType: input.messageType, createdAt: micros };
-    const event = { ...this.events.prepare(input.actionLog ? actionLogEvent(message) : messageEvent(message)), storedMessage: true,
+    const eventType = input.actionLog ? 'action_log' : 'message';
+    const event = { ...this.events.prepareText(messageEventJson(message, eventType), groupId, eventType), storedMessage: true,
       stored: { message, revisedAt: null } };
     let stored = false;
     const store = () => this.ports.storage.saveMessage(message).then(() => {

@@ -3,6 +3,7 @@ import { ErrorCode } from '../core/errors.js';
 import { route, type RouteOptions } from './route.js';
 import { pathParameters, type PathParameterName } from './schemas.js';
 import type { TemplatedApp } from './uws.js';
+import type { JsonText } from './reply.js';
 
 export type Method = 'get' | 'post' | 'put' | 'del';
 
@@ -87,12 +88,12 @@ export function errorCodesOf(spec: Endpoint): ErrorCode[] {
 
 /**
  * Registers a `/v1` endpoint with route(): its path parameters are checked in pattern order, then its body by its
- * schema, and what the handler returns is answered with the endpoint's status. `Idempotency-Key` is honoured only
- * where the endpoint says so.
+ * schema, and what the handler returns (its view, or that view already written as JSON: JsonText) is answered with the
+ * endpoint's status. `Idempotency-Key` is honoured only where the endpoint says so.
  */
 export function serveEndpoint<P extends string, B extends z.ZodType | undefined, R extends z.ZodType>(
   app: TemplatedApp, options: RouteOptions, spec: Endpoint<P, B, R>,
-  handler: (input: { params: PathParams<P>; body: BodyOf<B> }) => Promise<z.input<R>>): void {
+  handler: (input: { params: PathParams<P>; body: BodyOf<B> }) => Promise<z.input<R> | JsonText>): void {
   if (spec.access !== 'apiKey') throw new Error(`${spec.pattern}: route() serves API-key endpoints only`);
   const readers = paramNames(spec.pattern).map((name) => {
     if (!Object.hasOwn(pathParameters, name)) throw new Error(`${spec.pattern}: no path parameter named ${name}`);

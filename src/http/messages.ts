@@ -4,7 +4,9 @@ import { endpoint, serveEndpoint } from './endpoint.js';
 import type { RouteOptions } from './route.js';
 import { historyBody, sendBody, sendToUserBody } from './schemas.js';
 import type { TemplatedApp } from './uws.js';
-import { historyResponse, historyView, messageResponse, messageView } from './presenters.js';
+import { historyResponse, historyView, messageJson, messageResponse, messageView } from './presenters.js';
+import { JsonText } from './reply.js';
+import type { Message } from '../core/model.js';
 
 const { USER_KICKED, USER_NOT_IN_GROUP, NO_SUCH_GROUP, GROUP_NOT_OPEN, STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE, EVENT_TOO_LARGE } = ErrorCode;
 const tag = 'messages';
@@ -35,11 +37,13 @@ export const messageEndpoints = {
 
 export function messageRoutes(app: TemplatedApp, dino: Dino, options: RouteOptions): void {
   const e = messageEndpoints;
+  // A send's answer is written out, not serialised from its view (messageJson): every send answers one.
+  const answer = (m: Message) => new JsonText(messageJson(m), () => messageView(m));
   serveEndpoint(app, options, e.sendToGroup, ({ params, body }) => dino.messages.sendToGroup(
-    params.group_id, params.user_id, { messagePayload: body.message_payload, messageType: body.message_type }).then(messageView));
+    params.group_id, params.user_id, { messagePayload: body.message_payload, messageType: body.message_type }).then(answer));
 
   serveEndpoint(app, options, e.sendToUser, ({ params, body }) => dino.messages.sendToUser(
-    params.user_id, body.receiver_id, { messagePayload: body.message_payload, messageType: body.message_type }).then(messageView));
+    params.user_id, body.receiver_id, { messagePayload: body.message_payload, messageType: body.message_type }).then(answer));
 
   serveEndpoint(app, options, e.groupHistory, async ({ params, body }) => historyView(await dino.memberStates.open(
     params.group_id, params.user_id, { perPage: body.per_page, until: body.until, since: body.since })));

@@ -95,4 +95,15 @@ export const messageView = (m: Message): Shape<typeof messageResponse> => ({
   created_at: microsToSeconds(m.createdAt),
 });
 
+/**
+ * `JSON.stringify(messageView(m))`, written out field by field (see messageEventJson): every send answers one.
+ * test/unit/events-json.test.ts holds the two equal.
+ */
+export function messageJson(m: Message): string {
+  const createdAt = microsToSeconds(m.createdAt);
+  if (!Number.isFinite(createdAt) || !Number.isFinite(m.senderId)) return JSON.stringify(messageView(m));
+  return `{"group_id":${JSON.stringify(m.groupId)},"message_id":${JSON.stringify(m.messageId)},"user_id":${m.senderId},"message_payload":${
+    JSON.stringify(m.payload)},"message_type":${JSON.stringify(m.messageType)},"created_at":${createdAt}}`;
+}
+
 export const historyView = (messages: Message[]): Shape<typeof historyResponse> => ({ messages: messages.map(messageView) });

@@ -20,8 +20,20 @@ export interface Reply {
 
 const JSON_TYPE: readonly Header[] = [['Content-Type', 'application/json']];
 
+/**
+ * A body its endpoint serialised itself (a send's answer: see messageJson); JSON.stringify of it (an idempotent
+ * answer kept in Redis) gives its value again.
+ */
+export class JsonText {
+  constructor(readonly text: string, private readonly value: () => unknown) {}
+
+  toJSON(): unknown {
+    return this.value();
+  }
+}
+
 export function sendJson(reply: Reply, status: number, body: unknown): void {
-  send(reply, status, JSON_TYPE, JSON.stringify(body));
+  send(reply, status, JSON_TYPE, body instanceof JsonText ? body.text : JSON.stringify(body));
 }
 
 /** Writes the answer once; `text` undefined: no body and no Content-Length (a 204, which never closes). */
