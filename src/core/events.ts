@@ -37,10 +37,18 @@ export const messageEvent = (m: Message) => ({
  */
 export function messageEventJson(m: Message, eventType: 'message' | 'action_log' = 'message'): string {
   const createdAt = microsToSeconds(m.createdAt);
-  // Numbers as JSON writes them (a finite one as String() does); anything else, as JSON.stringify itself would.
-  if (!Number.isFinite(createdAt) || !Number.isFinite(m.senderId)) return JSON.stringify({ ...messageEvent(m), event_type: eventType });
+  if (!writtenOut(m, createdAt)) return JSON.stringify({ ...messageEvent(m), event_type: eventType });
   return `{"event_type":"${eventType}","group_id":${JSON.stringify(m.groupId)},"sender_id":${m.senderId},"message_id":${
     JSON.stringify(m.messageId)},"message_payload":${JSON.stringify(m.payload)},"message_type":${JSON.stringify(m.messageType)},"created_at":${createdAt}}`;
+}
+
+/**
+ * Whether `m` can be written out field by field as JSON.stringify would write it: its strings are strings and its
+ * numbers finite (JSON writes a finite number as String() does). Anything else goes to JSON.stringify itself.
+ */
+export function writtenOut(m: Message, createdAtSeconds: number): boolean {
+  return Number.isFinite(createdAtSeconds) && Number.isFinite(m.senderId) && typeof m.groupId === 'string'
+    && typeof m.messageId === 'string' && typeof m.payload === 'string' && typeof m.messageType === 'string';
 }
 
 /**

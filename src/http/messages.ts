@@ -4,7 +4,7 @@ import { endpoint, serveEndpoint } from './endpoint.js';
 import type { RouteOptions } from './route.js';
 import { historyBody, sendBody, sendToUserBody } from './schemas.js';
 import type { TemplatedApp } from './uws.js';
-import { historyResponse, historyView, messageJson, messageResponse, messageView } from './presenters.js';
+import { historyResponse, historyView, messageJson, messageResponse } from './presenters.js';
 import { JsonText } from './reply.js';
 import type { Message } from '../core/model.js';
 
@@ -38,7 +38,7 @@ export const messageEndpoints = {
 export function messageRoutes(app: TemplatedApp, dino: Dino, options: RouteOptions): void {
   const e = messageEndpoints;
   // A send's answer is written out, not serialised from its view (messageJson): every send answers one.
-  const answer = (m: Message) => new JsonText(messageJson(m), () => messageView(m));
+  const answer = (m: Message) => new JsonText(messageJson(m));
   serveEndpoint(app, options, e.sendToGroup, ({ params, body }) => dino.messages.sendToGroup(
     params.group_id, params.user_id, { messagePayload: body.message_payload, messageType: body.message_type }).then(answer));
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { GroupSnapshot } from '../core/group-cache.js';
 import type { Group, Member, Message } from '../core/model.js';
+import { writtenOut } from '../core/events.js';
 import { microsToSeconds } from '../core/time.js';
 import { named } from './openapi/named.js';
 import { userId } from './schemas.js';
@@ -101,7 +102,7 @@ export const messageView = (m: Message): Shape<typeof messageResponse> => ({
  */
 export function messageJson(m: Message): string {
   const createdAt = microsToSeconds(m.createdAt);
-  if (!Number.isFinite(createdAt) || !Number.isFinite(m.senderId)) return JSON.stringify(messageView(m));
+  if (!writtenOut(m, createdAt)) return JSON.stringify(messageView(m));
   return `{"group_id":${JSON.stringify(m.groupId)},"message_id":${JSON.stringify(m.messageId)},"user_id":${m.senderId},"message_payload":${
     JSON.stringify(m.payload)},"message_type":${JSON.stringify(m.messageType)},"created_at":${createdAt}}`;
 }
