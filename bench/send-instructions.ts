@@ -7,12 +7,14 @@
  * (callgrind_control switches it on and off). Node runs with V8's deterministic flags (one thread, a fixed GC
  * schedule, fixed hash and random seeds), so that runs of the same code agree closely; the spread is printed.
  *
- *   npx tsx bench/send-instructions.ts [--sends 20000] [--warm-up 40000] [--runs 2]
+ *   npx tsx bench/send-instructions.ts [--sends 20000] [--warm-up 40000] [--runs 2] [--keep <dir>]
+ *
+ * `--keep <dir>`: the callgrind files are copied there (read them with `callgrind_annotate --inclusive=yes`).
  *
  * Needs valgrind (Debian's package). A run takes a few minutes.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +23,8 @@ import { figure } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const { values } = parseArgs({ options: {
-  sends: { type: 'string', default: '20000' }, 'warm-up': { type: 'string', default: '40000' }, runs: { type: 'string', default: '2' } } });
+  sends: { type: 'string', default: '20000' }, 'warm-up': { type: 'string', default: '40000' }, runs: { type: 'string', default: '2' },
+  keep: { type: 'string' } } });
 const [sends, warmUp, runs] = [Number(values.sends), Number(values['warm-up']), Number(values.runs)];
 const NODE_FLAGS = ['--predictable', '--predictable-gc-schedule', '--hash-seed=1', '--random-seed=1'];
 
@@ -59,6 +62,7 @@ try {
   }
   const { median, min, max } = figure(perSend);
   console.log(JSON.stringify({ sends, warmUp, runs, instructionsPerSend: Math.round(median), spread: Math.round(max - min) }));
+  if (values.keep) for (let run = 1; run <= runs; run++) cpSync(join(out, `callgrind.${run}`), join(values.keep, `callgrind.${run}`));
 } finally {
   rmSync(out, { recursive: true, force: true });
 }

@@ -62,7 +62,7 @@ export class Attachments {
     const holder = await storage.getAttachment(groupId, input.fileId);
     if (holder && holder.messageId !== messageId) throw Errors.invalidParameters('file_id', 'names another message\'s attachment in this group');
     const attachment: Attachment = { ...message, payload: input.payload, fileId: input.fileId, updatedAt: nowMicros() };
-    const event = { ...this.events.prepare(attachmentEvent(attachment)), storedMessage: true };
+    const event = this.events.prepare(attachmentEvent(attachment), true);
     let missing = false;
     const write = async () => {
       missing = !(await storage.attachToMessage(attachment, this.listed(attachment)));

@@ -49,8 +49,7 @@ export class Messages {
     const { id, micros } = newTimeUuid();
     const message: Message = { groupId, messageId: id, senderId, payload: input.messagePayload, messageType: input.messageType, createdAt: micros };
     const eventType = input.actionLog ? 'action_log' : 'message';
-    const event = { ...this.events.prepareText(messageEventJson(message, eventType), groupId, eventType), storedMessage: true,
-      stored: { message, revisedAt: null } };
+    const event = this.events.prepareText(messageEventJson(message, eventType), groupId, eventType, { message, revisedAt: null });
     let stored = false;
     const store = () => this.ports.storage.saveMessage(message).then(() => {
       stored = true;
