@@ -7,9 +7,9 @@ export interface PreparedEvent {
   readonly orderKey?: string;
   readonly eventType: string;
   /** The event of a message Dino stored (see Broadcast.storedMessage). */
-  readonly storedMessage?: boolean;
+  storedMessage?: boolean;
   /** That message, when the caller has it at hand (see Broadcast.stored). */
-  readonly stored?: StoredMessage;
+  stored?: StoredMessage;
 }
 
 /**
@@ -36,8 +36,12 @@ export class Broadcaster {
       const bytes = Buffer.byteLength(payload);
       if (bytes > this.maxEventBytes) throw Errors.eventTooLarge(bytes, this.maxEventBytes);
     }
-    if (stored === undefined) return { payload, orderKey, eventType };
-    return { payload, orderKey, eventType, storedMessage: true, ...(stored === true ? {} : { stored }) };
+    const event: PreparedEvent = { payload, orderKey, eventType };
+    if (stored !== undefined) {
+      event.storedMessage = true;
+      if (stored !== true) event.stored = stored;
+    }
+    return event;
   }
 
   send(event: { group_id?: string; event_type: string }, userIds: number[]): Promise<void> {

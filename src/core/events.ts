@@ -1,6 +1,7 @@
 import type { Attachment, Group, Message } from './model.js';
 import { isTimeUuid, timeUuidMicros } from './ids.js';
 import { microsToSeconds, secondsToMicros, type Micros } from './time.js';
+import { jsonString, secondsJson } from './json-text.js';
 
 /** The event types Dino sends of its own accord; `notification/send` adds the caller's. */
 export const DINO_EVENT_TYPES = ['group', 'message', 'join', 'leave', 'read', 'edit', 'delete', 'action_log', 'attachment',
@@ -37,19 +38,19 @@ export const messageEvent = (m: Message) => ({
  * share). test/unit/events-json.test.ts holds them equal.
  */
 export function messageEventJson(m: Message, eventType: 'message' | 'action_log' = 'message'): string {
-  const createdAt = microsToSeconds(m.createdAt);
-  if (!writtenOut(m, createdAt)) return JSON.stringify({ ...messageEvent(m), event_type: eventType });
-  return `{"event_type":"${eventType}","group_id":${JSON.stringify(m.groupId)},"sender_id":${m.senderId},"message_id":${
-    JSON.stringify(m.messageId)},"message_payload":${JSON.stringify(m.payload)},"message_type":${JSON.stringify(m.messageType)},"created_at":${createdAt}}`;
+  if (!writtenOut(m)) return JSON.stringify({ ...messageEvent(m), event_type: eventType });
+  return `{"event_type":"${eventType}","group_id":${jsonString(m.groupId)},"sender_id":${m.senderId},"message_id":${
+    jsonString(m.messageId)},"message_payload":${jsonString(m.payload)},"message_type":${jsonString(m.messageType)},"created_at":${
+    secondsJson(m.createdAt)}}`;
 }
 
 /**
  * Whether `m` can be written out field by field as JSON.stringify would write it: its strings are strings and its
- * numbers finite (JSON writes a finite number as String() does). Anything else goes to JSON.stringify itself.
+ * sender a finite number (JSON writes a finite number as String() does). Anything else goes to JSON.stringify itself.
  */
-export function writtenOut(m: Message, createdAtSeconds: number): boolean {
-  return Number.isFinite(createdAtSeconds) && Number.isFinite(m.senderId) && typeof m.groupId === 'string'
-    && typeof m.messageId === 'string' && typeof m.payload === 'string' && typeof m.messageType === 'string';
+export function writtenOut(m: Message): boolean {
+  return Number.isFinite(m.senderId) && typeof m.groupId === 'string' && typeof m.messageId === 'string'
+    && typeof m.payload === 'string' && typeof m.messageType === 'string';
 }
 
 /**

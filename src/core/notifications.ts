@@ -18,7 +18,8 @@ export class Notifications {
     let recipients = 0;
     for (const entry of input.notification) {
       const userIds = await distinct(entry.userIds);
-      const event = { ...entry.data, event_type: input.eventType, ...(input.groupId ? { group_id: input.groupId } : {}) };
+      const event: Record<string, unknown> & { event_type: string; group_id?: string } = { ...entry.data, event_type: input.eventType };
+      if (input.groupId) event.group_id = input.groupId;
       await this.events.send(event, userIds);
       recipients += userIds.length;
     }

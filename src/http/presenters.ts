@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { GroupSnapshot } from '../core/group-cache.js';
 import type { Group, Member, Message } from '../core/model.js';
 import { writtenOut } from '../core/events.js';
+import { jsonString, secondsJson } from '../core/json-text.js';
 import { microsToSeconds } from '../core/time.js';
 import { named } from './openapi/named.js';
 import { userId } from './schemas.js';
@@ -101,10 +102,9 @@ export const messageView = (m: Message): Shape<typeof messageResponse> => ({
  * test/unit/events-json.test.ts holds the two equal.
  */
 export function messageJson(m: Message): string {
-  const createdAt = microsToSeconds(m.createdAt);
-  if (!writtenOut(m, createdAt)) return JSON.stringify(messageView(m));
-  return `{"group_id":${JSON.stringify(m.groupId)},"message_id":${JSON.stringify(m.messageId)},"user_id":${m.senderId},"message_payload":${
-    JSON.stringify(m.payload)},"message_type":${JSON.stringify(m.messageType)},"created_at":${createdAt}}`;
+  if (!writtenOut(m)) return JSON.stringify(messageView(m));
+  return `{"group_id":${jsonString(m.groupId)},"message_id":${jsonString(m.messageId)},"user_id":${m.senderId},"message_payload":${
+    jsonString(m.payload)},"message_type":${jsonString(m.messageType)},"created_at":${secondsJson(m.createdAt)}}`;
 }
 
 export const historyView = (messages: Message[]): Shape<typeof historyResponse> => ({ messages: messages.map(messageView) });

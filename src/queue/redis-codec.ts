@@ -20,7 +20,11 @@ export interface StreamEntry {
 export function encodeBroadcast(broadcast: Broadcast): Buffer {
   // Only the known fields: whatever else the object carries must not leak into the stream.
   const { payload, userIds, eventType, storedMessage } = broadcast;
-  return pack({ payload, userIds, ...(eventType === undefined ? {} : { eventType }), ...(storedMessage ? { storedMessage } : {}) });
+  // Optional fields are set one by one, not spread into the literal (see core/broadcaster.ts broadcastOf).
+  const fields: Pick<Broadcast, 'payload' | 'userIds' | 'eventType' | 'storedMessage'> = { payload, userIds };
+  if (eventType !== undefined) fields.eventType = eventType;
+  if (storedMessage) fields.storedMessage = true;
+  return pack(fields);
 }
 
 /** The broadcast in an entry's bytes, or null when they are not one (a poison entry). Never throws. */
@@ -37,8 +41,10 @@ export function decodeBroadcast(bytes: Buffer | undefined): Broadcast | null {
   if (typeof payload !== 'string' || !Array.isArray(userIds)) return null;
   if (!userIds.every((id) => Number.isSafeInteger(id))) return null;
   // Entries written before event types were carried have none; the fan-out then reads it from the payload.
-  return { payload, userIds: userIds as number[], ...(typeof eventType === 'string' ? { eventType } : {}),
-    ...(storedMessage === true ? { storedMessage } : {}) };
+  const broadcast: Broadcast = { payload, userIds: userIds as number[] };
+  if (typeof eventType === 'string') broadcast.eventType = eventType;
+  if (storedMessage === true) broadcast.storedMessage = true;
+  return broadcast;
 }
 
 /** When Redis accepted an entry, in ms: the first part of its id (`<ms>-<seq>`, given by XADD `*`). */

@@ -1,4 +1,4 @@
-import type { Broadcast, BroadcastHandler, BroadcastProgress, BroadcastQueue, QueueBacklog } from '../core/ports/queue.js';
+import type { Broadcast, BroadcastHandler, BroadcastProgress, BroadcastQueue, Delivery, QueueBacklog } from '../core/ports/queue.js';
 import { acceptedAtOf, decodeBroadcast, encodeBroadcast, FIELD, fieldOf, orderOf, type StreamEntry } from './redis-codec.js';
 import type { DeadLetter, ReplayResult } from './redis-dead-letters.js';
 import { DinoError, Errors } from '../core/errors.js';
@@ -311,8 +311,9 @@ export class RedisStreamQueue implements BroadcastQueue {
       if (order) await partition.order.awaitTurn(order.orderKey, order.seq);
       progress = await partition.progress(entry.id, broadcast.userIds.length, held.resumed === true);
       // The handler hands the broadcast to the workers before it returns; its promise settles on the PUBACKs.
-      const delivered = handler(order ? { ...broadcast, orderKey: order.orderKey } : broadcast,
-        { acceptedAt, ...(progress ? { progress } : {}) });
+      const delivery: Delivery = { acceptedAt };
+      if (progress) delivery.progress = progress;
+      const delivered = handler(order ? { ...broadcast, orderKey: order.orderKey } : broadcast, delivery);
       if (order) partition.order.handedOff(order.orderKey, order.seq, acceptedAt);
       await delivered;
     } catch (err) {
