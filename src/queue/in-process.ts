@@ -178,7 +178,7 @@ export class InProcessQueue implements BroadcastQueue {
       if (entry.attempts >= this.maxAttempts) {
         this.deadLetters.push({ broadcast: entry.broadcast, reason });
         this.pendingRecipients -= entry.broadcast.userIds.length;
-        if (entry.journalId !== undefined) this.journal!.deadLettered(entry.journalId, reason);
+        if (entry.journalId !== undefined) this.journal!.deadLettered(entry.journalId, entry.broadcast, reason);
         this.metrics.deadLettered();
         logger.error({ err, attempts: entry.attempts, recipients: entry.broadcast.userIds.length },
           'broadcast dead-lettered');

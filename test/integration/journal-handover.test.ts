@@ -24,7 +24,8 @@ async function dataDirWithBacklog(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'dino-handover-'));
   const storage = SqliteStorage.open(dir);
   const shared = QueueJournal.sharing(storage.sharedFile(), dir);
-  shared.deadLettered(await shared.append({ payload: 'given up', userIds: [9] }), 'gave up');
+  const givenUp = { payload: 'given up', userIds: [9] };
+  shared.deadLettered(await shared.append(givenUp), givenUp, 'gave up');
   await shared.append({ payload: 'first', userIds: [1, 2], orderKey: 'g', eventType: 'message', storedMessage: true });
   await shared.append({ payload: 'second', userIds: [2 ** 53 - 1] });
   await shared.close();

@@ -192,7 +192,10 @@ describe('a message and its broadcast in one SQLite transaction', () => {
   it('moves in what a journal file of its own still held, and removes that file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dino-send-tx-'));
     const old = QueueJournal.inDataDir(dir);
-    for (const payload of ['given up 1', 'given up 2', 'given up 3']) old.deadLettered(await old.append({ payload, userIds: [9] }), 'gave up');
+    for (const payload of ['given up 1', 'given up 2', 'given up 3']) {
+      const broadcast = { payload, userIds: [9] };
+      old.deadLettered(await old.append(broadcast), broadcast, 'gave up');
+    }
     await old.append({ payload: 'left', userIds: [7], orderKey: groupId, eventType: 'message', storedMessage: true });
     await old.append({ payload: 'behind', userIds: [8] });
     await old.close();
