@@ -196,6 +196,28 @@ describe('ActivityProjector', () => {
     await handled;
   });
 
+  it('fails a broadcast whose delivery failed, also before its projection is done, and one whose projection failed', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const projector = new ActivityProjector(storage, changes, { attempts: 1 });
+      const broadcastOf = (m: Message) => ({ payload: JSON.stringify(messageEvent(m)), userIds: [alice], storedMessage: true });
+      // The delivery fails at once, while the projection's write waits for its turn.
+      const undelivered = projector.handler(() => Promise.reject(new Error('broker gone')))(broadcastOf(messageIn(groupId, alice)), {});
+      await expect(undelivered).rejects.toThrow('broker gone');
+      expect(storage.writes).toHaveLength(1); // the projection went on
+
+      storage.failures = 1;
+      const unprojected = projector.handler(async () => undefined)(broadcastOf(messageIn(groupId, bob)), {});
+      await expect(unprojected).rejects.toThrow('storage down');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('fails what still waits when closed, and takes nothing afterwards', async () => {
     const projector = new ActivityProjector(storage, changes);
     const waiting = projector.project(messageIn(groupId, alice));
