@@ -35,7 +35,19 @@ export class WriteBatch {
   private scheduled = false;
   private closed = false;
 
-  constructor(private readonly db: Database.Database) {}
+  /** Runs units in one transaction (made once: see GroupCommit's runAll), each outcome in order. */
+  private readonly runAll: (units: Pending[]) => Array<{ ok: boolean; value: unknown }>;
+
+  constructor(db: Database.Database) {
+    this.runAll = db.transaction((units: Pending[]) => units.map((unit) => {
+      try {
+        return { ok: true, value: unit.work() };
+      } catch (err) {
+        if (!(err instanceof NothingToDo)) throw err;
+        return { ok: false, value: err };
+      }
+    }));
+  }
 
   /** `work` runs inside the next commit; it must throw (if at all) before it has written anything. */
   run<T>(work: () => T): Promise<T> {
@@ -71,18 +83,9 @@ export class WriteBatch {
   private commitSome(): void {
     const units = this.queue.length <= MAX_PER_COMMIT ? this.queue : this.queue.slice(0, MAX_PER_COMMIT);
     this.queue = units === this.queue ? [] : this.queue.slice(MAX_PER_COMMIT);
-    const outcomes: Array<{ ok: boolean; value: unknown }> = [];
+    let outcomes: Array<{ ok: boolean; value: unknown }>;
     try {
-      this.db.transaction(() => {
-        for (const unit of units) {
-          try {
-            outcomes.push({ ok: true, value: unit.work() });
-          } catch (err) {
-            if (!(err instanceof NothingToDo)) throw err;
-            outcomes.push({ ok: false, value: err });
-          }
-        }
-      })();
+      outcomes = this.runAll(units);
     } catch (err) {
       for (const unit of units) unit.reject(err);
       return;
