@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { RowBatch, RowTicket } from './sqlite-row-batch.js';
 
 interface Queued {
   run: () => unknown;
@@ -9,6 +10,9 @@ interface Queued {
 }
 
 const nobody = () => undefined;
+
+/** What a write resolves with: its result, or the row id of the RowBatch row it added. */
+type Written<R> = R extends RowTicket ? number : R;
 
 /**
  * Writes of concurrent requests to one SQLite file, committed together: a write waits for the end of the current
@@ -25,14 +29,36 @@ export class GroupCommit {
    * variants of the function it returns, 15 000 instructions a commit (bench/send-instructions.ts).
    */
   private readonly runAll: (writes: Queued[]) => unknown[];
+  /** Tables whose rows the writes add to a multi-row INSERT, run once they all ran (see rows()). */
+  private readonly batches: RowBatch[] = [];
 
   constructor(private readonly db: Database.Database) {
-    this.runAll = db.transaction((writes: Queued[]) => writes.map((w) => w.run()));
+    this.runAll = db.transaction((writes: Queued[]) => {
+      for (const batch of this.batches) batch.discard(); // what a failed transaction had added
+      const results = writes.map((w) => w.run());
+      for (const batch of this.batches) batch.flush();
+      return results;
+    });
   }
 
-  /** Runs `run` in the next batch's transaction; resolves with its result once that is committed. */
-  write<R>(run: () => R): Promise<R> {
-    return new Promise<R>((resolve, reject) => this.enqueue({ run, resolve: resolve as (value: unknown) => void, reject, unit: this.unit ?? {} }));
+  /**
+   * Rows of one table that writes add (`batch.add(…)` inside `write`), inserted by one statement at the end of their
+   * commit's transaction, with the rest of its writes. A write that returns the ticket `add` gave resolves with the
+   * row's id (`ids`). A table whose rows go through a batch must not be read back or changed by writes of the same
+   * commit: the rows are not there before its end.
+   */
+  rows(insert: string, width: number, { ids = false } = {}): RowBatch {
+    const batch = new RowBatch(this.db, insert, width, ids);
+    this.batches.push(batch);
+    return batch;
+  }
+
+  /**
+   * Runs `run` in the next batch's transaction; resolves with its result once that is committed (with the row's id
+   * for the ticket of a row added to a RowBatch).
+   */
+  write<R>(run: () => R): Promise<Written<R>> {
+    return new Promise<Written<R>>((resolve, reject) => this.enqueue({ run, resolve: resolve as (value: unknown) => void, reject, unit: this.unit ?? {} }));
   }
 
   /** Runs `run` with the next batch, waited for by nobody: for writes a crash may lose (a delivered entry's removal). */
@@ -78,7 +104,10 @@ export class GroupCommit {
   /** Runs `writes` in one transaction and resolves each with its result once committed; throws if it fails. */
   private commit(writes: Queued[]): void {
     const results = this.runAll(writes);
-    writes.forEach((w, i) => w.resolve(results[i]));
+    writes.forEach((w, i) => {
+      const result = results[i];
+      w.resolve(result instanceof RowTicket ? result.id : result);
+    });
   }
 
   private enqueue(write: Queued): void {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { closeSqliteFile, openSqliteFile } from '../sqlite-file.js';
 import { GroupCommit } from '../sqlite-group-commit.js';
+import type { RowBatch } from '../sqlite-row-batch.js';
 import { WalCheckpoints } from '../storage/sqlite-checkpoints.js';
 import { storageFileIn } from '../storage/sqlite.js';
 import { SqliteMessageEdits } from '../storage/sqlite-message-edits.js';
@@ -25,6 +26,8 @@ const NOT_STORED = 0;
 const STORED_WITH_EVENT = 1;
 const STORED_BY_ID = 2;
 
+const INSERT_ROW = 'INSERT INTO broadcasts (payload, user_ids, order_key, event_type, stored_message)';
+
 type JournalRow = [payload: string, userIds: Buffer, orderKey: string | null, eventType: string | null, storedMessage: number];
 
 interface StoredRow {
@@ -43,7 +46,10 @@ interface StoredRow {
  * written in one transaction (`together`); beside other storage, in a file of their own (`inDataDir`).
  */
 export class QueueJournal {
+  /** One row (moving rows in from another file). */
   private readonly insert: Database.Statement<JournalRow>;
+  /** The rows of a commit's appends, one INSERT (GroupCommit.rows). */
+  private readonly rows: RowBatch;
   private readonly remove: Database.Statement<[number]>;
   private readonly removeRange: Database.Statement<[number, number]>;
   /** Delivered broadcasts whose rows the next commit removes. */
@@ -56,8 +62,8 @@ export class QueueJournal {
     /** Whether the file is the journal's own, to close with it; a shared one is closed by its storage. */
     private readonly ownsFile: boolean) {
     createTables(this.db);
-    this.insert = this.db.prepare(`INSERT INTO broadcasts (payload, user_ids, order_key, event_type, stored_message)
-      VALUES (?, ?, ?, ?, ?)`);
+    this.insert = this.db.prepare(`${INSERT_ROW} VALUES (?, ?, ?, ?, ?)`);
+    this.rows = commits.rows(INSERT_ROW, 5, { ids: true });
     this.remove = this.db.prepare('DELETE FROM broadcasts WHERE id = ?');
     this.removeRange = this.db.prepare('DELETE FROM broadcasts WHERE id BETWEEN ? AND ?');
     // A dead letter gets an id of its own: one moved in from an older journal file may hold any broadcast's number.
@@ -131,7 +137,7 @@ export class QueueJournal {
    */
   append(broadcast: Broadcast): Promise<number> {
     const row = this.sharesCommits ? rowById(broadcast) ?? rowOf(broadcast) : rowOf(broadcast);
-    return this.commits.write(() => Number(this.insert.run(...row).lastInsertRowid));
+    return this.commits.write(() => this.rows.add(...row));
   }
 
   /**

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { closeSqliteFile, openSqliteFile } from '../sqlite-file.js';
 import { GroupCommit } from '../sqlite-group-commit.js';
+import type { RowBatch } from '../sqlite-row-batch.js';
 import type { Attachment, Group, GroupPatch, HistoryQuery, Member, Membership, Message, UserGroup } from '../core/model.js';
 import type { Micros } from '../core/time.js';
 import type { Activity, Storage, UndeletedMessages } from '../core/ports/storage.js';
@@ -61,6 +62,8 @@ export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly q;
   private readonly commits: GroupCommit;
+  /** Message rows, one INSERT per commit (GroupCommit.rows), in the table's column order. */
+  private readonly messageRows: RowBatch;
   private readonly memberState: SqliteMemberState;
   private readonly messageEdits: SqliteMessageEdits;
   private readonly retention: SqliteRetention;
@@ -74,6 +77,7 @@ export class SqliteStorage implements Storage {
     this.commits = new GroupCommit(this.db);
     this.db.defaultSafeIntegers(false);
     migrateSqlite(this.db);
+    this.messageRows = this.commits.rows('INSERT INTO messages', 6);
     const db = this.db;
     const setLastMessage = `UPDATE groups SET last_message_time = @created_at, last_message_id = @message_id,
       last_message_user_id = @sender_id, last_message_type = @message_type, last_message_overview = @overview,
@@ -102,7 +106,6 @@ export class SqliteStorage implements Storage {
         'SELECT user_id, join_time FROM memberships WHERE group_id = ? AND kicked = 0 ORDER BY join_time DESC, user_id'),
       membership: db.prepare<[string, number], MembershipRow>(
         'SELECT * FROM memberships WHERE group_id = ? AND user_id = ?'),
-      insertMessage: db.prepare('INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)'),
       deleteMessage: db.prepare('DELETE FROM messages WHERE group_id = ? AND message_id = ?'),
       // A repeat of a message's own activity changes nothing: it would undo a revision of that message.
       lastMessage: db.prepare(`${setLastMessage} WHERE group_id = @group_id AND (last_message_time < @created_at
@@ -196,7 +199,7 @@ export class SqliteStorage implements Storage {
 
   /** Concurrent sends share one commit (see GroupCommit): the insert is the whole of a send's storage work. */
   saveMessage(m: Message): Promise<void> {
-    return this.commits.write(() => void this.q.insertMessage.run(m.groupId, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload));
+    return this.commits.write(() => void this.messageRows.add(m.groupId, m.createdAt, m.messageId, m.senderId, m.messageType, m.payload));
   }
 
   async applyActivity({ lastMessages, sends, revisions = [] }: Activity): Promise<void> {
