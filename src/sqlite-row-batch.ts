@@ -6,6 +6,8 @@ const ROWS_PER_STATEMENT = 64;
 /** A row a RowBatch will insert; `id` is its row id once the rows of its commit were written (with `ids`). */
 export class RowTicket {
   id = 0;
+  /** Only a RowBatch makes one: a write's result that merely has an `id` is not taken for a ticket. */
+  declare private readonly brand: 'RowTicket';
 }
 
 /**
@@ -41,7 +43,9 @@ export class RowBatch {
     for (let first = 0; first < tickets.length; first += ROWS_PER_STATEMENT) {
       const rows = Math.min(ROWS_PER_STATEMENT, tickets.length - first);
       const chunk = rows === tickets.length ? values : values.slice(first * this.width, (first + rows) * this.width);
-      const { lastInsertRowid } = this.statement(rows).run(chunk);
+      const { changes, lastInsertRowid } = this.statement(rows).run(chunk);
+      // The ids below count back from the last: every row must have been inserted (no OR IGNORE, no trigger's IGNORE).
+      if (changes !== rows) throw new Error(`${changes} of ${rows} rows inserted by ${this.insert}`);
       if (!this.ids) continue;
       for (let i = 0; i < rows; i++) tickets[first + i]!.id = Number(lastInsertRowid) - rows + 1 + i;
     }

@@ -7,9 +7,9 @@ export interface PreparedEvent {
   readonly orderKey?: string;
   readonly eventType: string;
   /** The event of a message Dino stored (see Broadcast.storedMessage). */
-  storedMessage?: boolean;
+  readonly storedMessage?: boolean;
   /** That message, when the caller has it at hand (see Broadcast.stored). */
-  stored?: StoredMessage;
+  readonly stored?: StoredMessage;
 }
 
 /**
@@ -36,7 +36,7 @@ export class Broadcaster {
       const bytes = Buffer.byteLength(payload);
       if (bytes > this.maxEventBytes) throw Errors.eventTooLarge(bytes, this.maxEventBytes);
     }
-    const event: PreparedEvent = { payload, orderKey, eventType };
+    const event: { -readonly [K in keyof PreparedEvent]: PreparedEvent[K] } = { payload, orderKey, eventType };
     if (stored !== undefined) {
       event.storedMessage = true;
       if (stored !== true) event.stored = stored;

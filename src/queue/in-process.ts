@@ -73,7 +73,7 @@ export class InProcessQueue implements BroadcastQueue {
     try {
       appended = journal.together(() => {
         written = write();
-        return journal.append(broadcast);
+        return journal.append(broadcast, { withMessageRow: broadcast.stored !== undefined });
       });
     } catch (err) {
       // The journal refused the row at once: the write, dropped with it, fails too, and nobody else waits for it.

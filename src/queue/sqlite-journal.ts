@@ -128,15 +128,15 @@ export class QueueJournal {
   /**
    * Keeps the broadcast; resolves with its row id once committed (concurrent appends share one commit).
    *
-   * The event of a message sent through the storage that shares this file (`stored` at hand, appended within
-   * `together` with the message's row) is kept by the message's id alone: its row commits with the message's, and
-   * the event is written again from the message's row when the journal is read back (readRows). The send then binds
-   * and writes an id instead of the whole event: 4 000 of 93 000 instructions a send (bench/send-instructions.ts), and
-   * a smaller commit. A message edited before its event was delivered (after a crash) is announced as edited; one
-   * deleted meanwhile is not announced.
+   * `withMessageRow`: the caller appends within `together`, beside the storage's write of the message the broadcast
+   * carries (`stored`), in this file. Its event is then kept by the message's id alone: the row commits with the
+   * message's, and the event is written again from the message's row when the journal is read back (readRows). The
+   * send binds and writes an id instead of the whole event: 4 000 of 93 000 instructions a send
+   * (bench/send-instructions.ts), and a smaller commit. A message edited before its event was delivered (after a
+   * crash) is announced as edited; one deleted meanwhile is not announced.
    */
-  append(broadcast: Broadcast): Promise<number> {
-    const row = this.sharesCommits ? rowById(broadcast) ?? rowOf(broadcast) : rowOf(broadcast);
+  append(broadcast: Broadcast, { withMessageRow = false } = {}): Promise<number> {
+    const row = withMessageRow && this.sharesCommits ? rowById(broadcast) ?? rowOf(broadcast) : rowOf(broadcast);
     return this.commits.write(() => this.rows.add(...row));
   }
 
@@ -191,6 +191,8 @@ export class QueueJournal {
           if (broadcast) {
             await send(broadcast);
             handed++;
+          } else {
+            logDropped(1);
           }
           this.remove.run(id);
         }
@@ -207,10 +209,12 @@ export class QueueJournal {
   /** Everything accepted and not yet delivered, oldest first. Rows of messages deleted since are removed here. */
   pending(): JournaledBroadcast[] {
     const pending: JournaledBroadcast[] = [];
+    let dropped = 0;
     for (const { id, broadcast } of this.readRows(-1)) {
       if (broadcast) pending.push({ id, broadcast });
-      else this.remove.run(id);
+      else dropped += this.remove.run(id).changes;
     }
+    logDropped(dropped);
     return pending;
   }
 
@@ -254,8 +258,10 @@ export class QueueJournal {
       old.exec('BEGIN IMMEDIATE');
       // Rows kept by a message's id are written out from that file's messages: here there may be none.
       const messages = lazyMessages(old);
-      const pending = (old.prepare('SELECT id, payload, user_ids, order_key, event_type, stored_message FROM broadcasts ORDER BY id').all() as
-        StoredRow[]).map((r) => broadcastOfRow(r, messages)).filter((b): b is Broadcast => b !== null).map(rowOf);
+      const read = (old.prepare('SELECT id, payload, user_ids, order_key, event_type, stored_message FROM broadcasts ORDER BY id').all() as
+        StoredRow[]).map((r) => broadcastOfRow(r, messages));
+      const pending = read.filter((b): b is Broadcast => b !== null).map(rowOf);
+      logDropped(read.length - pending.length);
       const dead = old.prepare('SELECT payload, user_ids, order_key, reason, failed_at FROM dead_letters ORDER BY id').raw().all() as
         Array<[string, Buffer, string | null, string, number]>;
       const keepDead = this.db.prepare(`INSERT INTO dead_letters (payload, user_ids, order_key, reason, failed_at)
@@ -302,6 +308,10 @@ function rowById({ userIds, orderKey, eventType, stored }: Broadcast): JournalRo
 function lazyMessages(db: Database.Database): () => SqliteMessageEdits {
   let messages: SqliteMessageEdits | undefined;
   return () => (messages ??= new SqliteMessageEdits(db));
+}
+
+function logDropped(count: number): void {
+  if (count > 0) logger.info({ dropped: count }, 'queue journal: broadcasts of messages deleted before they went out are dropped');
 }
 
 /** The broadcast a row keeps; for a row kept by a message's id, null when that message is gone. */

@@ -38,10 +38,10 @@ function openShared(dir = mkdtempSync(join(tmpdir(), 'dino-by-id-'))) {
     let written!: Promise<void>;
     const appended = journal.together(() => {
       written = storage.saveMessage(m);
-      return journal.append(sendBroadcast(m, eventType));
+      return journal.append(sendBroadcast(m, eventType), { withMessageRow: true });
     });
-    await written;
-    return appended;
+    const [, id] = await Promise.all([written, appended]);
+    return id;
   };
   const rows = () => storage.sharedFile().db.prepare('SELECT payload, stored_message FROM broadcasts ORDER BY id').raw().all();
   return { dir, storage, journal, send, rows };
@@ -80,8 +80,11 @@ describe('the journal of a sent message kept by its id', () => {
   it('writes the event out where the broadcast leaves the file: a hand-over, a move to a journal of its own, a dead letter', async () => {
     const { dir, storage, journal, send } = openShared();
     const [handed, moved, buried] = [message('handed over'), message('moved'), message('buried')];
+    const [deletedBeforeHandOver, deletedBeforeMove] = [message('never handed over'), message('never moved')];
     journal.deadLettered(await send(buried), sendBroadcast(buried), 'gave up');
+    await send(deletedBeforeHandOver);
     await send(handed);
+    await storage.deleteMessage(groupId, deletedBeforeHandOver.messageId);
     await storage.close();
 
     const handedOver: Broadcast[] = [];
@@ -95,6 +98,8 @@ describe('the journal of a sent message kept by its id', () => {
 
     const again = openShared(dir);
     await again.send(moved);
+    await again.send(deletedBeforeMove, 'action_log');
+    await again.storage.deleteMessage(groupId, deletedBeforeMove.messageId);
     await again.storage.close();
     const own = QueueJournal.inDataDir(dir); // storage changed: the storage file's journal moves into queue.sqlite
     expect(own.pending().map((p) => p.broadcast)).toEqual([readBack(moved)]);
@@ -104,11 +109,33 @@ describe('the journal of a sent message kept by its id', () => {
     ownFile.close();
   });
 
+  it('keeps the whole event of a broadcast appended without its message row beside it', async () => {
+    const { journal, rows, storage } = openShared();
+    const m = message('not stored in this unit');
+    await journal.append(sendBroadcast(m));
+    expect(rows()).toEqual([[messageEventJson(m), 1]]);
+    await storage.close();
+  });
+
+  it('keeps a message and its id-only row together when their commit is retried unit by unit', async () => {
+    const { dir, storage, send, rows } = openShared();
+    storage.sharedFile().db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON messages WHEN NEW.payload = 'refused'
+      BEGIN SELECT RAISE(ABORT, 'row refused'); END`);
+    const [kept, refused] = [message('kept'), message('refused')];
+    const outcomes = await Promise.allSettled([send(kept), send(refused)]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
+    expect(rows()).toEqual([[kept.messageId, 2]]);
+    await storage.close();
+    const reopened = openShared(dir);
+    expect(reopened.journal.pending().map((p) => p.broadcast)).toEqual([readBack(kept)]);
+    await reopened.storage.close();
+  });
+
   it('keeps the whole event in a journal file of its own, which has no messages beside it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dino-by-id-'));
     const journal = QueueJournal.inDataDir(dir);
     const m = message('elsewhere');
-    await journal.append(sendBroadcast(m));
+    await journal.append(sendBroadcast(m), { withMessageRow: true });
     expect(journal.pending().map((p) => p.broadcast)).toEqual([readBack(m)]);
     await journal.close();
   });

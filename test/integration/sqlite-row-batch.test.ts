@@ -45,6 +45,9 @@ describe('row batches of a group commit', () => {
     const both = commits.together(() => [add('kept with', 4), commits.write(() => db.prepare("INSERT INTO items (label, n) VALUES ('refused', 5)").run())]);
     await expect(Promise.all(both)).rejects.toThrow('row refused');
     expect(stored().map(([, label]) => label)).toEqual(['a', 'b']);
+    // Nothing of the failed unit is left to go in with the next commit.
+    await add('later', 6);
+    expect(stored().map(([, label]) => label)).toEqual(['a', 'b', 'later']);
     db.close();
   });
 });

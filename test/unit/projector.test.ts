@@ -196,19 +196,24 @@ describe('ActivityProjector', () => {
     await handled;
   });
 
-  it('fails a broadcast whose delivery failed, also before its projection is done, and one whose projection failed', async () => {
+  it('fails a broadcast whose delivery failed while its projection still waits for storage, and one whose projection failed', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
-      const projector = new ActivityProjector(storage, changes, { attempts: 1 });
       const broadcastOf = (m: Message) => ({ payload: JSON.stringify(messageEvent(m)), userIds: [alice], storedMessage: true });
-      // The delivery fails at once, while the projection's write waits for its turn.
-      const undelivered = projector.handler(() => Promise.reject(new Error('broker gone')))(broadcastOf(messageIn(groupId, alice)), {});
-      await expect(undelivered).rejects.toThrow('broker gone');
-      expect(storage.writes).toHaveLength(1); // the projection went on
+      // Storage is down: the projection keeps retrying. The failed delivery is told meanwhile, for the queue to retry.
+      storage.failures = Number.POSITIVE_INFINITY;
+      const retrying = new ActivityProjector(storage, changes, { retryDelayMs: 50 });
+      const undelivered = retrying.handler(() => Promise.reject(new Error('broker gone')))(broadcastOf(messageIn(groupId, alice)), {});
+      let told: unknown;
+      undelivered.catch((err: unknown) => (told = err));
+      await vi.waitFor(() => expect(storage.writes.length).toBeGreaterThanOrEqual(2)); // the projection failed, and again
+      expect(told).toMatchObject({ message: 'broker gone' });
+      await retrying.close();
 
       storage.failures = 1;
+      const projector = new ActivityProjector(storage, changes, { attempts: 1 });
       const unprojected = projector.handler(async () => undefined)(broadcastOf(messageIn(groupId, bob)), {});
       await expect(unprojected).rejects.toThrow('storage down');
       await new Promise((resolve) => setTimeout(resolve, 20));

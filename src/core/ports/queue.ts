@@ -17,7 +17,10 @@ export interface Broadcast {
   /**
    * In memory only, beside `storedMessage`: the message itself, as the projector would read it from the payload. Only
    * a queue that hands over the very object it was given (the embedded one, in this process) keeps it; the adapters
-   * that store broadcasts keep only the fields above, and the projector then parses the payload.
+   * that store broadcasts keep only the fields above, and the projector then parses the payload. Given to
+   * `enqueueAfter`, it says that `write` stores this message's row and that the payload is its event as
+   * core/events.ts messageEventJson writes it: a queue sharing the storage's transaction may then keep the message's
+   * id instead of the payload.
    */
   stored?: StoredMessage;
 }
