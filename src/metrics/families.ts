@@ -6,14 +6,18 @@ import type { PublisherFigures } from './recorders.js';
 /** Accepted → last PUBACK: a few ms for a small group, minutes for a backlog or retries. */
 const BROADCAST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
-/** The families counted as work happens, named exactly as README's "Metrics" lists them (dashboards rely on them). */
-export function createFamilies(registry: Registry) {
+/**
+ * The families counted as work happens, named exactly as README's "Metrics" lists them (dashboards rely on them).
+ * `beforeRead`: called whenever the broadcast and delivery counters are read (a scrape, the console), for counts kept
+ * elsewhere in the meantime to be added first.
+ */
+export function createFamilies(registry: Registry, beforeRead: () => void = () => undefined) {
   const registers = [registry];
   const families = {
     broadcasts: new Counter({ name: 'dino_broadcasts_total', help: 'Attempts at fanning a broadcast out, by event type and result (ok|failed)',
-      labelNames: ['event_type', 'result'] as const, registers }),
+      labelNames: ['event_type', 'result'] as const, registers, collect: beforeRead }),
     deliveries: new Counter({ name: 'dino_deliveries_total', help: 'Recipients of broadcast attempts whose PUBLISH the broker acknowledged (acked) or not (unacked)',
-      labelNames: ['result'] as const, registers }),
+      labelNames: ['result'] as const, registers, collect: beforeRead }),
     broadcastDuration: new Histogram({ name: 'dino_broadcast_duration_seconds', help: 'Time from a broadcast\'s acceptance by the queue to its last PUBACK',
       buckets: BROADCAST_BUCKETS, registers }),
     deadLetters: new Counter({ name: 'dino_dead_letters_total', help: 'Broadcasts given up on and moved to the dead letters', registers }),

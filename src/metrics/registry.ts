@@ -16,11 +16,17 @@ export class DinoMetrics implements HttpRecorder, FanOutRecorder, QueueRecorder,
   private readonly families: Families;
   private readonly eventTypes = new EventTypeLabels();
   private readonly http: HttpTallies;
+  /**
+   * Broadcast attempts and recipients not yet added to their counters: counted here in plain numbers, added when the
+   * counters are read (see flushAttempts). prom-client's labelled inc() hashes its labels on every call.
+   */
+  private readonly attempts = new Map<string, { ok: number; failed: number }>();
+  private readonly recipients = { acked: 0, unacked: 0 };
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     this.http = new HttpTallies(this.registry);
-    this.families = createFamilies(this.registry);
+    this.families = createFamilies(this.registry, () => this.flushAttempts());
   }
 
   get contentType(): string {
@@ -54,12 +60,29 @@ export class DinoMetrics implements HttpRecorder, FanOutRecorder, QueueRecorder,
 
   /** Counted per broadcast attempt, with the recipient counts of all its shards at once. */
   attempted(broadcast: Broadcast, { ok, acked, unacked, acceptedAt }: { ok: boolean; acked: number; unacked: number; acceptedAt?: number }): void {
-    const { broadcasts, deliveries, broadcastDuration } = this.families;
-    broadcasts.inc({ event_type: this.eventTypes.label(broadcast), result: ok ? 'ok' : 'failed' });
-    if (acked > 0) deliveries.inc({ result: 'acked' }, acked);
-    if (unacked > 0) deliveries.inc({ result: 'unacked' }, unacked);
+    const label = this.eventTypes.label(broadcast);
+    let tally = this.attempts.get(label);
+    if (!tally) this.attempts.set(label, (tally = { ok: 0, failed: 0 }));
+    if (ok) tally.ok++;
+    else tally.failed++;
+    this.recipients.acked += acked;
+    this.recipients.unacked += unacked;
     // Clocks of two machines (Redis dates stream entries) may disagree by a little: never a negative duration.
-    if (ok && acceptedAt !== undefined) broadcastDuration.observe(Math.max(0, Date.now() - acceptedAt) / 1000);
+    if (ok && acceptedAt !== undefined) this.families.broadcastDuration.observe(Math.max(0, Date.now() - acceptedAt) / 1000);
+  }
+
+  /** Adds what attempted() counted since the last read to dino_broadcasts_total and dino_deliveries_total. */
+  private flushAttempts(): void {
+    const { broadcasts, deliveries } = this.families;
+    for (const [eventType, tally] of this.attempts) {
+      if (tally.ok > 0) broadcasts.inc({ event_type: eventType, result: 'ok' }, tally.ok);
+      if (tally.failed > 0) broadcasts.inc({ event_type: eventType, result: 'failed' }, tally.failed);
+      tally.ok = tally.failed = 0;
+    }
+    for (const result of ['acked', 'unacked'] as const) {
+      if (this.recipients[result] > 0) deliveries.inc({ result }, this.recipients[result]);
+      this.recipients[result] = 0;
+    }
   }
 
   deadLettered(): void {
