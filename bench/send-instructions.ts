@@ -7,9 +7,13 @@
  * (callgrind_control switches it on and off). Node runs with V8's deterministic flags (one thread, a fixed GC
  * schedule, fixed hash and random seeds), so that runs of the same code agree closely; the spread is printed.
  *
- *   npx tsx bench/send-instructions.ts [--sends 20000] [--warm-up 40000] [--runs 2] [--keep <dir>]
+ *   npx tsx bench/send-instructions.ts [--sends 20000] [--warm-up 40000] [--runs 2] [--keep <dir> [--names]]
  *
- * `--keep <dir>`: the callgrind files are copied there (read them with `callgrind_annotate --inclusive=yes`).
+ * `--keep <dir>`: the callgrind files are copied there (read them with `callgrind_annotate --inclusive=yes`), with
+ * the bundle that ran.
+ * `--names`: node also writes its map of compiled JavaScript functions (--perf-basic-prof), copied beside them, so
+ * that `callgrind_annotate … | npx tsx bench/callgrind-names.ts <dir>/perf-<run>.map` names what callgrind shows as
+ * bare addresses. V8 then logs each move of compiled code: about 1% more instructions.
  *
  * Needs valgrind (Debian's package). A run takes a few minutes.
  */
@@ -24,9 +28,11 @@ import { figure } from './stats.js';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const { values } = parseArgs({ options: {
   sends: { type: 'string', default: '20000' }, 'warm-up': { type: 'string', default: '40000' }, runs: { type: 'string', default: '2' },
-  keep: { type: 'string' } } });
+  keep: { type: 'string' }, names: { type: 'boolean', default: false } } });
 const [sends, warmUp, runs] = [Number(values.sends), Number(values['warm-up']), Number(values.runs)];
-const NODE_FLAGS = ['--predictable', '--predictable-gc-schedule', '--hash-seed=1', '--random-seed=1'];
+const NODE_FLAGS = ['--predictable', '--predictable-gc-schedule', '--hash-seed=1', '--random-seed=1',
+  ...(values.names ? ['--perf-basic-prof'] : [])];
+if (values.names && !values.keep) throw new Error('--names needs --keep <dir>');
 
 // Inside the checkout (bench/results/tmp is ignored by git), so that the bundle's packages resolve to its node_modules.
 const out = join(ROOT, 'bench/results/tmp', `core-send-loop-${process.pid}`);
@@ -49,6 +55,7 @@ async function measuredInstructions(run: number): Promise<number> {
     if (line === 'measure' || line === 'done') child.stdin.write('\n');
   }
   const code = await exited;
+  if (values.names) cpSync(`/tmp/perf-${child.pid}.map`, join(values.keep!, `perf-${run}.map`));
   const collected = /Collected : (\d+)/.exec(stderr);
   if (code !== 0 || !collected) throw new Error(`the callgrind run failed (exit ${code}):\n${stderr.slice(-2000)}`);
   return Number(collected[1]);
@@ -62,7 +69,10 @@ try {
   }
   const { median, min, max } = figure(perSend);
   console.log(JSON.stringify({ sends, warmUp, runs, instructionsPerSend: Math.round(median), spread: Math.round(max - min) }));
-  if (values.keep) for (let run = 1; run <= runs; run++) cpSync(join(out, `callgrind.${run}`), join(values.keep, `callgrind.${run}`));
+  if (values.keep) {
+    for (let run = 1; run <= runs; run++) cpSync(join(out, `callgrind.${run}`), join(values.keep, `callgrind.${run}`));
+    cpSync(bundle, join(values.keep, 'core-send-loop.mjs')); // the file the names' line numbers are in
+  }
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
