@@ -130,7 +130,7 @@ export class QueueJournal {
    *
    * `withMessageRow`: the caller appends within `together`, beside the storage's write of the message the broadcast
    * carries (`stored`), in this file. Its event is then kept by the message's id alone: the row commits with the
-   * message's, and the event is written again from the message's row when the journal is read back (readRows). The
+   * message's, and the event is written again from the message's row when the journal is read back (rowsIn). The
    * send binds and writes an id instead of the whole event: 4 000 of 93 000 instructions a send
    * (bench/send-instructions.ts), and a smaller commit. A message edited before its event was delivered (after a
    * crash) is announced as edited; one deleted meanwhile is not announced.
@@ -186,16 +186,15 @@ export class QueueJournal {
     for (;;) {
       this.db.exec('BEGIN IMMEDIATE');
       try {
-        const rows = this.readRows(batch);
+        const rows = rowsIn(this.db, batch);
         for (const { id, broadcast } of rows) {
           if (broadcast) {
             await send(broadcast);
             handed++;
-          } else {
-            logDropped(1);
           }
           this.remove.run(id);
         }
+        logDropped(rows.filter((r) => r.broadcast === null).length);
         this.db.exec('COMMIT');
         if (rows.length < batch) return handed;
       } catch (err) {
@@ -210,20 +209,12 @@ export class QueueJournal {
   pending(): JournaledBroadcast[] {
     const pending: JournaledBroadcast[] = [];
     let dropped = 0;
-    for (const { id, broadcast } of this.readRows(-1)) {
+    for (const { id, broadcast } of rowsIn(this.db)) {
       if (broadcast) pending.push({ id, broadcast });
       else dropped += this.remove.run(id).changes;
     }
     logDropped(dropped);
     return pending;
-  }
-
-  /** The oldest `limit` rows (all of them for -1), each with its broadcast: null for a message deleted since. */
-  private readRows(limit: number): Array<{ id: number; broadcast: Broadcast | null }> {
-    const rows = this.db.prepare('SELECT id, payload, user_ids, order_key, event_type, stored_message FROM broadcasts ORDER BY id LIMIT ?')
-      .all(limit) as StoredRow[];
-    const messages = lazyMessages(this.db);
-    return rows.map((r) => ({ id: r.id, broadcast: broadcastOfRow(r, messages) }));
   }
 
   /** Once; a second call waits for the first. Without a checkpoint thread the file is closed before this returns. */
@@ -256,10 +247,8 @@ export class QueueJournal {
     try {
       createTables(old);
       old.exec('BEGIN IMMEDIATE');
-      // Rows kept by a message's id are written out from that file's messages: here there may be none.
-      const messages = lazyMessages(old);
-      const read = (old.prepare('SELECT id, payload, user_ids, order_key, event_type, stored_message FROM broadcasts ORDER BY id').all() as
-        StoredRow[]).map((r) => broadcastOfRow(r, messages));
+      // Rows kept by a message's id are written out from that file's messages (in `old`, not here).
+      const read = rowsIn(old).map((r) => r.broadcast);
       const pending = read.filter((b): b is Broadcast => b !== null).map(rowOf);
       logDropped(read.length - pending.length);
       const dead = old.prepare('SELECT payload, user_ids, order_key, reason, failed_at FROM dead_letters ORDER BY id').raw().all() as
@@ -304,10 +293,16 @@ function rowById({ userIds, orderKey, eventType, stored }: Broadcast): JournalRo
   return [stored.message.messageId, pack(userIds), orderKey, eventType, STORED_BY_ID];
 }
 
-/** The messages of a storage file, read only if a row asks: a journal's own file has no such table. */
-function lazyMessages(db: Database.Database): () => SqliteMessageEdits {
+/**
+ * The oldest `limit` rows of the journal in `db` (all of them for -1), each with its broadcast: null for a message
+ * deleted since. The file's messages are read only if a row asks: a journal's own file has no such table.
+ */
+function rowsIn(db: Database.Database, limit = -1): Array<{ id: number; broadcast: Broadcast | null }> {
+  const rows = db.prepare('SELECT id, payload, user_ids, order_key, event_type, stored_message FROM broadcasts ORDER BY id LIMIT ?')
+    .all(limit) as StoredRow[];
   let messages: SqliteMessageEdits | undefined;
-  return () => (messages ??= new SqliteMessageEdits(db));
+  const messagesOf = () => (messages ??= new SqliteMessageEdits(db));
+  return rows.map((r) => ({ id: r.id, broadcast: broadcastOfRow(r, messagesOf) }));
 }
 
 function logDropped(count: number): void {
