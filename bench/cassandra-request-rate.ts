@@ -2,9 +2,11 @@
  * What one request costs Cassandra's own CPU as a function of how often requests come: the same unlogged
  * single-partition batch (9 rows of the `messages` shape, what a turn of the send path writes at 50 connections),
  * sent back to back (5 in flight) and then spaced 0.5–5 ms apart. CPU seconds of the Cassandra process from /proc,
- * divided by the batches. On a 2-core virtual machine a sparse request costs Cassandra several times a dense one
- * (threads parked and woken for each), which is why a send, whose writes arrive spaced by the HTTP work between them,
- * costs Cassandra more per row than the raw insert loop that keeps it busy.
+ * divided by the batches. On a 2-core virtual machine a sparse request costs Cassandra several times a dense one:
+ * after each request an idle worker of its shared pool keeps waking every 10 µs for up to 10 ms, looking for work.
+ * That is why a send, whose writes arrive spaced by the HTTP work between them, costs Cassandra more per row than the
+ * raw insert loop that keeps it busy, and why scripts/cassandra/cassandra.sh gives the JVM a 1 ms timer slack
+ * (CASSANDRA_TIMER_SLACK_NS): the first line printed says which slack the node runs with.
  *
  *   npx tsx bench/cassandra-request-rate.ts [--rows 9]
  */
@@ -12,7 +14,7 @@ import { parseArgs } from 'node:util';
 import cassandra from 'cassandra-driver';
 import { CASSANDRA_CONTACT_POINT } from './support/backends.js';
 import { randomTag } from './support/ids.js';
-import { cpuSeconds, listenerPid } from './support/proc.js';
+import { cpuSeconds, listenerPid, timerSlackNs } from './support/proc.js';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '9' } } });
 const rows = Number(values.rows);
@@ -22,6 +24,7 @@ const client = new cassandra.Client({ contactPoints: [CASSANDRA_CONTACT_POINT], 
 await client.connect();
 const cassandraPid = listenerPid(9042);
 if (cassandraPid === undefined) throw new Error('no process found listening on 9042');
+process.stdout.write(`${JSON.stringify({ rows, cassandraPid, timerSlackNs: timerSlackNs(cassandraPid) ?? null })}\n`);
 try {
   await client.execute(`CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
   await client.execute(`CREATE TABLE ${keyspace}.messages (group_id uuid, bucket int, message_id timeuuid, sender_id bigint,

@@ -33,6 +33,15 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** A process's timer slack in ns (how late the kernel may end its timed sleeps; Linux ≥ 4.6), or undefined. */
+export function timerSlackNs(pid: number): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/timerslack_ns`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The process listening on a local TCP port (the Cassandra or Redis this machine runs), from /proc/net/tcp{,6} and
  * the socket inodes in /proc/<pid>/fd; undefined when not found or not readable.
