@@ -6,12 +6,14 @@ import { configureAllDinos, profileDinoInto } from './dino.js';
  * The options the CPU-per-send probes share (bench/send-cpu.ts, bench/send-cpu-cassandra.ts): `--sends`,
  * `--connections`, `--runs`, `--profile <dir>` (V8 CPU profiles of Dino's threads, set up here) and `--dino-env`
  * (settings for Dino's process, as in `npm run bench`; e.g. `NODE_OPTIONS=--max-semi-space-size=32`), plus the
- * probe's own boolean flags.
+ * probe's own boolean flags. `--seconds` (bench/send-cpu-cassandra.ts only): each load runs that long instead of for
+ * `--sends` operations.
  */
 export function probeOptions<F extends string>(flags: readonly F[] = []) {
   const { values } = parseArgs({
     options: {
       sends: { type: 'string', default: '20000' },
+      seconds: { type: 'string' },
       connections: { type: 'string', default: '50' },
       runs: { type: 'string', default: '3' },
       profile: { type: 'string' },
@@ -23,5 +25,6 @@ export function probeOptions<F extends string>(flags: readonly F[] = []) {
   configureAllDinos(settingsList(String(values['dino-env'])));
   const given = values as Record<string, unknown>;
   const flagValues = Object.fromEntries(flags.map((flag) => [flag, given[flag] === true])) as Record<F, boolean>;
-  return { sends: Number(values.sends), connections: Number(values.connections), runs: Number(values.runs), flags: flagValues };
+  const seconds = typeof values.seconds === 'string' ? Number(values.seconds) : undefined;
+  return { sends: Number(values.sends), seconds, connections: Number(values.connections), runs: Number(values.runs), flags: flagValues };
 }

@@ -55,8 +55,10 @@ log() { echo "[cassandra] $*" >&2; }
 # at a time, i.e. about a thousand wake-ups. On a small virtual machine each wake-up costs several µs of CPU, so a
 # node that gets a request every millisecond or so burns up to half a core doing nothing, taken from whatever shares
 # the machine with it (Dino, its load, Redis). A 1 ms timer slack lets the kernel round those parks up to a
-# millisecond: ten wake-ups instead of a thousand. Work handed to a parked worker wakes it at once (an unpark, not a
-# timer), so requests are not delayed. Runs in the subshell that then execs the JVM; its threads inherit it.
+# millisecond: ten wake-ups instead of a thousand. The slack also delays work: a task that arrives while a worker
+# spins is not signalled, the spinner finds it when it next wakes. On the 2-core development machine 1 ms was the best
+# of 0.1, 0.25, 1, 2 and 5 ms for Dino's sends (5 ms left the CPU 44% idle, waiting; README, Performance). Set in the
+# subshell that then execs the JVM; its threads inherit it.
 set_timer_slack() {
   [[ -n "$TIMER_SLACK_NS" ]] || return 0
   echo "$TIMER_SLACK_NS" 2>/dev/null >/proc/self/timerslack_ns || log "could not set the timer slack ($TIMER_SLACK_NS ns); going on without"
