@@ -24,7 +24,7 @@ const client = new cassandra.Client({ contactPoints: [CASSANDRA_CONTACT_POINT], 
 await client.connect();
 const cassandraPid = listenerPid(9042);
 if (cassandraPid === undefined) throw new Error('no process found listening on 9042');
-process.stdout.write(`${JSON.stringify({ rows, cassandraPid, timerSlackNs: timerSlackNs(cassandraPid) ?? null })}\n`);
+process.stdout.write(`${JSON.stringify({ rows, cassandraPid, timerSlackNs: timerSlackNs(cassandraPid) ?? 'unreadable' })}\n`);
 try {
   await client.execute(`CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
   await client.execute(`CREATE TABLE ${keyspace}.messages (group_id uuid, bucket int, message_id timeuuid, sender_id bigint,

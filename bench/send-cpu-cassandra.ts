@@ -2,9 +2,10 @@
  * CPU per send of `dino server` (Cassandra + Redis, no fan-out node consumes the stream), split by process: Dino
  * (and its main thread), the load generator (autocannon, in this process), Cassandra and Redis; beside the raw
  * cassandra-driver INSERT loop of the same row (bench/baselines/raw-cassandra.ts) at the same concurrency. A fixed
- * number of operations (or a fixed time) per run, CPU seconds from /proc, divided by the operations that succeeded. CPU time, unlike
- * req/s, holds on a machine other runs share; on two cores every process's CPU is taken from the others', so the
- * split shows where a send's cost lies. The Cassandra and Redis processes are found by the port they listen on.
+ * number of operations (or a fixed time) per run, CPU seconds from /proc, divided by the operations that succeeded.
+ * CPU time, unlike req/s, holds on a machine other runs share; on two cores every process's CPU is taken from the
+ * others', so the split shows where a send's cost lies. The Cassandra and Redis processes are found by the port they
+ * listen on.
  *
  *   npx tsx bench/send-cpu-cassandra.ts [--sends 20000 | --seconds 8] [--connections 50] [--runs 3] [--profile <dir>]
  *
@@ -16,6 +17,7 @@
  * `--profile <dir>`: V8 CPU profiles of Dino's threads (summarise with bench/profile-summary.ts).
  */
 import { RawCassandraInserts } from './baselines/raw-cassandra.js';
+import type { LoadRun } from './load/http-load.js';
 import { createBenchBackends, CASSANDRA_CONTACT_POINT } from './support/backends.js';
 import { launchDino } from './support/dino.js';
 import { probeOptions } from './support/probe-options.js';
@@ -23,7 +25,7 @@ import { groupSendLoad } from './support/send-load.js';
 import { cpuSeconds, listenerPid, machineTicks, threadCpuSeconds, waitUntilIdle } from './support/proc.js';
 import { figure } from './stats.js';
 
-const { sends, seconds: loadSeconds, connections, runs } = probeOptions();
+const { sends, seconds: loadSeconds, connections, runs } = probeOptions([], { timed: true });
 
 type Split = Record<'dino' | 'dinoMain' | 'bench' | 'cassandra' | 'redis', number>;
 
@@ -38,16 +40,9 @@ try {
     bench: seconds(process.pid), cassandra: seconds(cassandraPid), redis: seconds(redisPid) });
 
   const load = await groupSendLoad(dino.base, connections);
-  /** The operations that succeeded. */
-  const kinds: Record<string, () => Promise<number>> = loadSeconds === undefined ? {
-    send: async () => {
-      const r = await load(sends, 'send');
-      return sends - r.non2xx - r.errors;
-    },
-    insert: async () => sends - (await raw.run(connections, 600, 'insert', undefined, sends)).errors,
-  } : {
-    send: async () => Math.round((await load(undefined, 'send', loadSeconds)).rps * loadSeconds),
-    insert: async () => Math.round((await raw.run(connections, loadSeconds, 'insert')).rps * loadSeconds),
+  const kinds: Record<string, () => Promise<LoadRun>> = {
+    send: () => load(loadSeconds === undefined ? sends : undefined, 'send', loadSeconds ?? 600),
+    insert: () => raw.run(connections, loadSeconds ?? 600, 'insert', undefined, loadSeconds === undefined ? sends : Infinity),
   };
   for (const run of Object.values(kinds)) await run(); // warm-up
   const rows: Record<string, Split[]> = { send: [], insert: [] };
@@ -56,11 +51,12 @@ try {
     for (const [kind, go] of Object.entries(kinds)) {
       await waitUntilIdle(cassandraPid ?? dino.pid);
       const before = split();
-      const [ticks, started] = [machineTicks(), performance.now()];
-      const done = await go();
+      const ticks = machineTicks();
+      const result = await go();
       const after = split();
-      const [ticksAfter, elapsed] = [machineTicks(), (performance.now() - started) / 1000];
-      const rate = { perSecond: done / elapsed, idlePercent: (100 * (ticksAfter.idle - ticks.idle)) / (ticksAfter.total - ticks.total) };
+      const ticksAfter = machineTicks();
+      const done = result.succeeded;
+      const rate = { perSecond: result.rps, idlePercent: (100 * (ticksAfter.idle - ticks.idle)) / (ticksAfter.total - ticks.total) };
       rates[kind]!.push(rate);
       const row = Object.fromEntries(Object.keys(before).map((k) => {
         const key = k as keyof Split;

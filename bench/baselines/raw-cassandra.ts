@@ -57,7 +57,7 @@ export class RawCassandraInserts {
     stop();
     const elapsed = (performance.now() - started) / 1000;
     const sorted = Float64Array.from(latencies).sort();
-    return { rps: latencies.length / elapsed, p50Ms: quantileSorted(sorted, 0.5), p99Ms: quantileSorted(sorted, 0.99), errors, non2xx: 0 };
+    return { rps: latencies.length / elapsed, succeeded: latencies.length, p50Ms: quantileSorted(sorted, 0.5), p99Ms: quantileSorted(sorted, 0.99), errors, non2xx: 0 };
   }
 
   async close(): Promise<void> {

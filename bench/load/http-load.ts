@@ -18,6 +18,8 @@ export interface HttpLoad {
 /** One run's figures: 2xx answers per second, their latency percentiles in ms (to 0.01 ms), failures. */
 export interface LoadRun {
   rps: number;
+  /** Requests answered 2xx (operations that succeeded). */
+  succeeded: number;
   p50Ms: number;
   p99Ms: number;
   errors: number;
@@ -40,6 +42,7 @@ export async function httpLoad(load: HttpLoad): Promise<LoadRun> {
   const result = await instance;
   return {
     rps: result['2xx'] / result.duration,
+    succeeded: result['2xx'],
     p50Ms: latencies.quantile(0.5),
     p99Ms: latencies.quantile(0.99),
     errors: result.errors,

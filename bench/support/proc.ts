@@ -35,11 +35,15 @@ export function cpuSeconds(pid: number): number {
 
 /** The machine's CPU time so far, idle and in all, in clock ticks (/proc/stat): how busy it was between two reads. */
 export function machineTicks(): { idle: number; total: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal; guest and guest_nice, which follow, are counted in user and nice.
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
   return { idle: fields[3]! + fields[4]!, total: fields.reduce((sum, f) => sum + f, 0) }; // idle + iowait
 }
 
-/** A process's timer slack in ns (how late the kernel may end its timed sleeps; Linux ≥ 4.6), or undefined. */
+/**
+ * A process's timer slack in ns (how late the kernel may end its timed sleeps; Linux ≥ 4.6), or undefined when it
+ * cannot be read (another user's process needs CAP_SYS_NICE).
+ */
 export function timerSlackNs(pid: number): number | undefined {
   try {
     return Number(readFileSync(`/proc/${pid}/timerslack_ns`, 'utf8'));

@@ -18,8 +18,8 @@
 #   CASSANDRA_CLUSTER_NAME   default dino-dev; a ring uses its own, so it can never gossip with the single node
 #   CASSANDRA_START_TIMEOUT  seconds to wait for CQL readiness (default 180)
 #   CASSANDRA_JVM_OPTS       extra JVM options appended to the command line (word-split; later -D and -Xmx win)
-#   CASSANDRA_TIMER_SLACK_NS the JVM's timer slack, default 1000000 (1 ms; see set_timer_slack); empty: the kernel's
-#                            default (50 µs)
+#   CASSANDRA_TIMER_SLACK_NS the JVM's timer slack in ns, default 1000000 (1 ms; see set_timer_slack); empty: left
+#                            as the script was started with (normally the kernel's 50 µs; 0 also means that)
 #
 # scripts/cassandra/ring.sh runs three of these nodes as one ring, through the variables above.
 #   CASSANDRA_KEEP_DATA=1    start on the run dir's existing data instead of wiping it (a ring node coming back after
@@ -56,9 +56,9 @@ log() { echo "[cassandra] $*" >&2; }
 # node that gets a request every millisecond or so burns up to half a core doing nothing, taken from whatever shares
 # the machine with it (Dino, its load, Redis). A 1 ms timer slack lets the kernel round those parks up to a
 # millisecond: ten wake-ups instead of a thousand. The slack also delays work: a task that arrives while a worker
-# spins is not signalled, the spinner finds it when it next wakes. On the 2-core development machine 1 ms was the best
-# of 0.1, 0.25, 1, 2 and 5 ms for Dino's sends (5 ms left the CPU 44% idle, waiting; README, Performance). Set in the
-# subshell that then execs the JVM; its threads inherit it.
+# spins is not signalled, the spinner finds it when it next wakes. On the 2-core development machine 0.25 and 1 ms did
+# best of 0.1, 0.25, 1, 2 and 5 ms for Dino's sends (5 ms left the CPU 44% idle, waiting; README, Performance). Set in
+# the subshell that then execs the JVM; its threads inherit it.
 set_timer_slack() {
   [[ -n "$TIMER_SLACK_NS" ]] || return 0
   echo "$TIMER_SLACK_NS" 2>/dev/null >/proc/self/timerslack_ns || log "could not set the timer slack ($TIMER_SLACK_NS ns); going on without"
