@@ -18,7 +18,7 @@
 #   CASSANDRA_CLUSTER_NAME   default dino-dev; a ring uses its own, so it can never gossip with the single node
 #   CASSANDRA_START_TIMEOUT  seconds to wait for CQL readiness (default 180)
 #   CASSANDRA_JVM_OPTS       extra JVM options appended to the command line (word-split; later -D and -Xmx win)
-#   CASSANDRA_TIMER_SLACK_NS the JVM's timer slack in ns, default 1000000 (1 ms; see set_timer_slack); empty: left
+#   CASSANDRA_TIMER_SLACK_NS the JVM's timer slack in ns, default 250000 (0.25 ms; see set_timer_slack); empty: left
 #                            as the script was started with (normally the kernel's 50 µs; 0 also means that)
 #
 # scripts/cassandra/ring.sh runs three of these nodes as one ring, through the variables above.
@@ -47,18 +47,19 @@ YAML="$RUN/cassandra.yaml"
 LOG="$RUN/logs/system.log"
 OUT="$RUN/logs/stdout.log"
 MAIN=org.apache.cassandra.service.CassandraDaemon
-TIMER_SLACK_NS="${CASSANDRA_TIMER_SLACK_NS-1000000}"
+TIMER_SLACK_NS="${CASSANDRA_TIMER_SLACK_NS-250000}"
 
 log() { echo "[cassandra] $*" >&2; }
 
 # Cassandra's shared worker pool keeps an idle worker "spinning" for up to 10 ms after each request: parked for 10 µs
 # at a time, i.e. about a thousand wake-ups. On a small virtual machine each wake-up costs several µs of CPU, so a
 # node that gets a request every millisecond or so burns up to half a core doing nothing, taken from whatever shares
-# the machine with it (Dino, its load, Redis). A 1 ms timer slack lets the kernel round those parks up to a
-# millisecond: ten wake-ups instead of a thousand. The slack also delays work: a task that arrives while a worker
-# spins is not signalled, the spinner finds it when it next wakes. On the 2-core development machine 0.25 and 1 ms did
-# best of 0.1, 0.25, 1, 2 and 5 ms for Dino's sends (5 ms left the CPU 44% idle, waiting; README, Performance). Set in
-# the subshell that then execs the JVM; its threads inherit it.
+# the machine with it (Dino, its load, Redis). A timer slack lets the kernel end those parks later: at 0.25 ms, about
+# forty wake-ups instead of a thousand. The slack also delays work: a task that arrives while a worker spins is not
+# signalled, the spinner finds it when it next wakes. On the 2-core development machine Dino's sends did about as well
+# at 0.25 ms as at 1 ms (0.1, 2 and 5 ms did worse; 5 ms left the CPU 44% idle, waiting), and the raw insert loop the
+# benches compare them with did better at 0.25 ms (README, Performance). Set in the subshell that then execs the JVM;
+# its threads inherit it.
 set_timer_slack() {
   [[ -n "$TIMER_SLACK_NS" ]] || return 0
   echo "$TIMER_SLACK_NS" 2>/dev/null >/proc/self/timerslack_ns || log "could not set the timer slack ($TIMER_SLACK_NS ns); going on without"
