@@ -16,6 +16,7 @@ import { connect } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, isRunning, startDino, type DinoProcess } from '../support/dino-process.js';
 import { sleep, until } from '../support/wait.js';
+import { freeze, thaw } from '../support/freeze.js';
 import { MqttUser } from '../support/mqtt-user.js';
 import { loadConfig } from '../../src/config.js';
 import { mosquittoUrl } from '../support/services.js';
@@ -335,15 +336,15 @@ describe.skipIf(!(redisUrl && MQTT_URL))(`fan-out across Redis-coordinated \`din
       if (progress < 0.35) return false;
       frozen = await busiest(nodes);
       const consumer = await consumerOf(frozen.node);
-      process.kill(frozen.node.child.pid!, 'SIGSTOP');
       try {
+        await freeze(frozen.node.child.pid!);
         const until = now() + 2000;
         while (now() < until) {
           aliveThroughout &&= await streams.alive(consumer);
           await sleep(100);
         }
       } finally {
-        process.kill(frozen.node.child.pid!, 'SIGCONT');
+        thaw(frozen.node.child.pid!);
       }
       return true;
     } });

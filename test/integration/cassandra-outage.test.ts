@@ -2,6 +2,7 @@ import { until } from '../support/wait.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageBackends } from '../support/backends.js';
 import { api, startDino, type DinoProcess } from '../support/dino-process.js';
+import { freeze, thaw } from '../support/freeze.js';
 import { cassandraPid } from '../support/services.js';
 
 const cassandra = (await storageBackends()).find((b) => b.name === 'cassandra');
@@ -11,15 +12,16 @@ const nodePid = cassandra ? cassandraPid() : undefined;
 describe.skipIf(!cassandra || !nodePid)('Cassandra outage', () => {
   let dino: DinoProcess;
   let frozen = false;
-  const freeze = (on: boolean) => {
-    process.kill(nodePid!, on ? 'SIGSTOP' : 'SIGCONT');
+  const freezeNode = async (on: boolean) => {
     frozen = on;
+    if (on) await freeze(nodePid!);
+    else thaw(nodePid!);
   };
   beforeAll(async () => {
     dino = await startDino('start', { ...cassandra!.env(), DINO_CASSANDRA_TIMEOUT_MS: '1500' });
   });
   afterAll(async () => {
-    if (frozen) freeze(false);
+    if (frozen) await freezeNode(false);
     await dino?.stop();
   });
 
@@ -31,7 +33,7 @@ describe.skipIf(!cassandra || !nodePid)('Cassandra outage', () => {
     expect((await send('before')).status).toBe(200);
     accepted.push('before');
 
-    freeze(true);
+    await freezeNode(true);
     try {
       const during = await send('during');
       expect(during.status).toBe(503);
@@ -43,7 +45,7 @@ describe.skipIf(!cassandra || !nodePid)('Cassandra outage', () => {
       expect(ready.status).toBe(503);
       expect(ready.body.parts.storage).toMatch(/^down/);
     } finally {
-      freeze(false);
+      await freezeNode(false);
     }
 
     let after = await send('after');
