@@ -78,6 +78,7 @@ export const settings = {
   DINO_NODE_TTL_MS: positiveInt.min(300).default(3000),
   DINO_MAX_ATTEMPTS: positiveInt.default(5),
   DINO_ORDER_WAIT_MS: positiveInt.default(5000),
+  DINO_SEND_GRACE_MS: positiveInt.min(100).default(30_000),
   DINO_MQTT_URL: url(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
   DINO_MQTT_CA_FILE: optionalText,
   DINO_MQTT_HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -141,7 +142,7 @@ export interface Config {
   idempotency: { maxKeys: number };
   dataDir: string;
   cassandra?: { contactPoints: string[]; keyspace: string; localDataCenter: string; replication: string; consistency: Settings['DINO_CASSANDRA_CONSISTENCY']; requestTimeoutMs: number };
-  redis?: { url: string; stream: string; group: string; maxLen: number; claimIdleMs: number; nodeTtlMs: number; maxAttempts: number; orderWaitMs: number; partitions: number };
+  redis?: { url: string; stream: string; group: string; maxLen: number; claimIdleMs: number; nodeTtlMs: number; maxAttempts: number; orderWaitMs: number; partitions: number; sendGraceMs: number };
   /** The in-process queue (no Redis): deliveries of a broadcast, and recipients waiting at most before refusing. */
   queue: { maxAttempts: number; maxRecipients: number };
   mqtt: {
@@ -256,7 +257,7 @@ function toConfig(s: Settings): Config {
     redis: s.DINO_REDIS_URL === undefined ? undefined : {
       url: s.DINO_REDIS_URL, stream: s.DINO_STREAM, group: s.DINO_STREAM_GROUP, maxLen: s.DINO_STREAM_MAXLEN,
       claimIdleMs: s.DINO_CLAIM_IDLE_MS, nodeTtlMs: s.DINO_NODE_TTL_MS, maxAttempts: s.DINO_MAX_ATTEMPTS, orderWaitMs: s.DINO_ORDER_WAIT_MS,
-      partitions: s.DINO_STREAM_PARTITIONS,
+      partitions: s.DINO_STREAM_PARTITIONS, sendGraceMs: s.DINO_SEND_GRACE_MS,
     },
     mqtt: {
       url: s.DINO_MQTT_URL, caFile: s.DINO_MQTT_CA_FILE, host: s.DINO_MQTT_HOST, port: s.DINO_MQTT_PORT, wsPort: s.DINO_MQTT_WS_PORT,

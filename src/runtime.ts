@@ -16,6 +16,7 @@ import { InProcessIdempotencyStore } from './idempotency/in-process.js';
 import type { Storage } from './core/ports/storage.js';
 import type { GroupChanges } from './core/ports/changes.js';
 import { ActivityProjector } from './core/projector.js';
+import { LapsedSends } from './core/lapsed-sends.js';
 import { FanOut } from './workers/fan-out.js';
 import { publisherLogin } from './workers/mqtt-publisher.js';
 import { readSettingFile } from './setting-file.js';
@@ -124,6 +125,13 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   closers.push(() => idempotency.close());
   const auth = await openAuth(config.auth, config.mqtt.topicPrefix);
   const dino = new Dino({ storage, queue: running.queue, changes }, { maxEventBytes: maxEventBytes(config.mqtt), ...config.conversations });
+  if (config.redis) {
+    const lapsed = new LapsedSends(running.queue, storage, Math.max(100, config.redis.sendGraceMs / 2), {
+      undone: (count) => logger.warn({ count }, 'removed the messages of sends whose process stopped before queueing their event'),
+      failed: (err) => logger.warn({ err }, 'could not sweep lapsed sends; the next pass tries again'),
+    });
+    closers.push(() => lapsed.close());
+  }
   const http = new HttpServer(dino, config.http, checks, { recorder: metrics, keys: config.metrics.keys }, idempotency, auth,
     consoleBroker(config.mqtt, config.auth, running.mqttWsPort));
   running.httpPort = await http.listen();

@@ -65,6 +65,8 @@ export const Errors = {
     new DinoError(ErrorCode.STORAGE_UNAVAILABLE, `storage unavailable: ${reason(cause)}`, { cause }),
   queueUnavailable: (what: string, cause: unknown) =>
     new DinoError(ErrorCode.QUEUE_UNAVAILABLE, `${what}: ${reason(cause)}`, { cause }),
+  sendLapsed: (graceMs: number) => new DinoError(ErrorCode.QUEUE_UNAVAILABLE,
+    `the send took longer than DINO_SEND_GRACE_MS (${graceMs} ms) and was undone, its message removed: retry`),
   queueFull: (why: string) => new DinoError(ErrorCode.QUEUE_UNAVAILABLE, `broadcast queue is full (${why}): retry later`),
   idempotencyUnavailable: (cause: unknown) =>
     new DinoError(ErrorCode.IDEMPOTENCY_UNAVAILABLE, `idempotency keys unavailable: ${reason(cause)}`, { cause }),

@@ -59,6 +59,14 @@ export class InProcessQueue implements BroadcastQueue {
     this.admit(broadcast, await this.journal?.append(broadcast));
   }
 
+  /**
+   * None: beside SQLite storage the row and the journal's entry commit together; beside other storage (a journal in a
+   * file of its own) the journal keeps no intents (README, What a send writes).
+   */
+  undoLapsedSends(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
   async enqueueAfter(write: () => Promise<unknown>, broadcast: Broadcast): Promise<void> {
     const journal = this.journal;
     if (!journal?.sharesCommits) {

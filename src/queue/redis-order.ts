@@ -27,22 +27,27 @@ export function appendBroadcast<R>(to: Commands<R>, keys: RedisKeys, maxLen: num
 export interface KeyedEntry {
   encoded: Buffer;
   orderKey: string;
+  /** The send intent its append removes (see redis-send-intents.ts); without it the entry is not appended. */
+  intent?: string;
 }
 
 /**
  * Appends keyed broadcasts in the order given, each numbered within its key, in one script call
- * (enqueueManyInOrder-n.lua): the same as appending them one by one with `appendBroadcast`, in one round trip.
+ * (enqueueManyInOrder-n.lua): the same as appending them one by one with `appendBroadcast`, in one round trip. Replies
+ * with each entry's id, or null for one whose intent was gone (not appended).
  */
-export function appendManyInOrder<R>(to: Commands<R>, keys: RedisKeys, maxLen: number, entries: readonly KeyedEntry[]): R {
-  const counters = new Map<string, number>(); // order key → its counter's place among KEYS (1-based, after the stream)
+export function appendManyInOrder<R>(to: Commands<R>, keys: RedisKeys, maxLen: number, entries: readonly KeyedEntry[],
+  /** Send intents to record in the same call, before the entries (redis-send-intents.ts). */
+  recording: readonly string[] = []): R {
+  const counters = new Map<string, number>(); // order key → its counter's place among KEYS (1-based, after the stream and the intents)
   const perEntry: Array<number | string | Buffer> = [];
   for (const e of entries) {
     let counter = counters.get(e.orderKey);
     if (counter === undefined) counters.set(e.orderKey, (counter = counters.size + 1));
-    perEntry.push(counter, e.encoded, e.orderKey);
+    perEntry.push(counter, e.encoded, e.orderKey, e.intent ?? '');
   }
-  return to.enqueueManyInOrder(1 + counters.size, keys.stream, ...[...counters.keys()].map((k) => keys.seq(k)),
-    maxLen, COUNTER_TTL_MS, FIELD.broadcast, FIELD.orderKey, FIELD.orderSeq, ...perEntry);
+  return to.enqueueManyInOrder(2 + counters.size, keys.stream, keys.sendIntents, ...[...counters.keys()].map((k) => keys.seq(k)),
+    maxLen, COUNTER_TTL_MS, FIELD.broadcast, FIELD.orderKey, FIELD.orderSeq, recording.length, ...recording, ...perEntry);
 }
 
 /** Moves `orderKey`'s "done up to" mark to `seq`, never back (markDone-1.lua): its successors need not wait for it. */

@@ -11,6 +11,8 @@ import { claimFromDead } from './redis-liveness.js';
 import { appendBroadcast, appendManyInOrder, markDone, StreamOrder, type KeyedEntry } from './redis-order.js';
 import { chunksByKey, TurnBatch } from '../core/turn-batch.js';
 import type { QueueSettings } from './redis-tuning.js';
+import { SendIntents, type Issued } from './redis-send-intents.js';
+import { Errors } from '../core/errors.js';
 
 const isBusyGroup = (err: unknown) => err instanceof Error && err.message.startsWith('BUSYGROUP');
 export const isNoGroup = (err: unknown) => err instanceof Error && err.message.startsWith('NOGROUP');
@@ -35,11 +37,15 @@ const APPEND_CHUNK = { maxItems: 128, maxBytes: 1024 * 1024 };
 export class StreamPartition {
   readonly order: StreamOrder;
   readonly deadLetters: DeadLetterStream;
+  readonly intents: SendIntents;
   private readonly backlog: StreamBacklog;
   private groupReady: Promise<void> | null = null;
   private claimCursor = '0-0';
-  /** The keyed broadcasts of one turn (concurrent sends), appended together: one round trip, one script call. */
-  private readonly keyed = new TurnBatch<KeyedEntry, unknown>((entries) => this.appendKeyed(entries));
+  /**
+   * The keyed broadcasts of one turn (concurrent sends), appended together, and the send intents of the turn's new
+   * sends with them: one round trip, one script call.
+   */
+  private readonly turn = new TurnBatch<KeyedEntry | { intent: string }, unknown>((items) => this.writeTurn(items));
 
   constructor(
     readonly index: number,
@@ -53,6 +59,7 @@ export class StreamPartition {
     this.deadLetters = new DeadLetterStream(producer, keys, settings, metrics);
     this.backlog = new StreamBacklog(producer, keys.stream, settings.group);
     this.order = new StreamOrder(producer, keys, settings.orderWaitMs);
+    this.intents = new SendIntents(producer, keys);
   }
 
   /** Makes sure the consumer group exists (created at the stream's end: a new group starts with what comes next). */
@@ -72,16 +79,53 @@ export class StreamPartition {
     }
   }
 
-  append(encoded: Buffer, orderKey: string | undefined): Promise<unknown> {
-    if (orderKey === undefined) return appendBroadcast(this.producer, this.keys, this.settings.maxLen, encoded);
-    return this.keyed.add({ encoded, orderKey });
+  /**
+   * Appends a broadcast; `intent`: the send intent (redis-send-intents.ts) its append removes, refused (rejects) if it
+   * is gone meanwhile. Only keyed broadcasts (a group's) carry one.
+   */
+  append(encoded: Buffer, orderKey: string | undefined, intent?: string): Promise<unknown> {
+    if (orderKey !== undefined) return this.turn.add({ encoded, orderKey, intent });
+    if (intent !== undefined) throw new Error('a send intent needs an order key');
+    return appendBroadcast(this.producer, this.keys, this.settings.maxLen, encoded);
   }
 
-  private appendKeyed(entries: KeyedEntry[]): Array<Promise<unknown>> {
-    return chunksByKey(entries, () => '', (e) => e.encoded.length, APPEND_CHUNK).flatMap((chunk) => {
-      const appended = appendManyInOrder(this.producer, this.keys, this.settings.maxLen, chunk);
-      return chunk.map(() => appended);
-    });
+  /**
+   * Records a send intent with this turn's appends, and resolves once the command is issued, its reply still to come
+   * (`recorded`). Scripts and SADD leave unpipelined (redis/client.ts), so the command is then in the connection's
+   * socket: a row written after this reaches its server after the intent reached Redis, whatever happens to this
+   * process next. Only if the connection is not ready does it wait for the reply. The append that follows on the same
+   * connection runs after it; should the intent have failed, the append finds none and is refused, and the row undone.
+   */
+  recordIntent(intent: string): Promise<Issued> {
+    return this.turn.add({ intent }) as Promise<Issued>;
+  }
+
+  private writeTurn(items: Array<KeyedEntry | { intent: string }>): Array<Promise<unknown>> {
+    const intents: string[] = [];
+    const entries: KeyedEntry[] = [];
+    for (const item of items) {
+      if ('encoded' in item) entries.push(item);
+      else intents.push(item.intent);
+    }
+    const ready = this.producer.status === 'ready';
+    const appends = new Map<KeyedEntry, Promise<unknown>>();
+    let recorded: Promise<unknown> | undefined = intents.length > 0 && entries.length === 0 ? this.intents.record(intents) : undefined;
+    for (const chunk of chunksByKey(entries, () => '', (e) => e.encoded.length, APPEND_CHUNK)) {
+      const appended = appendManyInOrder(this.producer, this.keys, this.settings.maxLen, chunk,
+        recorded ? [] : intents) as Promise<Array<string | null>>;
+      recorded ??= appended;
+      chunk.forEach((entry, i) => appends.set(entry, appended.then((ids) => {
+        if (ids[i] === null) throw Errors.sendLapsed(this.settings.sendGraceMs);
+        return ids[i];
+      })));
+    }
+    let issued: Promise<Issued> | undefined;
+    if (recorded && intents.length > 0) {
+      recorded.catch(() => undefined); // seen by whoever awaits `recorded`
+      const done = recorded;
+      issued = ready ? Promise.resolve({ recorded: done }) : done.then(() => ({ recorded: done }));
+    }
+    return items.map((item) => ('encoded' in item ? appends.get(item)! : issued!));
   }
 
   backlogFigures(): Promise<QueueBacklog> {

@@ -12,6 +12,7 @@ import type { DinoRedis } from '../redis/scripts.js';
 import { crc16 } from '../redis/slots.js';
 import { isClusterUrl } from '../redis/target.js';
 import { queueSettings, type QueueSettings, type QueueTuning } from './redis-tuning.js';
+import { intentOf, type IntendedRow } from './redis-send-intents.js';
 import type { RedisConfig } from '../config.js';
 
 export type { QueueTuning } from './redis-tuning.js';
@@ -90,24 +91,75 @@ export class RedisStreamQueue implements BroadcastQueue {
     this.groupsReady = true;
   }
 
-  async enqueue(broadcast: Broadcast): Promise<void> {
+  enqueue(broadcast: Broadcast): Promise<void> {
+    return this.append(broadcast);
+  }
+
+  /**
+   * Redis and the storage commit apart: the stream entry is added once the write is durable. The write of a new
+   * message's row (`broadcast.stored`, not a revision) is preceded by its send intent (redis-send-intents.ts), so a
+   * row whose process died before the append is removed by `undoLapsedSends`.
+   */
+  async enqueueAfter(write: () => Promise<unknown>, broadcast: Broadcast): Promise<void> {
+    const intended = broadcast.stored?.revisedAt === null && broadcast.orderKey !== undefined ? broadcast.stored.message : undefined;
+    if (!intended) {
+      await write();
+      return this.append(broadcast);
+    }
+    const intent = intentOf(intended);
+    const { recorded } = await this.reachable(() => this.partitionFor(broadcast.orderKey).recordIntent(intent));
+    await write();
     try {
-      // Rides out a reconnect shorter than commandTimeoutMs; a longer outage is answered as unavailable.
-      if (this.producer.status !== 'ready' || !this.groupsReady) await this.connect();
+      await this.append(broadcast, intent);
+    } catch (err) {
+      // Refused for want of its intent: say why, if Redis refused the intent itself.
+      await recorded.catch((why: unknown) => {
+        throw Errors.queueUnavailable('broadcast queue (Redis) did not record the send', why);
+      });
+      throw err;
+    }
+  }
+
+  /**
+   * Removes, through `undo`, the rows of sends whose intent is older than DINO_SEND_GRACE_MS (their process died
+   * between the row and the append, or is that late: its append is then refused). Resolves with how many were undone.
+   */
+  async undoLapsedSends(undo: (row: IntendedRow) => Promise<void>): Promise<number> {
+    await this.connect();
+    let undone = 0;
+    for (const partition of this.partitions) {
+      for (const { row, intent } of await partition.intents.takeLapsed(this.settings.sendGraceMs, 100)) {
+        try {
+          await undo(row);
+          undone++;
+        } catch (err) {
+          await partition.intents.giveBack(intent);
+          throw err;
+        }
+      }
+    }
+    return undone;
+  }
+
+  private append(broadcast: Broadcast, intent?: string): Promise<void> {
+    return this.reachable(async () => {
       const partition = this.partitionFor(broadcast.orderKey);
       if ((await partition.backlogNow()) >= this.settings.maxLen * BACKLOG_LIMIT) {
         throw Errors.queueFull(`backlog near DINO_STREAM_MAXLEN ${this.settings.maxLen}`);
       }
-      await partition.append(encodeBroadcast(broadcast), broadcast.orderKey);
+      await partition.append(encodeBroadcast(broadcast), broadcast.orderKey, intent);
+    });
+  }
+
+  /** Runs `call` once connected; a failure that is no DinoError is answered as the queue being unavailable. */
+  private async reachable<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      // Rides out a reconnect shorter than commandTimeoutMs; a longer outage is answered as unavailable.
+      if (this.producer.status !== 'ready' || !this.groupsReady) await this.connect();
+      return await call();
     } catch (err) {
       throw err instanceof DinoError ? err : Errors.queueUnavailable('broadcast queue (Redis) is unavailable', err);
     }
-  }
-
-  /** Redis and the storage commit apart: the stream entry is added once the write is durable. */
-  async enqueueAfter(write: () => Promise<unknown>, broadcast: Broadcast): Promise<void> {
-    await write();
-    await this.enqueue(broadcast);
   }
 
   startConsuming(handler: BroadcastHandler, options: { concurrency?: number } = {}): void {

@@ -51,7 +51,9 @@ export function createRedisClient(url: string, options: ClientOptions): DinoRedi
     // Dino's scripts went slower auto-pipelined, not faster: 43–44 k against 53–55 k group enqueues/s, medians of 9
     // (bench/enqueue-pipelining.ts). They are sent on their own; the enqueue path batches its appends itself instead
     // (one enqueueManyInOrder call per partition per turn, src/queue/redis-partition.ts).
-    autoPipeliningIgnoredCommands: [...SCRIPT_NAMES],
+    // SADD too: a send's intent is handed to the socket when issued, before the row it covers is written
+    // (src/queue/redis-send-intents.ts); an auto-pipelined command would wait for a later turn.
+    autoPipeliningIgnoredCommands: [...SCRIPT_NAMES, 'sadd'],
   });
   logConnectionErrors(client, options.name);
   return withScripts(client);

@@ -22,6 +22,8 @@ export interface RedisKeys {
   alive(consumer: string): string;
   /** The chunks of a large broadcast's recipients already acknowledged, by stream entry id (a set). */
   progress(entryId: string): string;
+  /** Message rows written whose broadcast is not appended yet, with when (a set; redis-send-intents.ts). */
+  sendIntents: string;
 }
 
 export function redisKeys({ stream }: { stream: string }): RedisKeys {
@@ -34,6 +36,7 @@ export function redisKeys({ stream }: { stream: string }): RedisKeys {
     groupChanges: `${stream}:group-changes`,
     alive: (consumer) => `${stream}:alive:${consumer}`,
     progress: (entryId) => `${stream}:progress:${entryId}`,
+    sendIntents: `${stream}:send-intents`,
   };
 }
 

@@ -79,6 +79,14 @@ export interface BroadcastQueue {
    * failed, once `write` has settled; the write may then have been done alone, and the caller undoes it.
    */
   enqueueAfter(write: () => Promise<unknown>, broadcast: Broadcast): Promise<void>;
+  /**
+   * Where `enqueueAfter` writes a new message's row before its broadcast is queued, in a commit of its own: hands
+   * `undo` the row of every send that recorded its intent and did not queue its broadcast in time (its process died
+   * in between, or is that late: its queueing is then refused), so that no message stays stored that was never
+   * announced. Resolves with how many rows were undone. A queue that commits with the storage, or keeps no intents,
+   * has none.
+   */
+  undoLapsedSends(undo: (row: { groupId: string; messageId: string }) => Promise<void>): Promise<number>;
   /** Starts handing entries to the handler, at most `concurrency` at a time. */
   startConsuming(handler: BroadcastHandler, options?: { concurrency?: number }): void;
   /** Stops taking new entries and waits until those in hand are handled and acknowledged. */

@@ -1,0 +1,75 @@
+import type { RedisKeys } from '../redis/keys.js';
+import type { DinoRedis } from '../redis/scripts.js';
+
+/** An intent's command handed to the connection, and its reply. */
+export interface Issued {
+  recorded: Promise<unknown>;
+}
+
+/** A message row a send is writing: what a lapsed intent's row is removed by. */
+export interface IntendedRow {
+  groupId: string;
+  messageId: string;
+}
+
+/**
+ * Send intents of one stream partition. The message rows and the stream commit apart (Cassandra, Redis): a process
+ * that dies after writing a message's row and before appending its broadcast would leave a message nobody was told
+ * of, and whose sender got no answer. So a send records its intent here first, and writes the row only once the
+ * command recording it is handed to Redis's connection; the append removes the intent in the same script
+ * (enqueueManyInOrder-n.lua). An intent older than the
+ * grace (DINO_SEND_GRACE_MS) is taken by whichever API process sweeps first (`takeLapsed`), which removes the row.
+ * Recording goes with the partition's appends of the same turn (StreamPartition.recordIntent), and the row is written
+ * once the command is issued, not answered (see there).
+ * A send whose intent was taken is refused at its append: a row is either announced or removed, never both.
+ *
+ * An intent is `<ms> <group id>/<message id>` (a set member; SADD and SREM cost Redis less than a sorted set's), `ms`
+ * being when the sending process recorded it (its clock: the grace covers the clocks' skew between processes). The
+ * set holds the sends in flight, and the rows of processes that died: a sweep reads it whole.
+ */
+export class SendIntents {
+  constructor(private readonly redis: DinoRedis, private readonly keys: RedisKeys) {}
+
+  /**
+   * Records intents in a command of their own, for a turn that appends nothing: they otherwise ride along with the
+   * turn's appends (enqueueManyInOrder-n.lua), one round trip for both.
+   */
+  record(intents: readonly string[]): Promise<unknown> {
+    return this.redis.sadd(this.keys.sendIntents, ...intents);
+  }
+
+  /**
+   * Takes up to `max` intents recorded more than `graceMs` ago: each is removed (SREM) by one taker only, and its
+   * row is the taker's to remove. A taker that cannot remove it gives it back (`giveBack`).
+   */
+  async takeLapsed(graceMs: number, max: number): Promise<Array<{ row: IntendedRow; intent: string }>> {
+    const before = Date.now() - graceMs;
+    const lapsed: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, members] = await this.redis.sscan(this.keys.sendIntents, cursor, 'COUNT', 1000);
+      cursor = next;
+      for (const member of members) if (recordedAt(member) < before && lapsed.length < max) lapsed.push(member);
+    } while (cursor !== '0' && lapsed.length < max);
+    if (lapsed.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const intent of lapsed) pipeline.srem(this.keys.sendIntents, intent);
+    const removed = (await pipeline.exec()) ?? [];
+    return lapsed.filter((_, i) => !removed[i]![0] && removed[i]![1] === 1).map((intent) => ({ row: rowOf(intent), intent }));
+  }
+
+  /** Puts back an intent taken by `takeLapsed` whose row could not be removed: a later sweep tries again. */
+  async giveBack(intent: string): Promise<void> {
+    await this.redis.sadd(this.keys.sendIntents, intent);
+  }
+}
+
+/** The intent of a row, recorded now. */
+export const intentOf = ({ groupId, messageId }: IntendedRow): string => `${Date.now()} ${groupId}/${messageId}`;
+
+const recordedAt = (intent: string): number => Number(intent.slice(0, intent.indexOf(' ')));
+
+function rowOf(intent: string): IntendedRow {
+  const slash = intent.lastIndexOf('/');
+  return { groupId: intent.slice(intent.indexOf(' ') + 1, slash), messageId: intent.slice(slash + 1) };
+}
