@@ -126,8 +126,12 @@ async function startHttp(config: Config, running: RunningDino, closers: Array<()
   const auth = await openAuth(config.auth, config.mqtt.topicPrefix);
   const dino = new Dino({ storage, queue: running.queue, changes }, { maxEventBytes: maxEventBytes(config.mqtt), ...config.conversations });
   if (config.redis) {
+    if (config.cassandra && config.redis.sendGraceMs <= config.cassandra.requestTimeoutMs) {
+      logger.warn({ sendGraceMs: config.redis.sendGraceMs, cassandraTimeoutMs: config.cassandra.requestTimeoutMs },
+        'DINO_SEND_GRACE_MS is not above DINO_CASSANDRA_TIMEOUT_MS: sends slowed by Cassandra may be undone and refused (503)');
+    }
     const lapsed = new LapsedSends(running.queue, storage, Math.max(100, config.redis.sendGraceMs / 2), {
-      undone: (count) => logger.warn({ count }, 'removed the messages of sends whose process stopped before queueing their event'),
+      undone: (count) => logger.warn({ count }, 'removed the messages of sends whose event was never queued (their process stopped, or the send failed)'),
       failed: (err) => logger.warn({ err }, 'could not sweep lapsed sends; the next pass tries again'),
     });
     closers.push(() => lapsed.close());

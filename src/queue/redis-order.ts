@@ -33,8 +33,9 @@ export interface KeyedEntry {
 
 /**
  * Appends keyed broadcasts in the order given, each numbered within its key, in one script call
- * (enqueueManyInOrder-n.lua): the same as appending them one by one with `appendBroadcast`, in one round trip. Replies
- * with each entry's id, or null for one whose intent was gone (not appended).
+ * (enqueueManyInOrder-n.lua): for entries without an intent, the same as appending them one by one with
+ * `appendBroadcast`, in one round trip. An entry with one is appended only if its intent is still there (and removes
+ * it). Replies with each entry's id, or null for one not appended.
  */
 export function appendManyInOrder<R>(to: Commands<R>, keys: RedisKeys, maxLen: number, entries: readonly KeyedEntry[],
   /** Send intents to record in the same call, before the entries (redis-send-intents.ts). */

@@ -90,14 +90,25 @@ export class StreamPartition {
   }
 
   /**
-   * Records a send intent with this turn's appends, and resolves once the command is issued, its reply still to come
-   * (`recorded`). Scripts and SADD leave unpipelined (redis/client.ts), so the command is then in the connection's
-   * socket: a row written after this reaches its server after the intent reached Redis, whatever happens to this
-   * process next. Only if the connection is not ready does it wait for the reply. The append that follows on the same
-   * connection runs after it; should the intent have failed, the append finds none and is refused, and the row undone.
+   * Records a send intent with this turn's appends, and resolves once the command is in the connection's socket, its
+   * reply still to come (`recorded`): a row written after this reaches its server after the intent reached Redis,
+   * whatever happens to this process next. Scripts and SADD leave unpipelined (redis/client.ts), so on one server
+   * that is at once; when the command waits in the client instead (`inSocket`), it resolves with the reply. The append
+   * that follows on the same connection runs after it; should the intent have failed, the append finds none and is
+   * refused, and the row undone.
    */
   recordIntent(intent: string): Promise<Issued> {
     return this.turn.add({ intent }) as Promise<Issued>;
+  }
+
+  /**
+   * Whether the commands issued so far have all left the client for the kernel: a connection to one server, ready,
+   * with nothing waiting in its socket's buffer. Not on a cluster, whose client may hold a command back (a node not
+   * connected yet, a redirection).
+   */
+  private inSocket(): boolean {
+    const client = this.producer as unknown as { isCluster: boolean; status: string; stream?: { writableLength: number } };
+    return !client.isCluster && client.status === 'ready' && client.stream?.writableLength === 0;
   }
 
   private writeTurn(items: Array<KeyedEntry | { intent: string }>): Array<Promise<unknown>> {
@@ -107,7 +118,6 @@ export class StreamPartition {
       if ('encoded' in item) entries.push(item);
       else intents.push(item.intent);
     }
-    const ready = this.producer.status === 'ready';
     const appends = new Map<KeyedEntry, Promise<unknown>>();
     let recorded: Promise<unknown> | undefined = intents.length > 0 && entries.length === 0 ? this.intents.record(intents) : undefined;
     for (const chunk of chunksByKey(entries, () => '', (e) => e.encoded.length, APPEND_CHUNK)) {
@@ -123,7 +133,7 @@ export class StreamPartition {
     if (recorded && intents.length > 0) {
       recorded.catch(() => undefined); // seen by whoever awaits `recorded`
       const done = recorded;
-      issued = ready ? Promise.resolve({ recorded: done }) : done.then(() => ({ recorded: done }));
+      issued = this.inSocket() ? Promise.resolve({ recorded: done }) : done.then(() => ({ recorded: done }));
     }
     return items.map((item) => ('encoded' in item ? appends.get(item)! : issued!));
   }

@@ -20,8 +20,10 @@ export interface IntendedRow {
  * (enqueueManyInOrder-n.lua). An intent older than the
  * grace (DINO_SEND_GRACE_MS) is taken by whichever API process sweeps first (`takeLapsed`), which removes the row.
  * Recording goes with the partition's appends of the same turn (StreamPartition.recordIntent), and the row is written
- * once the command is issued, not answered (see there).
- * A send whose intent was taken is refused at its append: a row is either announced or removed, never both.
+ * once the command is in the connection's socket, not once answered (see there).
+ * A send whose intent was taken is refused at its append: a row is either announced or removed, never both. Intents
+ * are also left by sends that failed otherwise (their rows already removed, or never written): sweeping them costs a
+ * delete that finds nothing.
  *
  * An intent is `<ms> <group id>/<message id>` (a set member; SADD and SREM cost Redis less than a sorted set's), `ms`
  * being when the sending process recorded it (its clock: the grace covers the clocks' skew between processes). The
@@ -39,28 +41,34 @@ export class SendIntents {
   }
 
   /**
-   * Takes up to `max` intents recorded more than `graceMs` ago: each is removed (SREM) by one taker only, and its
-   * row is the taker's to remove. A taker that cannot remove it gives it back (`giveBack`).
+   * Takes up to `max` lapsed intents, those recorded more than `graceMs` ago: each is moved (SMOVE, so by one taker
+   * only, and for good: a late append no longer finds it) to the set of rows being undone, where it stays until its
+   * row is removed (`undone`). What that set already holds (a taker that failed, or died, before removing its rows)
+   * is taken again, first.
    */
   async takeLapsed(graceMs: number, max: number): Promise<Array<{ row: IntendedRow; intent: string }>> {
+    const again = await this.redis.srandmember(this.keys.sendUndoing, max);
     const before = Date.now() - graceMs;
     const lapsed: string[] = [];
     let cursor = '0';
     do {
       const [next, members] = await this.redis.sscan(this.keys.sendIntents, cursor, 'COUNT', 1000);
       cursor = next;
-      for (const member of members) if (recordedAt(member) < before && lapsed.length < max) lapsed.push(member);
-    } while (cursor !== '0' && lapsed.length < max);
-    if (lapsed.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const intent of lapsed) pipeline.srem(this.keys.sendIntents, intent);
-    const removed = (await pipeline.exec()) ?? [];
-    return lapsed.filter((_, i) => !removed[i]![0] && removed[i]![1] === 1).map((intent) => ({ row: rowOf(intent), intent }));
+      for (const member of members) if (recordedAt(member) < before && again.length + lapsed.length < max) lapsed.push(member);
+    } while (cursor !== '0' && again.length + lapsed.length < max);
+    let moved: string[] = [];
+    if (lapsed.length > 0) {
+      const pipeline = this.redis.pipeline();
+      for (const intent of lapsed) pipeline.smove(this.keys.sendIntents, this.keys.sendUndoing, intent);
+      const replies = (await pipeline.exec()) ?? [];
+      moved = lapsed.filter((_, i) => !replies[i]![0] && replies[i]![1] === 1);
+    }
+    return [...again, ...moved].map((intent) => ({ row: intendedRowOf(intent), intent }));
   }
 
-  /** Puts back an intent taken by `takeLapsed` whose row could not be removed: a later sweep tries again. */
-  async giveBack(intent: string): Promise<void> {
-    await this.redis.sadd(this.keys.sendIntents, intent);
+  /** A taken intent whose row is removed: forgotten. */
+  async undone(intent: string): Promise<void> {
+    await this.redis.srem(this.keys.sendUndoing, intent);
   }
 }
 
@@ -69,7 +77,8 @@ export const intentOf = ({ groupId, messageId }: IntendedRow): string => `${Date
 
 const recordedAt = (intent: string): number => Number(intent.slice(0, intent.indexOf(' ')));
 
-function rowOf(intent: string): IntendedRow {
+/** The row an intent is about. */
+export function intendedRowOf(intent: string): IntendedRow {
   const slash = intent.lastIndexOf('/');
   return { groupId: intent.slice(intent.indexOf(' ') + 1, slash), messageId: intent.slice(slash + 1) };
 }

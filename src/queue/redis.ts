@@ -122,22 +122,29 @@ export class RedisStreamQueue implements BroadcastQueue {
 
   /**
    * Removes, through `undo`, the rows of sends whose intent is older than DINO_SEND_GRACE_MS (their process died
-   * between the row and the append, or is that late: its append is then refused). Resolves with how many were undone.
+   * between the row and the append, or is that late: its append is then refused). Resolves with how many were undone;
+   * rejects if some could not be, which the next call tries again.
    */
   async undoLapsedSends(undo: (row: IntendedRow) => Promise<void>): Promise<number> {
     await this.connect();
-    let undone = 0;
+    let [undone, failed] = [0, 0];
+    let firstError: unknown;
     for (const partition of this.partitions) {
-      for (const { row, intent } of await partition.intents.takeLapsed(this.settings.sendGraceMs, 100)) {
-        try {
-          await undo(row);
+      const taken = await partition.intents.takeLapsed(this.settings.sendGraceMs, 100);
+      const results = await Promise.allSettled(taken.map(async ({ row, intent }) => {
+        await undo(row);
+        await partition.intents.undone(intent);
+      }));
+      for (const result of results) {
+        if (result.status === 'fulfilled') {
           undone++;
-        } catch (err) {
-          await partition.intents.giveBack(intent);
-          throw err;
+        } else {
+          failed++;
+          firstError ??= result.reason;
         }
       }
     }
+    if (failed > 0) throw new Error(`${failed} lapsed send(s) not undone, kept for the next pass (${undone} undone): ${errorMessage(firstError)}`);
     return undone;
   }
 

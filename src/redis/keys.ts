@@ -24,6 +24,8 @@ export interface RedisKeys {
   progress(entryId: string): string;
   /** Message rows written whose broadcast is not appended yet, with when (a set; redis-send-intents.ts). */
   sendIntents: string;
+  /** Lapsed send intents taken by a sweep, kept until their rows are removed (a set; redis-send-intents.ts). */
+  sendUndoing: string;
 }
 
 export function redisKeys({ stream }: { stream: string }): RedisKeys {
@@ -37,6 +39,7 @@ export function redisKeys({ stream }: { stream: string }): RedisKeys {
     alive: (consumer) => `${stream}:alive:${consumer}`,
     progress: (entryId) => `${stream}:progress:${entryId}`,
     sendIntents: `${stream}:send-intents`,
+    sendUndoing: `${stream}:send-undoing`,
   };
 }
 

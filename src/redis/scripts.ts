@@ -15,7 +15,7 @@ export interface DinoCommands<R> {
   claimFromDeadBuffer(stream: string, aliveKey: string, group: string, dead: string, to: string, ...ids: string[]): R;
   enqueueInOrder(stream: string, seqKey: string, maxLen: number, ttlMs: number, payloadField: string, payload: Buffer,
     orderKeyField: string, orderKey: string, seqField: string): R;
-  /** `numberOfKeys` = 1 + the number of order keys; then the stream, each order key's counter, and the ARGV of the script. */
+  /** `numberOfKeys` = 2 + the number of order keys; then the stream, the send intents, each order key's counter, and the ARGV of the script. */
   enqueueManyInOrder(numberOfKeys: number, ...keysAndArgs: Array<string | number | Buffer>): R;
   markDone(doneKey: string, seq: number, ttlMs: number): R;
   releaseClaim(key: string, claimValue: string): R;

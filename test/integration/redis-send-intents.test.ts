@@ -7,6 +7,7 @@ import type { Message } from '../../src/core/model.js';
 import type { Broadcast } from '../../src/core/ports/queue.js';
 import { FIELD } from '../../src/queue/redis-codec.js';
 import { RedisStreamQueue } from '../../src/queue/redis.js';
+import { intendedRowOf } from '../../src/queue/redis-send-intents.js';
 import { redisKeys } from '../../src/redis/keys.js';
 import { REDIS_URL, redisConfig } from '../support/redis-config.js';
 import { sleep } from '../support/wait.js';
@@ -40,8 +41,11 @@ describe.skipIf(!REDIS_URL)('send intents of the Redis queue (a row written, its
     await queue.connect();
     return queue;
   };
-  /** The intents held, without the time each begins with. */
-  const intents = async () => (await admin.smembers(redisKeys({ stream }).sendIntents)).map((m) => m.slice(m.indexOf(' ') + 1));
+  /** The rows of the intents held, as `<group id>/<message id>`. */
+  const intents = async () => (await admin.smembers(redisKeys({ stream }).sendIntents)).map((intent) => {
+    const { groupId, messageId } = intendedRowOf(intent);
+    return `${groupId}/${messageId}`;
+  });
 
   beforeEach(() => {
     stream = `test:intents:${randomUUID()}`;
@@ -50,7 +54,7 @@ describe.skipIf(!REDIS_URL)('send intents of the Redis queue (a row written, its
   });
   afterEach(async () => {
     await Promise.all(queues.map((queue) => queue.close().catch(() => undefined)));
-    await admin.del(stream, redisKeys({ stream }).sendIntents, ...(await admin.keys(`${stream}:*`)));
+    await admin.del(stream, ...(await admin.keys(`${stream}:*`)));
     admin.disconnect();
   });
 
@@ -117,18 +121,30 @@ describe.skipIf(!REDIS_URL)('send intents of the Redis queue (a row written, its
     expect(fields[fields.indexOf(FIELD.orderSeq) + 1]).toBe('1');
   });
 
-  it('gives an intent back when its row could not be removed, for a later sweep', async () => {
+  it('keeps what it could not undo for the next sweep, taken for good: the late send is refused all the same', async () => {
     const queue = await openQueue();
-    const { message, broadcast } = sendOf('g4');
-    const held = heldWrite();
-    void queue.enqueueAfter(held.write, broadcast).catch(() => undefined);
-    await held.started;
+    const [first, second] = [sendOf('g4'), sendOf('g5')];
+    const held = [heldWrite(), heldWrite()];
+    const sends = [queue.enqueueAfter(held[0]!.write, first.broadcast), queue.enqueueAfter(held[1]!.write, second.broadcast)];
+    await Promise.all(held.map((h) => h.started));
     await sleep(GRACE_MS + 50);
-    await expect(queue.undoLapsedSends(async () => { throw new Error('storage away'); })).rejects.toThrow('storage away');
-    expect(await intents()).toEqual([`g4/${message.messageId}`]);
     const undone: string[] = [];
-    expect(await queue.undoLapsedSends(async (row) => void undone.push(row.messageId))).toBe(1);
-    expect(undone).toEqual([message.messageId]);
-    held.done();
+    // The storage fails for one of the two rows: the other is undone all the same.
+    const flaky = async ({ messageId }: { messageId: string }) => {
+      if (messageId === first.message.messageId) throw new Error('storage away');
+      undone.push(messageId);
+    };
+    await expect(queue.undoLapsedSends(flaky)).rejects.toThrow(/1 lapsed send\(s\) not undone.*\(1 undone\): storage away/);
+    expect(undone).toEqual([second.message.messageId]);
+    expect(await intents()).toEqual([]);
+    held.forEach((h) => h.done());
+    for (const outcome of await Promise.allSettled(sends)) {
+      expect(outcome).toMatchObject({ status: 'rejected', reason: { code: ErrorCode.QUEUE_UNAVAILABLE } });
+    }
+    expect(await admin.xlen(stream)).toBe(0);
+
+    expect(await queue.undoLapsedSends(async ({ messageId }) => void undone.push(messageId))).toBe(1);
+    expect(undone).toEqual([second.message.messageId, first.message.messageId]);
+    expect(await queue.undoLapsedSends(async () => undefined)).toBe(0);
   });
 });
