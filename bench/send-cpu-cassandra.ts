@@ -40,9 +40,11 @@ try {
     bench: seconds(process.pid), cassandra: seconds(cassandraPid), redis: seconds(redisPid) });
 
   const load = await groupSendLoad(dino.base, connections);
+  // A number of operations (--sends), or as many as --seconds allow.
+  const [amount, limitSeconds] = loadSeconds === undefined ? [sends, 600] : [undefined, loadSeconds];
   const kinds: Record<string, () => Promise<LoadRun>> = {
-    send: () => load(loadSeconds === undefined ? sends : undefined, 'send', loadSeconds ?? 600),
-    insert: () => raw.run(connections, loadSeconds ?? 600, 'insert', undefined, loadSeconds === undefined ? sends : Infinity),
+    send: () => load(amount, 'send', limitSeconds),
+    insert: () => raw.run(connections, limitSeconds, 'insert', undefined, amount ?? Infinity),
   };
   for (const run of Object.values(kinds)) await run(); // warm-up
   const rows: Record<string, Split[]> = { send: [], insert: [] };
@@ -71,7 +73,7 @@ try {
     Object.fromEntries(Object.keys(list[0]!).map((k) => [k, Math.round(figure(list.map((r) => r[k as keyof Split])).median)]))]));
   const rateMedians = Object.fromEntries(Object.entries(rates).map(([kind, list]) => [kind, {
     perSecond: Math.round(figure(list.map((r) => r.perSecond)).median), idlePercent: Math.round(figure(list.map((r) => r.idlePercent)).median) }]));
-  process.stdout.write(`${JSON.stringify({ sends: loadSeconds === undefined ? sends : null, seconds: loadSeconds ?? null, connections, runs,
+  process.stdout.write(`${JSON.stringify({ sends: amount ?? null, seconds: loadSeconds ?? null, connections, runs,
     cpuMicrosPerOperation: medians, rates: rateMedians })}\n`);
 } finally {
   await raw.close();

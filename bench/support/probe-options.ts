@@ -12,7 +12,7 @@ import { configureAllDinos, profileDinoInto } from './dino.js';
 export function probeOptions<F extends string>(flags: readonly F[] = [], { timed = false } = {}) {
   const { values } = parseArgs({
     options: {
-      sends: { type: 'string', default: '20000' },
+      sends: { type: 'string' },
       seconds: { type: 'string' },
       connections: { type: 'string', default: '50' },
       runs: { type: 'string', default: '3' },
@@ -29,7 +29,7 @@ export function probeOptions<F extends string>(flags: readonly F[] = [], { timed
   if (seconds !== undefined) {
     if (!timed) throw new Error('--seconds: this probe runs a number of operations (--sends)');
     if (!(seconds > 0 && Number.isFinite(seconds))) throw new Error(`--seconds: expected a positive number, got ${values.seconds}`);
-    if (process.argv.some((arg) => arg === '--sends' || arg.startsWith('--sends='))) throw new Error('--seconds and --sends: give one of them');
+    if (values.sends !== undefined) throw new Error('--seconds and --sends: give one of them');
   }
-  return { sends: Number(values.sends), seconds, connections: Number(values.connections), runs: Number(values.runs), flags: flagValues };
+  return { sends: Number(values.sends ?? 20_000), seconds, connections: Number(values.connections), runs: Number(values.runs), flags: flagValues };
 }

@@ -15,13 +15,11 @@ export interface IntendedRow {
 /**
  * Send intents of one stream partition. The message rows and the stream commit apart (Cassandra, Redis): a process
  * that dies after writing a message's row and before appending its broadcast would leave a message nobody was told
- * of, and whose sender got no answer. So a send records its intent here first, and writes the row only once the
- * command recording it is handed to Redis's connection; the append removes the intent in the same script
- * (enqueueManyInOrder-n.lua). An intent older than the
- * grace (DINO_SEND_GRACE_MS) is taken by whichever API process sweeps first (`takeLapsed`), which removes the row.
- * Recording goes with the partition's appends of the same turn (StreamPartition.recordIntent), and the row is written
- * once the command is in the connection's socket, not once answered (see there).
- * A send whose intent was taken is refused at its append: a row is either announced or removed, never both. Intents
+ * of, and whose sender got no answer. So a send records its intent here first, with the partition's appends of the
+ * same turn (StreamPartition.recordIntent), and writes its row once that command is in the connection's socket, not
+ * once answered (see there); the append removes the intent in the same script (enqueueManyInOrder-n.lua). An intent
+ * older than the grace (DINO_SEND_GRACE_MS) is taken by whichever API process sweeps first (`takeLapsed`), which
+ * removes the row. A send whose intent was taken is refused at its append: a row is either announced or removed, never both. Intents
  * are also left by sends that failed otherwise (their rows already removed, or never written): sweeping them costs a
  * delete that finds nothing.
  *
